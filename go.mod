@@ -1,0 +1,3 @@
+module nnlab
+
+go 1.26
