@@ -1,0 +1,643 @@
+package gpu
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+)
+
+// Float is the element type of the CPU device: float32 for training, float64
+// for gradient checks.
+type Float interface{ ~float32 | ~float64 }
+
+// CPU is the pure-Go device, the reference for every other device. Its
+// kernels run where they are called, split over GOMAXPROCS goroutines when
+// the work is large enough (in the browser GOMAXPROCS is 1).
+type CPU[T Float] struct {
+	workers int
+}
+
+// NewCPU returns the pure-Go device computing in float32.
+func NewCPU() *CPU[float32] { return NewCPUOf[float32]() }
+
+// NewCPUOf returns the pure-Go device computing in T (float64 for gradient checks).
+func NewCPUOf[T Float]() *CPU[T] {
+	return &CPU[T]{workers: runtime.GOMAXPROCS(0)}
+}
+
+type cpuBuf[T Float] struct {
+	f []T
+	b []uint8
+}
+
+func (b *cpuBuf[T]) Len() int {
+	if b.b != nil {
+		return len(b.b)
+	}
+	return len(b.f)
+}
+
+// Host returns the memory behind a CPU buffer, for tests and for package nn's
+// host-side fast paths. It panics if b is not a float buffer of a CPU[T].
+func Host[T Float](b Buffer) []T { return b.(*cpuBuf[T]).f }
+
+func (d *CPU[T]) f(b Buffer) []T { return b.(*cpuBuf[T]).f }
+
+func (d *CPU[T]) Name() string {
+	var z T
+	if _, ok := any(z).(float64); ok {
+		return "pure Go (CPU, float64)"
+	}
+	return "pure Go (CPU)"
+}
+
+func (d *CPU[T]) Alloc(n int) Buffer { return &cpuBuf[T]{f: make([]T, n)} }
+
+func (d *CPU[T]) UploadBytes(data []uint8) Buffer {
+	return &cpuBuf[T]{b: append([]uint8(nil), data...)}
+}
+
+func (d *CPU[T]) View(b Buffer, off, n int) Buffer {
+	if off%64 != 0 {
+		panic(fmt.Sprintf("gpu: view offset %d is not a multiple of 64", off))
+	}
+	c := b.(*cpuBuf[T])
+	if c.b != nil {
+		return &cpuBuf[T]{b: c.b[off : off+n : off+n]}
+	}
+	return &cpuBuf[T]{f: c.f[off : off+n : off+n]}
+}
+
+func (d *CPU[T]) Free(b Buffer) {
+	c := b.(*cpuBuf[T])
+	c.f, c.b = nil, nil
+}
+
+func (d *CPU[T]) Write(dst Buffer, off int, src []float32) {
+	f := d.f(dst)[off:]
+	for i, v := range src {
+		f[i] = T(v)
+	}
+}
+
+func (d *CPU[T]) Read(dst []float32, src Buffer, off int) error {
+	f := d.f(src)[off:]
+	for i := range dst {
+		dst[i] = float32(f[i])
+	}
+	return nil
+}
+
+func (d *CPU[T]) Sync() error { return nil }
+func (d *CPU[T]) Close()      {}
+
+func (d *CPU[T]) Fill(dst Buffer, v float32, n int) {
+	f := d.f(dst)[:n]
+	for i := range f {
+		f[i] = T(v)
+	}
+}
+
+func (d *CPU[T]) Copy(dst, src Buffer, n int) { copy(d.f(dst)[:n], d.f(src)[:n]) }
+
+func (d *CPU[T]) Gather(dst, src, idx Buffer, idxOff, rows, rowLen int, scale float32) {
+	out, ix := d.f(dst), d.f(idx)
+	s := src.(*cpuBuf[T])
+	sc := T(scale)
+	for r := 0; r < rows; r++ {
+		row := int(ix[idxOff+r]) * rowLen
+		o := out[r*rowLen : (r+1)*rowLen]
+		if s.b != nil {
+			for j, v := range s.b[row : row+rowLen] {
+				o[j] = sc * T(v)
+			}
+		} else {
+			for j, v := range s.f[row : row+rowLen] {
+				o[j] = sc * v
+			}
+		}
+	}
+}
+
+// parallel runs fn over [0, n) in up to d.workers chunks when work (an
+// estimate of the flops) is large enough to pay for the goroutines.
+func (d *CPU[T]) parallel(n int, work int, fn func(lo, hi int)) {
+	w := d.workers
+	if w > n {
+		w = n
+	}
+	if w <= 1 || work < 1<<16 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (n + w - 1) / w
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			fn(lo, hi)
+		}(lo, hi)
+	}
+	wg.Wait()
+}
+
+func (d *CPU[T]) AddBias(y, bias Buffer, rows, cols int) {
+	yy, b := d.f(y)[:rows*cols], d.f(bias)[:cols]
+	for r := 0; r < rows; r++ {
+		row := yy[r*cols : (r+1)*cols]
+		for j := range row {
+			row[j] += b[j]
+		}
+	}
+}
+
+func (d *CPU[T]) SumRows(db, dy Buffer, rows, cols int) {
+	g, y := d.f(db)[:cols], d.f(dy)[:rows*cols]
+	for r := 0; r < rows; r++ {
+		row := y[r*cols : (r+1)*cols]
+		for j := range row {
+			g[j] += row[j]
+		}
+	}
+}
+
+func (d *CPU[T]) Activate(a Act, y, x Buffer, n int) {
+	out, in := d.f(y)[:n], d.f(x)[:n]
+	switch a {
+	case Linear:
+		copy(out, in)
+	case ReLU:
+		for i, v := range in {
+			out[i] = max(v, 0)
+		}
+	case Sigmoid:
+		for i, v := range in {
+			out[i] = T(1 / (1 + math.Exp(-float64(v))))
+		}
+	case Tanh:
+		for i, v := range in {
+			out[i] = T(math.Tanh(float64(v)))
+		}
+	default:
+		panic("gpu: Activate does not do " + a.String())
+	}
+}
+
+func (d *CPU[T]) ActivateGrad(a Act, dx, dy, y Buffer, n int) {
+	out, g, yy := d.f(dx)[:n], d.f(dy)[:n], d.f(y)[:n]
+	switch a {
+	case Linear:
+		copy(out, g)
+	case ReLU:
+		for i, v := range yy {
+			if v > 0 {
+				out[i] = g[i]
+			} else {
+				out[i] = 0
+			}
+		}
+	case Sigmoid:
+		for i, v := range yy {
+			out[i] = g[i] * v * (1 - v)
+		}
+	case Tanh:
+		for i, v := range yy {
+			out[i] = g[i] * (1 - v*v)
+		}
+	default:
+		panic("gpu: ActivateGrad does not do " + a.String())
+	}
+}
+
+func (d *CPU[T]) Softmax(y, x Buffer, rows, cols int) {
+	out, in := d.f(y), d.f(x)
+	for r := 0; r < rows; r++ {
+		xi, yi := in[r*cols:(r+1)*cols], out[r*cols:(r+1)*cols]
+		m := xi[0]
+		for _, v := range xi {
+			m = max(m, v)
+		}
+		var s T
+		for j, v := range xi {
+			e := T(math.Exp(float64(v - m)))
+			yi[j] = e
+			s += e
+		}
+		for j := range yi {
+			yi[j] /= s
+		}
+	}
+}
+
+func (d *CPU[T]) SoftmaxGrad(dx, dy, y Buffer, rows, cols int) {
+	out, g, yy := d.f(dx), d.f(dy), d.f(y)
+	for r := 0; r < rows; r++ {
+		gi, yi, oi := g[r*cols:(r+1)*cols], yy[r*cols:(r+1)*cols], out[r*cols:(r+1)*cols]
+		var dot T
+		for j := range gi {
+			dot += gi[j] * yi[j]
+		}
+		for j := range gi {
+			oi[j] = yi[j] * (gi[j] - dot)
+		}
+	}
+}
+
+func (d *CPU[T]) Im2Col(col, x Buffer, g ConvGeom) {
+	c, in := d.f(col), d.f(x)
+	kc := g.ColCols()
+	d.parallel(g.N*g.OH, g.ColRows()*kc, func(lo, hi int) {
+		for nh := lo; nh < hi; nh++ {
+			n, oh := nh/g.OH, nh%g.OH
+			for ow := 0; ow < g.OW; ow++ {
+				row := c[((n*g.OH+oh)*g.OW+ow)*kc:][:kc]
+				for kh := 0; kh < g.KH; kh++ {
+					ih := oh*g.SH + kh - g.PadT
+					for kw := 0; kw < g.KW; kw++ {
+						iw := ow*g.SW + kw - g.PadL
+						dst := row[(kh*g.KW+kw)*g.C:][:g.C]
+						if ih < 0 || ih >= g.H || iw < 0 || iw >= g.W {
+							clear(dst)
+							continue
+						}
+						copy(dst, in[((n*g.H+ih)*g.W+iw)*g.C:][:g.C])
+					}
+				}
+			}
+		}
+	})
+}
+
+func (d *CPU[T]) Col2Im(dx, col Buffer, g ConvGeom) {
+	out, c := d.f(dx)[:g.N*g.H*g.W*g.C], d.f(col)
+	kc := g.ColCols()
+	// Each image is independent, so split over images; windows overlap within one.
+	d.parallel(g.N, g.ColRows()*kc, func(lo, hi int) {
+		clear(out[lo*g.H*g.W*g.C : hi*g.H*g.W*g.C])
+		for n := lo; n < hi; n++ {
+			for oh := 0; oh < g.OH; oh++ {
+				for ow := 0; ow < g.OW; ow++ {
+					row := c[((n*g.OH+oh)*g.OW+ow)*kc:][:kc]
+					for kh := 0; kh < g.KH; kh++ {
+						ih := oh*g.SH + kh - g.PadT
+						if ih < 0 || ih >= g.H {
+							continue
+						}
+						for kw := 0; kw < g.KW; kw++ {
+							iw := ow*g.SW + kw - g.PadL
+							if iw < 0 || iw >= g.W {
+								continue
+							}
+							src := row[(kh*g.KW+kw)*g.C:][:g.C]
+							dst := out[((n*g.H+ih)*g.W+iw)*g.C:][:g.C]
+							for i, v := range src {
+								dst[i] += v
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// poolArgmax returns the flat index into x of the first maximum of the window
+// at (n, oh, ow, c), or -1 if the window lies wholly outside the input.
+func poolArgmax[T Float](in []T, g ConvGeom, n, oh, ow, c int) int {
+	best := -1
+	var m T
+	for kh := 0; kh < g.KH; kh++ {
+		ih := oh*g.SH + kh - g.PadT
+		if ih < 0 || ih >= g.H {
+			continue
+		}
+		for kw := 0; kw < g.KW; kw++ {
+			iw := ow*g.SW + kw - g.PadL
+			if iw < 0 || iw >= g.W {
+				continue
+			}
+			i := ((n*g.H+ih)*g.W+iw)*g.C + c
+			if best < 0 || in[i] > m {
+				best, m = i, in[i]
+			}
+		}
+	}
+	return best
+}
+
+func (d *CPU[T]) MaxPool(y, x Buffer, g ConvGeom) {
+	out, in := d.f(y), d.f(x)
+	for n := 0; n < g.N; n++ {
+		for oh := 0; oh < g.OH; oh++ {
+			for ow := 0; ow < g.OW; ow++ {
+				o := ((n*g.OH+oh)*g.OW + ow) * g.C
+				for c := 0; c < g.C; c++ {
+					if i := poolArgmax(in, g, n, oh, ow, c); i >= 0 {
+						out[o+c] = in[i]
+					} else {
+						out[o+c] = 0
+					}
+				}
+			}
+		}
+	}
+}
+
+func (d *CPU[T]) MaxPoolGrad(dx, dy, x Buffer, g ConvGeom) {
+	out, gy, in := d.f(dx)[:g.N*g.H*g.W*g.C], d.f(dy), d.f(x)
+	clear(out)
+	for n := 0; n < g.N; n++ {
+		for oh := 0; oh < g.OH; oh++ {
+			for ow := 0; ow < g.OW; ow++ {
+				o := ((n*g.OH+oh)*g.OW + ow) * g.C
+				for c := 0; c < g.C; c++ {
+					if i := poolArgmax(in, g, n, oh, ow, c); i >= 0 {
+						out[i] += gy[o+c]
+					}
+				}
+			}
+		}
+	}
+}
+
+func (d *CPU[T]) BatchNormStats(mean, variance, movMean, movVar, x Buffer, rows, cols int, momentum float32) {
+	mu, va, mm, mv, in := d.f(mean)[:cols], d.f(variance)[:cols], d.f(movMean)[:cols], d.f(movVar)[:cols], d.f(x)
+	clear(mu)
+	clear(va)
+	for r := 0; r < rows; r++ {
+		for j, v := range in[r*cols : (r+1)*cols] {
+			mu[j] += v
+		}
+	}
+	for j := range mu {
+		mu[j] /= T(rows)
+	}
+	for r := 0; r < rows; r++ {
+		for j, v := range in[r*cols : (r+1)*cols] {
+			dv := v - mu[j]
+			va[j] += dv * dv
+		}
+	}
+	mom := T(momentum)
+	for j := range va {
+		va[j] /= T(rows)
+		mm[j] = mm[j]*mom + mu[j]*(1-mom)
+		mv[j] = mv[j]*mom + va[j]*(1-mom)
+	}
+}
+
+func (d *CPU[T]) BatchNorm(y, x, mean, variance, gamma, beta Buffer, rows, cols int, eps float32) {
+	out, in, mu, va, ga, be := d.f(y), d.f(x), d.f(mean), d.f(variance), d.f(gamma), d.f(beta)
+	for j := 0; j < cols; j++ {
+		inv := T(1 / math.Sqrt(float64(va[j]+T(eps))))
+		for r := 0; r < rows; r++ {
+			i := r*cols + j
+			out[i] = ga[j]*(in[i]-mu[j])*inv + be[j]
+		}
+	}
+}
+
+func (d *CPU[T]) BatchNormGrad(dx, dgamma, dbeta, dy, x, mean, variance, gamma Buffer, rows, cols int, eps float32) {
+	out, dg, db, g, in := d.f(dx), d.f(dgamma), d.f(dbeta), d.f(dy), d.f(x)
+	mu, va, ga := d.f(mean), d.f(variance), d.f(gamma)
+	nr := T(rows)
+	for j := 0; j < cols; j++ {
+		inv := T(1 / math.Sqrt(float64(va[j]+T(eps))))
+		var sdy, sdyxh T
+		for r := 0; r < rows; r++ {
+			i := r*cols + j
+			sdy += g[i]
+			sdyxh += g[i] * (in[i] - mu[j]) * inv
+		}
+		db[j] += sdy
+		dg[j] += sdyxh
+		for r := 0; r < rows; r++ {
+			i := r*cols + j
+			xh := (in[i] - mu[j]) * inv
+			out[i] = ga[j] * inv * (g[i] - sdy/nr - xh*sdyxh/nr)
+		}
+	}
+}
+
+// hash32 is a 32-bit integer mixer (Chris Wellons' "lowbias32"); the WGSL
+// dropout kernel computes the same function with wrapping u32 arithmetic.
+func hash32(x uint32) uint32 {
+	x ^= x >> 16
+	x *= 0x7feb352d
+	x ^= x >> 15
+	x *= 0x846ca68b
+	x ^= x >> 16
+	return x
+}
+
+// DropoutKeep is the counter-based generator behind Dropout: element i is
+// kept when a uniform number in [0, 1) made of 24 bits of
+// hash32(i ^ hash32(seed)) is at least rate.
+func DropoutKeep(seed, i uint32, rate float32) bool {
+	h := hash32(i ^ hash32(seed))
+	return float32(h>>8)*(1.0/16777216.0) >= rate
+}
+
+func (d *CPU[T]) Dropout(y, x Buffer, n int, rate float32, seed uint32) {
+	d.DropoutGrad(y, x, n, rate, seed)
+}
+
+func (d *CPU[T]) DropoutGrad(dx, dy Buffer, n int, rate float32, seed uint32) {
+	out, in := d.f(dx)[:n], d.f(dy)[:n]
+	s := T(1 / (1 - float64(rate)))
+	hs := hash32(seed)
+	for i := range out {
+		h := hash32(uint32(i) ^ hs)
+		if float32(h>>8)*(1.0/16777216.0) >= rate {
+			out[i] = in[i] * s
+		} else {
+			out[i] = 0
+		}
+	}
+}
+
+func (d *CPU[T]) Loss(kind LossKind, dp, acc Buffer, slot int, p, t Buffer, rows, cols int, scale float32) {
+	pp, tt, a := d.f(p), d.f(t), d.f(acc)[slot:slot+AccSlots]
+	var grad []T
+	if dp != nil {
+		grad = d.f(dp)
+	}
+	sc := T(scale)
+	switch kind {
+	case MSE, MAE:
+		var sq, ab T
+		for i := 0; i < rows*cols; i++ {
+			e := pp[i] - tt[i]
+			sq += e * e
+			ab += T(math.Abs(float64(e)))
+			if grad != nil {
+				if kind == MSE {
+					grad[i] = sc * 2 * e / T(cols)
+				} else {
+					s := T(0)
+					if e > 0 {
+						s = 1
+					} else if e < 0 {
+						s = -1
+					}
+					grad[i] = sc * s / T(cols)
+				}
+			}
+		}
+		a[AccSqErr] += sq
+		a[AccAbsErr] += ab
+		if kind == MSE {
+			a[AccLoss] += sq / T(cols)
+		} else {
+			a[AccLoss] += ab / T(cols)
+		}
+	default:
+		sparse := kind == SparseCCE || kind == SparseCCEFromLogits
+		logits := kind == SparseCCEFromLogits || kind == CategoricalCEFromLogits
+		const eps = 1e-7
+		q := make([]T, cols)
+		for r := 0; r < rows; r++ {
+			pr := pp[r*cols : (r+1)*cols]
+			if logits {
+				m := pr[0]
+				for _, v := range pr {
+					m = max(m, v)
+				}
+				var s T
+				for j, v := range pr {
+					q[j] = T(math.Exp(float64(v - m)))
+					s += q[j]
+				}
+				for j := range q {
+					q[j] /= s
+				}
+			} else {
+				// Keras's crossentropy on probabilities first rescales each row
+				// to sum to one, then clips to [eps, 1-eps].
+				var s T
+				for _, v := range pr {
+					s += v
+				}
+				for j, v := range pr {
+					q[j] = v / s
+				}
+			}
+			target := func(j int) T {
+				if sparse {
+					if int(tt[r]) == j {
+						return 1
+					}
+					return 0
+				}
+				return tt[r*cols+j]
+			}
+			var loss T
+			arg, targ := 0, 0
+			for j := range q {
+				if pr[j] > pr[arg] {
+					arg = j
+				}
+				tj := target(j)
+				if tj > target(targ) {
+					targ = j
+				}
+				if tj != 0 {
+					qj := q[j]
+					if !logits {
+						qj = min(max(qj, eps), 1-eps)
+					}
+					loss -= tj * T(math.Log(float64(qj)))
+				}
+			}
+			a[AccLoss] += loss
+			if arg == targ {
+				a[AccCorrect]++
+			}
+			if grad == nil {
+				continue
+			}
+			gr := grad[r*cols : (r+1)*cols]
+			if logits {
+				var st T
+				for j := range q {
+					st += target(j)
+				}
+				for j := range q {
+					gr[j] = sc * (q[j]*st - target(j))
+				}
+				continue
+			}
+			// d/dp of -Σ t_j log clip(p_j/s): with s = Σ p, through the
+			// normalization; clipped entries pass no gradient.
+			var s T
+			for _, v := range pr {
+				s += v
+			}
+			var inner T // Σ_k t_k/q_k * q_k/s over unclipped k = Σ_k t_k/s
+			for j := range q {
+				if tj := target(j); tj != 0 && q[j] > eps && q[j] < 1-eps {
+					inner += tj / s
+				}
+			}
+			for j := range q {
+				var gj T
+				if tj := target(j); tj != 0 && q[j] > eps && q[j] < 1-eps {
+					gj = -tj / (q[j] * s)
+				}
+				gr[j] = sc * (gj + inner)
+			}
+		}
+	}
+}
+
+func (d *CPU[T]) Update(o OptParams, w, g, s1, s2 Buffer, n int) {
+	ww, gg := d.f(w)[:n], d.f(g)[:n]
+	lr := T(o.LR)
+	switch o.Kind {
+	case SGD:
+		if o.Momentum == 0 {
+			for i, gi := range gg {
+				ww[i] -= lr * gi
+			}
+			return
+		}
+		v, mom := d.f(s1)[:n], T(o.Momentum)
+		for i, gi := range gg {
+			v[i] = mom*v[i] - lr*gi
+			if o.Nesterov {
+				ww[i] += mom*v[i] - lr*gi
+			} else {
+				ww[i] += v[i]
+			}
+		}
+	case Adam:
+		m, v := d.f(s1)[:n], d.f(s2)[:n]
+		b1, b2, eps := T(o.Beta1), T(o.Beta2), T(o.Epsilon)
+		t := float64(o.Step)
+		alpha := T(float64(o.LR) * math.Sqrt(1-math.Pow(float64(o.Beta2), t)) / (1 - math.Pow(float64(o.Beta1), t)))
+		for i, gi := range gg {
+			m[i] += (gi - m[i]) * (1 - b1)
+			v[i] += (gi*gi - v[i]) * (1 - b2)
+			ww[i] -= alpha * m[i] / (T(math.Sqrt(float64(v[i]))) + eps)
+		}
+	case RMSprop:
+		s := d.f(s1)[:n]
+		rho, eps := T(o.Rho), T(o.Epsilon)
+		var mom []T
+		if o.Momentum != 0 {
+			mom = d.f(s2)[:n]
+		}
+		for i, gi := range gg {
+			s[i] += (gi*gi - s[i]) * (1 - rho)
+			step := lr * gi / T(math.Sqrt(float64(s[i]+eps)))
+			if mom != nil {
+				mom[i] = T(o.Momentum)*mom[i] + step
+				step = mom[i]
+			}
+			ww[i] -= step
+		}
+	}
+}
