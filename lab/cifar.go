@@ -1,0 +1,249 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"nnlab/datasets"
+	"nnlab/gpu"
+	"nnlab/nn"
+)
+
+// CIFARConfig holds the CIFAR-10 lesson's choices.
+type CIFARConfig struct {
+	Model     string // "small", "pool" or "dropout" (default): the lesson's three models
+	Layers    []nn.Layer
+	N         int // training images (train_images[:n]); 0: all that were loaded
+	TestN     int // test images; 0: all
+	Epochs    int // default 20
+	BatchSize int // default 32
+	Patience  int
+	Optimizer string
+	LR        float64
+	Seed      uint64
+	DataPath  string
+}
+
+func (c *CIFARConfig) defaults() {
+	if c.Model == "" {
+		c.Model = "dropout"
+	}
+	if c.Epochs <= 0 {
+		c.Epochs = 20
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = 32
+	}
+	if c.Optimizer == "" {
+		c.Optimizer = "adam"
+	}
+}
+
+// CIFARModels are the lesson's three models, by preset name.
+var CIFARModels = map[string]func() (string, []nn.Layer){
+	"small": func() (string, []nn.Layer) {
+		return "cifar_model_small", []nn.Layer{conv32(), conv32(), nn.Flatten(), nn.Dense(10, "")}
+	},
+	"pool": func() (string, []nn.Layer) {
+		return "cifar_model_small", []nn.Layer{conv32(), pool2(), conv32(), pool2(), nn.Flatten(), nn.Dense(32, "relu"), nn.Dense(10, "")}
+	},
+	"dropout": func() (string, []nn.Layer) {
+		return "cifar_model", []nn.Layer{conv32(), pool2(), conv32(), pool2(), conv32(), nn.Dropout(0.2), nn.Flatten(), nn.Dense(32, "relu"), nn.Dense(10, "")}
+	},
+}
+
+func conv32() nn.Layer { return nn.Conv2D(32, [2]int{3, 3}, "relu") }
+func pool2() nn.Layer  { return nn.MaxPooling2D([2]int{2, 2}) }
+
+// CIFARModel builds a preset or the given layers on a (32, 32, 3) input.
+func CIFARModel(c CIFARConfig) (*nn.Model, error) {
+	c.defaults()
+	in := nn.Input(32, 32, 3)
+	if c.Layers != nil {
+		return nn.NewModel("cifar_model", in, c.Layers...)
+	}
+	mk, ok := CIFARModels[c.Model]
+	if !ok {
+		return nil, fmt.Errorf("lab: unknown CIFAR model %q (use small, pool or dropout)", c.Model)
+	}
+	name, layers := mk()
+	return nn.NewModel(name, in, layers...)
+}
+
+// CIFARData is the loaded image data.
+type CIFARData struct {
+	Train, Test *datasets.Images
+}
+
+// LoadCIFARData loads the training and test images (the full set or the subset).
+func LoadCIFARData(path string) (*CIFARData, error) {
+	tr, err := datasets.CIFARTrain(path)
+	if err != nil {
+		return nil, err
+	}
+	te, err := datasets.CIFARTest(path)
+	if err != nil {
+		return nil, err
+	}
+	return &CIFARData{Train: tr, Test: te}, nil
+}
+
+// CIFARResult is what a CIFAR run reports.
+type CIFARResult struct {
+	Device       string               `json:"device"`
+	Model        string               `json:"model"`
+	Params       int                  `json:"params"`
+	Samples      Samples              `json:"samples"`
+	EpochsRun    int                  `json:"epochs_run"`
+	TrainSeconds float64              `json:"train_seconds"`
+	ImagesPerSec float64              `json:"images_per_second"`
+	Metrics      map[string]float64   `json:"metrics"`
+	History      map[string][]float64 `json:"history"`
+	Confusion    [10][10]int          `json:"confusion"` // [true][predicted] on the test images
+	Notes        []string             `json:"notes,omitempty"`
+	TestPred     []int                `json:"-"`
+	TestProbs    []float32            `json:"-"`
+	Summary      string               `json:"-"`
+}
+
+func imageData(im *datasets.Images) *nn.Data {
+	y := make([]float32, im.N)
+	for i, l := range im.Labels {
+		y[i] = float32(l)
+	}
+	return &nn.Data{XBytes: im.Pixels, Scale: 1 / 255.0, Y: y, N: im.N}
+}
+
+// RunCIFAR runs the lesson: the first N training images, the model, Adam
+// with SparseCategoricalCrossentropy(from_logits=True) and accuracy, fit with
+// the test images as validation data (as the lesson does), then accuracies,
+// predictions and the confusion matrix.
+func RunCIFAR(ctx context.Context, c CIFARConfig, dev gpu.Device, data *CIFARData, verbose io.Writer, onEpoch func(int, map[string]float64), onBatch func(int, int, int)) (*CIFARResult, error) {
+	c.defaults()
+	if data == nil {
+		var err error
+		if data, err = LoadCIFARData(c.DataPath); err != nil {
+			return nil, err
+		}
+	}
+	train, test := data.Train, data.Test
+	if c.N > 0 {
+		if c.N > train.N {
+			return nil, fmt.Errorf("lab: asked for %d training images, only %d are loaded (the subset has 4,000; the full set 50,000)", c.N, train.N)
+		}
+		train = train.Head(c.N)
+	}
+	if c.TestN > 0 && c.TestN < test.N {
+		test = test.Head(c.TestN)
+	}
+	m, err := CIFARModel(c)
+	if err != nil {
+		return nil, err
+	}
+	m.Seed = c.Seed
+	if err := m.SetDevice(dev); err != nil {
+		return nil, err
+	}
+	defer m.Release()
+	if err := compile(m, c.Optimizer, c.LR, nn.SparseCategoricalCrossentropy(true), nn.Accuracy()); err != nil {
+		return nil, err
+	}
+	res := &CIFARResult{Device: dev.Name(), Model: m.Name, Summary: m.Summary(), Samples: Samples{train.N, test.N, test.N}, Metrics: map[string]float64{}}
+	res.Params, _, _ = m.CountParams()
+	if verbose != nil {
+		fmt.Fprint(verbose, res.Summary)
+	}
+	trd, ted := imageData(train), imageData(test)
+	cfg := nn.FitConfig{BatchSize: c.BatchSize, Epochs: c.Epochs, Validation: ted, Verbose: verbose, Context: ctx, OnEpoch: onEpoch, OnBatch: onBatch}
+	if c.Patience > 0 {
+		cfg.Callbacks = append(cfg.Callbacks, &nn.EarlyStopping{Monitor: "val_loss", Patience: c.Patience, Verbose: verbose})
+	}
+	h, err := m.Fit(trd, cfg)
+	if h != nil {
+		res.EpochsRun, res.TrainSeconds, res.History, res.Notes = len(h.Epochs), h.Seconds, h.History, h.Notes
+		res.Device = m.Device().Name()
+		if h.Seconds > 0 {
+			res.ImagesPerSec = float64(len(h.Epochs)*train.N) / h.Seconds
+		}
+	}
+	if err != nil {
+		return res, err
+	}
+	for _, set := range []struct {
+		name string
+		d    *nn.Data
+	}{{"train", trd}, {"test", ted}} {
+		ev, err := m.Evaluate(set.d, c.BatchSize)
+		if err != nil {
+			return res, err
+		}
+		res.Metrics[set.name+"_accuracy"] = ev["accuracy"]
+		res.Metrics[set.name+"_loss"] = ev["loss"]
+	}
+	res.Metrics["val_accuracy"] = res.Metrics["test_accuracy"]
+	if va := h.History["val_accuracy"]; len(va) > 0 {
+		res.Metrics["val_accuracy"] = va[len(va)-1]
+	}
+	logits, err := m.Predict(ted, c.BatchSize)
+	if err != nil {
+		return res, err
+	}
+	res.TestProbs = softmaxRows(logits, 10)
+	for i := 0; i < test.N; i++ {
+		p := argmax(res.TestProbs[i*10 : (i+1)*10])
+		res.TestPred = append(res.TestPred, p)
+		res.Confusion[test.Labels[i]][p]++
+	}
+	return res, nil
+}
+
+func argmax(v []float32) int {
+	b := 0
+	for i, x := range v {
+		if x > v[b] {
+			b = i
+		}
+	}
+	return b
+}
+
+// softmaxRows turns logits into class probabilities (Keras's
+// tf.nn.softmax(model.predict(x))).
+func softmaxRows(logits []float32, k int) []float32 {
+	out := make([]float32, len(logits))
+	for r := 0; r < len(logits)/k; r++ {
+		row := logits[r*k : (r+1)*k]
+		m := row[argmax(row)]
+		var s float64
+		for j, v := range row {
+			e := math.Exp(float64(v - m))
+			out[r*k+j] = float32(e)
+			s += e
+		}
+		for j := range row {
+			out[r*k+j] /= float32(s)
+		}
+	}
+	return out
+}
+
+// ConfusionTable prints the confusion matrix with class names.
+func ConfusionTable(c [10][10]int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-12s", "true\\pred")
+	for j := 0; j < 10; j++ {
+		fmt.Fprintf(&b, "%6.5s", datasets.CIFARClasses[j])
+	}
+	b.WriteString("\n")
+	for i := 0; i < 10; i++ {
+		fmt.Fprintf(&b, "%-12s", datasets.CIFARClasses[i])
+		for j := 0; j < 10; j++ {
+			fmt.Fprintf(&b, "%6d", c[i][j])
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
