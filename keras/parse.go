@@ -1,0 +1,514 @@
+// Package keras reads the Keras-like text that learners write in the page:
+// the model editor's one-layer-a-line form (`Dense(100, activation="relu")`)
+// is parsed here into nn layers, with errors that name the line and column.
+//
+// The parser reads the subset of Python expressions that Keras layer calls
+// use: names, attribute access, calls with positional and keyword arguments,
+// tuples, lists, strings, numbers, True/False/None, and comments.
+package keras
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// Pos is a 1-based line and column.
+type Pos struct{ Line, Col int }
+
+// Error is a parse or build error at a place in the text.
+type Error struct {
+	Pos
+	Msg string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Col, e.Msg) }
+
+func errAt(p Pos, format string, args ...any) *Error {
+	return &Error{p, fmt.Sprintf(format, args...)}
+}
+
+// ---- tokens ----
+
+type tokKind int
+
+const (
+	tEOF tokKind = iota
+	tNewline
+	tName
+	tNumber
+	tString
+	tOp // ( ) [ ] , = . : + - * /
+)
+
+type token struct {
+	kind tokKind
+	text string
+	pos  Pos
+}
+
+// lex splits src into tokens. Newlines inside brackets are ignored, as in
+// Python; comments run to the end of the line.
+func lex(src string) ([]token, error) {
+	var toks []token
+	line, col := 1, 1
+	depth := 0
+	rs := []rune(src)
+	for i := 0; i < len(rs); {
+		r := rs[i]
+		p := Pos{line, col}
+		adv := func(n int) {
+			for k := 0; k < n; k++ {
+				if rs[i] == '\n' {
+					line, col = line+1, 1
+				} else {
+					col++
+				}
+				i++
+			}
+		}
+		switch {
+		case r == '\n':
+			if depth == 0 {
+				toks = append(toks, token{tNewline, "\n", p})
+			}
+			adv(1)
+		case r == '#':
+			for i < len(rs) && rs[i] != '\n' {
+				adv(1)
+			}
+		case r == '\\' && i+1 < len(rs) && rs[i+1] == '\n':
+			adv(2)
+		case unicode.IsSpace(r):
+			adv(1)
+		case r == '_' || unicode.IsLetter(r):
+			j := i
+			for j < len(rs) && (rs[j] == '_' || unicode.IsLetter(rs[j]) || unicode.IsDigit(rs[j])) {
+				j++
+			}
+			toks = append(toks, token{tName, string(rs[i:j]), p})
+			adv(j - i)
+		case unicode.IsDigit(r) || (r == '.' && i+1 < len(rs) && unicode.IsDigit(rs[i+1])):
+			j := i
+			for j < len(rs) && (unicode.IsDigit(rs[j]) || rs[j] == '.' || rs[j] == '_' || rs[j] == 'e' || rs[j] == 'E' ||
+				((rs[j] == '-' || rs[j] == '+') && j > i && (rs[j-1] == 'e' || rs[j-1] == 'E'))) {
+				j++
+			}
+			toks = append(toks, token{tNumber, string(rs[i:j]), p})
+			adv(j - i)
+		case r == '"' || r == '\'':
+			q := r
+			triple := i+2 < len(rs) && rs[i+1] == q && rs[i+2] == q
+			j := i + 1
+			if triple {
+				j = i + 3
+			}
+			var sb strings.Builder
+			closed := false
+			for j < len(rs) {
+				if triple && j+2 < len(rs) && rs[j] == q && rs[j+1] == q && rs[j+2] == q {
+					j += 3
+					closed = true
+					break
+				}
+				if !triple && rs[j] == q {
+					j++
+					closed = true
+					break
+				}
+				if !triple && rs[j] == '\n' {
+					break
+				}
+				if rs[j] == '\\' && j+1 < len(rs) {
+					j++
+					switch rs[j] {
+					case 'n':
+						sb.WriteRune('\n')
+					case 't':
+						sb.WriteRune('\t')
+					default:
+						sb.WriteRune(rs[j])
+					}
+					j++
+					continue
+				}
+				sb.WriteRune(rs[j])
+				j++
+			}
+			if !closed {
+				return nil, errAt(p, "this string is not closed: add a matching %c", q)
+			}
+			toks = append(toks, token{tString, sb.String(), p})
+			adv(j - i)
+		case strings.ContainsRune("()[]{},=.:+-*/%<>!", r):
+			switch r {
+			case '(', '[', '{':
+				depth++
+			case ')', ']', '}':
+				if depth > 0 {
+					depth--
+				}
+			}
+			// two-character operators are single tokens
+			if i+1 < len(rs) && strings.Contains("== != <= >= ** //", string(rs[i:i+2])) {
+				toks = append(toks, token{tOp, string(rs[i : i+2]), p})
+				adv(2)
+				continue
+			}
+			toks = append(toks, token{tOp, string(r), p})
+			adv(1)
+		default:
+			return nil, errAt(p, "unexpected character %q", r)
+		}
+	}
+	toks = append(toks, token{tNewline, "\n", Pos{line, col}}, token{tEOF, "", Pos{line, col}})
+	return toks, nil
+}
+
+// ---- expressions ----
+
+// Expr is a parsed Python expression.
+type Expr interface{ At() Pos }
+
+type (
+	// Name is an identifier, or True/False/None.
+	Name struct {
+		Pos
+		Name string
+	}
+	// Num is a number literal.
+	Num struct {
+		Pos
+		V     float64
+		IsInt bool
+		Text  string
+	}
+	// Str is a string literal.
+	Str struct {
+		Pos
+		V string
+	}
+	// Tuple is (a, b) — or a bare a, b.
+	Tuple struct {
+		Pos
+		Elts []Expr
+	}
+	// List is [a, b].
+	List struct {
+		Pos
+		Elts []Expr
+	}
+	// Attr is X.Name.
+	Attr struct {
+		Pos
+		X    Expr
+		Name string
+	}
+	// Call is Fn(args, kw=value).
+	Call struct {
+		Pos
+		Fn   Expr
+		Args []Expr
+		Kw   []Keyword
+	}
+	// Keyword is one kw=value argument.
+	Keyword struct {
+		Pos
+		Name  string
+		Value Expr
+	}
+	// Index is X[i] or X[lo:hi].
+	Index struct {
+		Pos
+		X      Expr
+		Lo, Hi Expr // Hi and Lo nil when absent
+		Slice  bool
+	}
+	// BinOp is X op Y (arithmetic on numbers, e.g. 365*3).
+	BinOp struct {
+		Pos
+		Op   string
+		X, Y Expr
+	}
+	// Neg is -X.
+	Neg struct {
+		Pos
+		X Expr
+	}
+)
+
+func (p Pos) At() Pos { return p }
+
+// DottedName returns "keras.layers.Dense" for an attribute chain of names,
+// or "" for anything else.
+func DottedName(e Expr) string {
+	switch x := e.(type) {
+	case *Name:
+		return x.Name
+	case *Attr:
+		if s := DottedName(x.X); s != "" {
+			return s + "." + x.Name
+		}
+	}
+	return ""
+}
+
+type parser struct {
+	toks []token
+	i    int
+}
+
+func (p *parser) peek() token { return p.toks[p.i] }
+func (p *parser) next() token { t := p.toks[p.i]; p.i++; return t }
+func (p *parser) isOp(s string) bool {
+	t := p.peek()
+	return t.kind == tOp && t.text == s
+}
+
+func (p *parser) expect(s string) (token, error) {
+	t := p.peek()
+	if t.kind == tOp && t.text == s {
+		return p.next(), nil
+	}
+	return t, errAt(t.pos, "expected %q here, found %s", s, describe(t))
+}
+
+func describe(t token) string {
+	switch t.kind {
+	case tEOF:
+		return "the end of the text"
+	case tNewline:
+		return "the end of the line"
+	case tString:
+		return fmt.Sprintf("the string %q", t.text)
+	}
+	return fmt.Sprintf("%q", t.text)
+}
+
+// expr parses a comparison-free arithmetic expression.
+func (p *parser) expr() (Expr, error) {
+	x, err := p.term()
+	if err != nil {
+		return nil, err
+	}
+	for p.isOp("+") || p.isOp("-") {
+		op := p.next()
+		y, err := p.term()
+		if err != nil {
+			return nil, err
+		}
+		x = &BinOp{op.pos, op.text, x, y}
+	}
+	return x, nil
+}
+
+func (p *parser) term() (Expr, error) {
+	x, err := p.unary()
+	if err != nil {
+		return nil, err
+	}
+	for p.isOp("*") || p.isOp("/") || p.isOp("//") || p.isOp("%") {
+		op := p.next()
+		y, err := p.unary()
+		if err != nil {
+			return nil, err
+		}
+		x = &BinOp{op.pos, op.text, x, y}
+	}
+	return x, nil
+}
+
+func (p *parser) unary() (Expr, error) {
+	if p.isOp("-") {
+		t := p.next()
+		x, err := p.unary()
+		if err != nil {
+			return nil, err
+		}
+		return &Neg{t.pos, x}, nil
+	}
+	if p.isOp("+") {
+		p.next()
+	}
+	return p.postfix()
+}
+
+func (p *parser) postfix() (Expr, error) {
+	x, err := p.atom()
+	if err != nil {
+		return nil, err
+	}
+	for {
+		switch {
+		case p.isOp("."):
+			p.next()
+			t := p.next()
+			if t.kind != tName {
+				return nil, errAt(t.pos, "expected a name after '.', found %s", describe(t))
+			}
+			x = &Attr{t.pos, x, t.text}
+		case p.isOp("("):
+			open := p.next()
+			c := &Call{Pos: x.At(), Fn: x}
+			for !p.isOp(")") {
+				if t := p.peek(); t.kind == tEOF {
+					return nil, errAt(t.pos, "missing \")\" to close the call of %s opened at line %d, column %d", DottedName(x), open.pos.Line, open.pos.Col)
+				}
+				if n := p.peek(); n.kind == tName && p.toks[p.i+1].kind == tOp && p.toks[p.i+1].text == "=" {
+					p.i += 2
+					v, err := p.expr()
+					if err != nil {
+						return nil, err
+					}
+					c.Kw = append(c.Kw, Keyword{n.pos, n.text, v})
+				} else {
+					if len(c.Kw) > 0 {
+						return nil, errAt(n.pos, "a positional argument cannot follow keyword arguments")
+					}
+					v, err := p.expr()
+					if err != nil {
+						return nil, err
+					}
+					c.Args = append(c.Args, v)
+				}
+				if p.isOp(",") {
+					p.next()
+					continue
+				}
+				if !p.isOp(")") {
+					t := p.peek()
+					if t.kind == tEOF || t.kind == tNewline {
+						return nil, errAt(t.pos, "missing \")\" to close the call of %s opened at line %d, column %d", DottedName(x), open.pos.Line, open.pos.Col)
+					}
+					return nil, errAt(t.pos, "expected ',' or ')' in the call of %s, found %s", DottedName(x), describe(t))
+				}
+			}
+			p.next()
+			x = c
+		case p.isOp("["):
+			t := p.next()
+			ix := &Index{Pos: t.pos, X: x}
+			if !p.isOp(":") {
+				lo, err := p.expr()
+				if err != nil {
+					return nil, err
+				}
+				ix.Lo = lo
+			}
+			if p.isOp(":") {
+				p.next()
+				ix.Slice = true
+				if !p.isOp("]") {
+					hi, err := p.expr()
+					if err != nil {
+						return nil, err
+					}
+					ix.Hi = hi
+				}
+			}
+			if _, err := p.expect("]"); err != nil {
+				return nil, err
+			}
+			x = ix
+		default:
+			return x, nil
+		}
+	}
+}
+
+func (p *parser) atom() (Expr, error) {
+	t := p.next()
+	switch t.kind {
+	case tName:
+		return &Name{t.pos, t.text}, nil
+	case tNumber:
+		s := strings.ReplaceAll(t.text, "_", "")
+		if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return &Num{t.pos, float64(v), true, t.text}, nil
+		}
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return nil, errAt(t.pos, "%q is not a number", t.text)
+		}
+		return &Num{t.pos, v, false, t.text}, nil
+	case tString:
+		s := t.text
+		// adjacent strings concatenate
+		for p.peek().kind == tString {
+			s += p.next().text
+		}
+		return &Str{t.pos, s}, nil
+	case tOp:
+		switch t.text {
+		case "(":
+			elts, trailing, err := p.seq(")")
+			if err != nil {
+				return nil, err
+			}
+			if len(elts) == 1 && !trailing {
+				return elts[0], nil
+			}
+			return &Tuple{t.pos, elts}, nil
+		case "[":
+			elts, _, err := p.seq("]")
+			if err != nil {
+				return nil, err
+			}
+			return &List{t.pos, elts}, nil
+		}
+	}
+	return nil, errAt(t.pos, "expected a value, found %s", describe(t))
+}
+
+// seq parses comma-separated expressions up to the closing bracket and
+// reports whether a comma came last.
+func (p *parser) seq(closing string) ([]Expr, bool, error) {
+	var elts []Expr
+	trailing := false
+	for !p.isOp(closing) {
+		if p.peek().kind == tEOF {
+			return nil, false, errAt(p.peek().pos, "missing %q", closing)
+		}
+		e, err := p.expr()
+		if err != nil {
+			return nil, false, err
+		}
+		elts = append(elts, e)
+		trailing = false
+		if p.isOp(",") {
+			p.next()
+			trailing = true
+			continue
+		}
+		if !p.isOp(closing) {
+			t := p.peek()
+			return nil, false, errAt(t.pos, "expected ',' or %q, found %s", closing, describe(t))
+		}
+	}
+	p.next()
+	return elts, trailing, nil
+}
+
+// ParseExpr parses one expression that makes up the whole of src.
+func ParseExpr(src string) (Expr, error) {
+	toks, err := lex(src)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{toks: toks}
+	for p.peek().kind == tNewline {
+		p.next()
+	}
+	e, err := p.expr()
+	if err != nil {
+		return nil, err
+	}
+	for p.peek().kind == tNewline {
+		p.next()
+	}
+	if t := p.peek(); t.kind != tEOF {
+		return nil, errAt(t.pos, "unexpected %s after the expression", describe(t))
+	}
+	return e, nil
+}
