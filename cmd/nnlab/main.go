@@ -28,6 +28,7 @@ func usage() {
   nnlab train cifar [flags]     train a CIFAR-10 model, -h for flags
   nnlab explore weather|cifar   print dataset facts; for cifar also write a 5x5 image grid PNG
   nnlab serve [flags]           serve the browser lab (build it first with ./build.sh)
+  nnlab data --out DIR          copy the lessons' data into DIR for the site
 `)
 }
 
@@ -61,6 +62,8 @@ func main() {
 		err = explore(os.Args[2], os.Args[3:], os.Stdout)
 	case "serve":
 		err = serve(ctx, os.Args[2:])
+	case "data":
+		err = data(os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 		return

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"nnlab/server"
 )
 
 // serve serves the built site folder on localhost.
@@ -27,7 +29,7 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: siteHandler(*dir), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: server.Handler(*dir), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Printf("nnlab: serving %s at http://%s/\n", *dir, ln.Addr())
 	go func() {
 		<-ctx.Done()
@@ -37,14 +39,4 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	return nil
-}
-
-func siteHandler(dir string) http.Handler {
-	files := http.FileServer(http.Dir(dir))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if filepath.Ext(r.URL.Path) == ".wasm" {
-			w.Header().Set("Content-Type", "application/wasm")
-		}
-		files.ServeHTTP(w, r)
-	})
 }

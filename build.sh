@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# nnlab's build script.
+#   ./build.sh          build the browser lab into dist/ (wasm, wasm_exec.js, site, data)
+#   ./build.sh serve    build, then serve dist/ on http://127.0.0.1:8080/ (extra flags go to `nnlab serve`)
+#   ./build.sh test     all tests: go vet, unit tests, WebGPU conformance, browser end-to-end
+set -euo pipefail
+cd "$(dirname "$0")"
+export PATH="$PATH:/usr/local/go/bin"
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/nnlab-xdg}"
+mkdir -p "$XDG_RUNTIME_DIR"
+
+build_site() {
+	echo "build.sh: building the browser lab into dist/" >&2
+	rm -rf dist && mkdir -p dist/data
+	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o dist/nnlab.wasm ./wasm
+	cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" dist/
+	cp -r site/. dist/
+	# The lesson data, from NNLAB_DATA, the download cache, ../shared/data or a download.
+	go run ./cmd/nnlab data --out dist/data
+	# Precompressed copies for the server.
+	find dist -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.html' -o -name '*.css' -o -name '*.csv' -o -name '*.bin' \) \
+		-exec gzip -9 -k -f {} \;
+	echo "build.sh: dist/ is $(du -sh dist | cut -f1); nnlab.wasm.gz is $(du -h dist/nnlab.wasm.gz | cut -f1)" >&2
+}
+
+case "${1:-build}" in
+build) build_site ;;
+serve)
+	build_site
+	shift
+	go run ./cmd/nnlab serve --site dist "$@"
+	;;
+test)
+	go vet ./...
+	GOOS=js GOARCH=wasm go vet ./wasm/... ./gpu/... ./nn/... ./lab/... ./keras/... ./datasets/...
+	build_site
+	go test -count=1 -timeout 40m ./...
+	;;
+*)
+	echo "usage: ./build.sh [build|serve|test]" >&2
+	exit 2
+	;;
+esac
