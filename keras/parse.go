@@ -40,6 +40,8 @@ const (
 	tNumber
 	tString
 	tOp // ( ) [ ] , = . : + - * /
+	tIndent
+	tDedent
 )
 
 type token struct {
@@ -50,14 +52,52 @@ type token struct {
 
 // lex splits src into tokens. Newlines inside brackets are ignored, as in
 // Python; comments run to the end of the line.
-func lex(src string) ([]token, error) {
+func lex(src string) ([]token, error) { return lexIndent(src, false) }
+
+// lexIndent is lex that, with indent, also emits Python's INDENT and DEDENT
+// tokens at the start of logical lines.
+func lexIndent(src string, indent bool) ([]token, error) {
 	var toks []token
 	line, col := 1, 1
 	depth := 0
 	rs := []rune(src)
+	levels := []int{0}
+	lineStart := true
 	for i := 0; i < len(rs); {
 		r := rs[i]
 		p := Pos{line, col}
+		if indent && lineStart && depth == 0 {
+			// measure this line's indentation; blank and comment lines do not count
+			w, j := 0, i
+			for j < len(rs) && (rs[j] == ' ' || rs[j] == '\t') {
+				if rs[j] == '\t' {
+					w = (w/8 + 1) * 8
+				} else {
+					w++
+				}
+				j++
+			}
+			if j < len(rs) && rs[j] != '\n' && rs[j] != '#' && rs[j] != '\r' {
+				lineStart = false
+				ip := Pos{line, col + (j - i)}
+				switch top := levels[len(levels)-1]; {
+				case w > top:
+					levels = append(levels, w)
+					toks = append(toks, token{tIndent, "", ip})
+				case w < top:
+					for w < levels[len(levels)-1] {
+						levels = levels[:len(levels)-1]
+						toks = append(toks, token{tDedent, "", ip})
+					}
+					if w != levels[len(levels)-1] {
+						return nil, errAt(ip, "this line's indentation does not match any outer block")
+					}
+				}
+			} else if j >= len(rs) {
+				break
+			}
+		}
+		lineStart = false
 		adv := func(n int) {
 			for k := 0; k < n; k++ {
 				if rs[i] == '\n' {
@@ -71,7 +111,10 @@ func lex(src string) ([]token, error) {
 		switch {
 		case r == '\n':
 			if depth == 0 {
-				toks = append(toks, token{tNewline, "\n", p})
+				if n := len(toks); n > 0 && toks[n-1].kind != tNewline && toks[n-1].kind != tIndent && toks[n-1].kind != tDedent {
+					toks = append(toks, token{tNewline, "\n", p})
+				}
+				lineStart = true
 			}
 			adv(1)
 		case r == '#':
@@ -82,6 +125,9 @@ func lex(src string) ([]token, error) {
 			adv(2)
 		case unicode.IsSpace(r):
 			adv(1)
+		case (r == 'r' || r == 'f' || r == 'b' || r == 'u' || r == 'R' || r == 'F' || r == 'B' || r == 'U') &&
+			i+1 < len(rs) && (rs[i+1] == '"' || rs[i+1] == '\''):
+			adv(1) // string prefix: the string follows
 		case r == '_' || unicode.IsLetter(r):
 			j := i
 			for j < len(rs) && (rs[j] == '_' || unicode.IsLetter(rs[j]) || unicode.IsDigit(rs[j])) {
@@ -151,7 +197,7 @@ func lex(src string) ([]token, error) {
 				}
 			}
 			// two-character operators are single tokens
-			if i+1 < len(rs) && strings.Contains("== != <= >= ** //", string(rs[i:i+2])) {
+			if i+1 < len(rs) && twoCharOps[string(rs[i:i+2])] {
 				toks = append(toks, token{tOp, string(rs[i : i+2]), p})
 				adv(2)
 				continue
@@ -162,9 +208,19 @@ func lex(src string) ([]token, error) {
 			return nil, errAt(p, "unexpected character %q", r)
 		}
 	}
-	toks = append(toks, token{tNewline, "\n", Pos{line, col}}, token{tEOF, "", Pos{line, col}})
+	end := Pos{line, col}
+	if n := len(toks); n == 0 || toks[n-1].kind != tNewline {
+		toks = append(toks, token{tNewline, "\n", end})
+	}
+	for len(levels) > 1 {
+		levels = levels[:len(levels)-1]
+		toks = append(toks, token{tDedent, "", end})
+	}
+	toks = append(toks, token{tEOF, "", end})
 	return toks, nil
 }
+
+var twoCharOps = map[string]bool{"==": true, "!=": true, "<=": true, ">=": true, "**": true, "//": true}
 
 // ---- expressions ----
 
@@ -257,6 +313,7 @@ func DottedName(e Expr) string {
 type parser struct {
 	toks []token
 	i    int
+	src  []string // source lines, for messages
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -347,7 +404,7 @@ func (p *parser) postfix() (Expr, error) {
 			if t.kind != tName {
 				return nil, errAt(t.pos, "expected a name after '.', found %s", describe(t))
 			}
-			x = &Attr{t.pos, x, t.text}
+			x = &Attr{x.At(), x, t.text}
 		case p.isOp("("):
 			open := p.next()
 			c := &Call{Pos: x.At(), Fn: x}

@@ -1,0 +1,136 @@
+package keras
+
+import (
+	"fmt"
+	"strings"
+
+	"nnlab/gpu"
+	"nnlab/nn"
+)
+
+// Export writes a model built in the page, with its compile and fit
+// settings, as runnable Keras code in the lesson's style (the functional
+// API inside a create function, then compile and fit). The data names are
+// the lesson's (X_train, y_train, ... or train_images, train_labels, ...).
+func Export(m *nn.Model, c CompileSpec, f FitSpec, lesson string) string {
+	var b strings.Builder
+	b.WriteString("from tensorflow import keras\n")
+	if f.EarlyStopping != nil {
+		b.WriteString("from tensorflow.keras.callbacks import EarlyStopping\n")
+	}
+	b.WriteString("\n\ndef create_nn():\n")
+	shape := make([]string, len(m.Input.Shape))
+	for i, d := range m.Input.Shape {
+		shape[i] = fmt.Sprint(d)
+	}
+	tuple := "(" + strings.Join(shape, ", ")
+	if len(shape) == 1 {
+		tuple += ","
+	}
+	tuple += ")"
+	fmt.Fprintf(&b, "    inputs = keras.Input(shape=%s, name=%s)\n", tuple, pyStr(m.Input.Name))
+	prev := "inputs"
+	for i, l := range m.Layers {
+		out := "x"
+		if i == len(m.Layers)-1 {
+			out = "outputs"
+		}
+		fmt.Fprintf(&b, "    %s = keras.layers.%s(%s)\n", out, LayerText(l), prev)
+		prev = out
+	}
+	fmt.Fprintf(&b, "    return keras.Model(inputs=inputs, outputs=outputs, name=%s)\n\n\n", pyStr(m.Name))
+	b.WriteString("model = create_nn()\nmodel.summary()\n\n")
+	b.WriteString("model.compile(optimizer=" + optimizerText(c.Optimizer) + ",\n")
+	b.WriteString("              loss=" + lossText(c.Loss))
+	if len(c.Metrics) > 0 {
+		var ms []string
+		for _, mt := range c.Metrics {
+			ms = append(ms, metricText(mt))
+		}
+		b.WriteString(",\n              metrics=[" + strings.Join(ms, ", ") + "]")
+	}
+	b.WriteString(")\n\n")
+	var cbs []string
+	if es := f.EarlyStopping; es != nil {
+		mon := es.Monitor
+		if mon == "" {
+			mon = "val_loss"
+		}
+		fmt.Fprintf(&b, "earlystopper = EarlyStopping(monitor=%s, patience=%d", pyStr(mon), es.Patience)
+		if es.MinDelta != 0 {
+			fmt.Fprintf(&b, ", min_delta=%g", es.MinDelta)
+		}
+		if es.RestoreBestWeights {
+			b.WriteString(", restore_best_weights=True")
+		}
+		b.WriteString(", verbose=1)\n\n")
+		cbs = append(cbs, "earlystopper")
+	}
+	x, y, vx, vy := f.X, f.Y, f.ValX, f.ValY
+	if x == "" {
+		if lesson == "cifar" {
+			x, y, vx, vy = "train_images", "train_labels", "test_images", "test_labels"
+		} else {
+			x, y, vx, vy = "X_train", "y_train", "X_val", "y_val"
+		}
+	}
+	fmt.Fprintf(&b, "history = model.fit(%s, %s,\n", x, y)
+	fmt.Fprintf(&b, "                    batch_size=%d,\n", f.BatchSize)
+	fmt.Fprintf(&b, "                    epochs=%d,\n", f.Epochs)
+	if vx != "" {
+		fmt.Fprintf(&b, "                    validation_data=(%s, %s),\n", vx, vy)
+	}
+	if len(cbs) > 0 {
+		fmt.Fprintf(&b, "                    callbacks=[%s],\n", strings.Join(cbs, ", "))
+	}
+	b.WriteString("                    verbose=2)\n")
+	return b.String()
+}
+
+func pyStr(s string) string { return "'" + strings.ReplaceAll(s, "'", "\\'") + "'" }
+
+func optimizerText(o nn.Optimizer) string {
+	var def nn.Optimizer
+	var cls string
+	switch o.Kind {
+	case gpu.Adam:
+		def, cls = nn.Adam(), "Adam"
+	case gpu.SGD:
+		def, cls = nn.SGD(), "SGD"
+	default:
+		def, cls = nn.RMSprop(), "RMSprop"
+	}
+	var kw []string
+	if o.LR != def.LR {
+		kw = append(kw, fmt.Sprintf("learning_rate=%g", o.LR))
+	}
+	if o.Kind == gpu.SGD || (o.Kind == gpu.RMSprop && o.Momentum != 0) {
+		if o.Momentum != 0 {
+			kw = append(kw, fmt.Sprintf("momentum=%g", o.Momentum))
+		}
+	}
+	if o.Nesterov {
+		kw = append(kw, "nesterov=True")
+	}
+	if len(kw) == 0 {
+		return pyStr(strings.ToLower(cls))
+	}
+	return "keras.optimizers." + cls + "(" + strings.Join(kw, ", ") + ")"
+}
+
+func lossText(l nn.Loss) string {
+	switch l.Kind {
+	case gpu.SparseCCEFromLogits:
+		return "keras.losses.SparseCategoricalCrossentropy(from_logits=True)"
+	case gpu.CategoricalCEFromLogits:
+		return "keras.losses.CategoricalCrossentropy(from_logits=True)"
+	}
+	return pyStr(l.Name)
+}
+
+func metricText(m nn.Metric) string {
+	if m.Name == "root_mean_squared_error" {
+		return "keras.metrics.RootMeanSquaredError()"
+	}
+	return pyStr(m.Name)
+}
