@@ -1,0 +1,150 @@
+package lab
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"nnlab/datasets"
+	"nnlab/gpu"
+)
+
+func weatherData(t testing.TB, c WeatherConfig) *WeatherData {
+	d, err := LoadWeatherData(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// The lesson: 200 epochs of 89-100-50-1 overfit (train RMSE well under 1,
+// test about 4) next to the 3.88 baseline.
+func TestWeatherLessonReproduces(t *testing.T) {
+	c := WeatherConfig{}
+	res, err := RunWeather(context.Background(), c, gpu.NewCPU(), weatherData(t, c), nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Samples != (Samples{767, 164, 165}) || res.Params != 14101 || res.EpochsRun != 200 {
+		t.Errorf("samples %+v params %d epochs %d", res.Samples, res.Params, res.EpochsRun)
+	}
+	m := res.Metrics
+	if b := math.Round(m["baseline_test_rmse"]*100) / 100; b != 3.88 {
+		t.Errorf("baseline test RMSE %.4f, the lesson prints 3.88", m["baseline_test_rmse"])
+	}
+	if m["train_rmse"] > 1.2 || m["test_rmse"] < 3.3 || m["test_rmse"] > 4.8 {
+		t.Errorf("train RMSE %.2f (lesson 0.65), test RMSE %.2f (lesson 3.92)", m["train_rmse"], m["test_rmse"])
+	}
+	if len(res.TestPred) != 165 || len(res.TrainPred) != 767 || len(res.Baseline) != 165 {
+		t.Errorf("scatter pairs: %d test, %d train", len(res.TestPred), len(res.TrainPred))
+	}
+	if got := datasets.RMSE(res.TestPred, res.TestTrue); math.Abs(got-m["test_rmse"]) > 1e-3 {
+		t.Errorf("RMSE of the predictions %.4f != evaluate's %.4f", got, m["test_rmse"])
+	}
+}
+
+// Batch normalization with early stopping stops early and does better on
+// validation than the plain model's last epoch.
+func TestWeatherBatchNormEarlyStopping(t *testing.T) {
+	plain := WeatherConfig{Epochs: 200}
+	bn := WeatherConfig{Epochs: 1000, BatchNorm: true, Patience: 10}
+	d := weatherData(t, plain)
+	rp, err := RunWeather(context.Background(), plain, gpu.NewCPU(), d, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := RunWeather(context.Background(), bn, gpu.NewCPU(), d, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rb.Params != 14457 || rb.EpochsRun >= 1000 || rb.EpochsRun < 11 {
+		t.Errorf("batchnorm model: params %d, ran %d epochs", rb.Params, rb.EpochsRun)
+	}
+	if rb.Metrics["val_rmse"] >= rp.Metrics["val_rmse"] {
+		t.Errorf("batchnorm + early stopping val RMSE %.2f, plain 200 epochs %.2f", rb.Metrics["val_rmse"], rp.Metrics["val_rmse"])
+	}
+}
+
+func TestWeatherExercises(t *testing.T) {
+	// Exercise 4: BASEL only, 9 years; two targets.
+	c := WeatherConfig{Station: "BASEL", Years: 9, Epochs: 3}
+	res, err := RunWeather(context.Background(), c, gpu.NewCPU(), nil, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Features != 9 || res.Samples.Train+res.Samples.Val+res.Samples.Test != 365*9+1 {
+		t.Errorf("BASEL 9 years: %d features, %+v", res.Features, res.Samples)
+	}
+	c = WeatherConfig{Targets: []string{"BASEL_sunshine", "BASEL_precipitation"}, Epochs: 2, Nodes1: 10, Nodes2: 5}
+	res, err = RunWeather(context.Background(), c, gpu.NewCPU(), nil, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Params != 900+55+12 {
+		t.Errorf("two outputs: %d params", res.Params)
+	}
+}
+
+func TestCIFARShortRunLearns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a CNN for a while")
+	}
+	d, err := LoadCIFARData("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := RunCIFAR(context.Background(), CIFARConfig{N: 2000, Epochs: 4, Seed: 1}, gpu.NewCPU(), d, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Params != 36138 || res.Samples.Train != 2000 || res.Samples.Test != 1000 {
+		t.Errorf("params %d samples %+v", res.Params, res.Samples)
+	}
+	// Chance is 10%; four epochs on 2,000 images get well above it.
+	if a := res.Metrics["test_accuracy"]; a < 0.25 {
+		t.Errorf("test accuracy %.3f after 4 epochs on 2,000 images", a)
+	}
+	n := 0
+	for i := range res.Confusion {
+		for j := range res.Confusion[i] {
+			n += res.Confusion[i][j]
+		}
+	}
+	if n != 1000 || len(res.TestProbs) != 10000 {
+		t.Errorf("confusion matrix counts %d, probabilities %d", n, len(res.TestProbs))
+	}
+}
+
+// Benchmarks (go test -bench . ./lab): the speed figures.
+
+// BenchmarkWeather200Epochs is the lesson's job: 200 epochs of 89-100-50-1,
+// batch 32, 767 samples, with validation.
+func BenchmarkWeather200Epochs(b *testing.B) {
+	c := WeatherConfig{}
+	d := weatherData(b, c)
+	for i := 0; i < b.N; i++ {
+		res, err := RunWeather(context.Background(), c, gpu.NewCPU(), d, nil, nil, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(res.TrainSeconds, "fit-s")
+	}
+}
+
+// BenchmarkCIFARDropout trains the dropout model for one epoch on 1,000
+// images, batch 32, and reports images per second and GFLOP/s (13.5 MFLOP
+// an image for forward and backward).
+func BenchmarkCIFARDropout(b *testing.B) {
+	d, err := LoadCIFARData("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		res, err := RunCIFAR(context.Background(), CIFARConfig{N: 1000, TestN: 32, Epochs: 1}, gpu.NewCPU(), d, nil, nil, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(res.ImagesPerSec, "images/s")
+		b.ReportMetric(res.ImagesPerSec*13.5e-3, "GFLOP/s")
+	}
+}
