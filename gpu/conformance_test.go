@@ -1,0 +1,639 @@
+package gpu
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// The conformance suite: every device runs the same operations on the same
+// random inputs as the float64 CPU device, and must agree within a tolerance
+// atol + rtol*|ref| suited to float32. Outputs start poisoned (NaN) so that
+// elements a kernel forgets to write fail, and every buffer sits between
+// guard bands that must come out untouched, to catch stray writes.
+
+func TestConformanceCPU32(t *testing.T) { testDevice(t, NewCPU()) }
+
+func TestConformanceWebGPU(t *testing.T) {
+	d := openTestWebGPU(t)
+	t.Logf("device: %s", d.Name())
+	testDevice(t, d)
+	t.Logf("stats: %+v", d.Stats())
+}
+
+var xdgOnce sync.Once
+
+// ensureXDG gives Mesa's Vulkan driver the runtime directory it wants.
+func ensureXDG() {
+	xdgOnce.Do(func() {
+		if os.Getenv("XDG_RUNTIME_DIR") == "" {
+			dir := filepath.Join(os.TempDir(), fmt.Sprintf("nnlab-xdg-%d", os.Getuid()))
+			if os.MkdirAll(dir, 0o700) == nil {
+				os.Setenv("XDG_RUNTIME_DIR", dir)
+			}
+		}
+	})
+}
+
+var (
+	testGPUOnce sync.Once
+	testGPU     *WebGPU
+	testGPUErr  error
+)
+
+// openTestWebGPU returns the WebGPU device that the tests share (compiling
+// the kernels once), or skips the test where there is none, unless
+// NNLAB_REQUIRE_WEBGPU=1 (CI, after installing lavapipe) makes that a failure.
+func openTestWebGPU(t testing.TB) *WebGPU {
+	t.Helper()
+	testGPUOnce.Do(func() {
+		ensureXDG()
+		testGPU, testGPUErr = NewWebGPU()
+	})
+	d, err := testGPU, testGPUErr
+	if err != nil {
+		if os.Getenv("NNLAB_REQUIRE_WEBGPU") == "1" {
+			t.Fatalf("NNLAB_REQUIRE_WEBGPU=1 but: %v", err)
+		}
+		t.Skipf("\n*** SKIPPING WebGPU: %v\n*** (set NNLAB_REQUIRE_WEBGPU=1 to make this a failure)", err)
+	}
+	t.Cleanup(func() { resetTestWebGPU(d) })
+	return d
+}
+
+const (
+	guard    = 64    // floats of guard band on each side of a buffer
+	guardVal = -3e33 // what guard bands hold
+	f32eps   = 0x1p-23
+)
+
+type suite struct {
+	t   *testing.T
+	d   Device        // under test
+	r   *CPU[float64] // reference
+	rng *rand.Rand
+}
+
+// pair is one tensor on both devices: on the device under test, the view d
+// of root between guard bands; on the reference, r.
+type pair struct {
+	root, d, r Buffer
+	n          int
+}
+
+func testDevice(t *testing.T, d Device) {
+	s := &suite{t: t, d: d, r: NewCPUOf[float64](), rng: rand.New(rand.NewSource(1))}
+	for _, tc := range []struct {
+		name string
+		fn   func(*suite)
+	}{
+		{"FillCopy", testFillCopy},
+		{"Gather", testGather},
+		{"MatMul", testMatMul},
+		{"Bias", testBias},
+		{"Activate", testActivate},
+		{"Softmax", testSoftmax},
+		{"Conv", testConv},
+		{"BatchNorm", testBatchNorm},
+		{"Dropout", testDropout},
+		{"Loss", testLoss},
+		{"Update", testUpdate},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sub := *s
+			sub.t = t
+			tc.fn(&sub)
+		})
+	}
+}
+
+// tensor returns a pair holding v.
+func (s *suite) tensor(v []float64) *pair {
+	n := len(v)
+	host := make([]float32, n+2*guard)
+	for i := range host {
+		host[i] = guardVal
+	}
+	for i, x := range v {
+		host[guard+i] = float32(x)
+	}
+	root := s.d.Alloc(n + 2*guard)
+	s.d.Write(root, 0, host)
+	r := s.r.Alloc(n)
+	for i := range v {
+		Host[float64](r)[i] = float64(float32(v[i]))
+	}
+	return &pair{root: root, d: s.d.View(root, guard, n), r: r, n: n}
+}
+
+// rand returns a pair of n uniform values in [lo, hi).
+func (s *suite) rand(n int, lo, hi float64) *pair {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = lo + (hi-lo)*s.rng.Float64()
+	}
+	return s.tensor(v)
+}
+
+// poison returns a pair of n NaNs: outputs that the operation must overwrite.
+func (s *suite) poison(n int) *pair {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = math.NaN()
+	}
+	return s.tensor(v)
+}
+
+func (s *suite) free(ps ...*pair) {
+	for _, p := range ps {
+		s.d.Free(p.root)
+	}
+}
+
+// read returns the device's view of p and checks its guard bands.
+func (s *suite) read(what string, p *pair) []float32 {
+	s.t.Helper()
+	all := make([]float32, p.n+2*guard)
+	if err := s.d.Read(all, p.root, 0); err != nil {
+		s.t.Fatalf("%s: Read: %v", what, err)
+	}
+	for i, v := range all {
+		if (i < guard || i >= guard+p.n) && v != guardVal {
+			s.t.Fatalf("%s: guard band element %d (of a buffer of %d) is %v: a stray write", what, i-guard, p.n, v)
+		}
+	}
+	return all[guard : guard+p.n]
+}
+
+// check compares the device's p with the reference within atol + rtol*|ref|
+// elementwise, or tol[i] when tol is not nil.
+func (s *suite) check(what string, p *pair, atol, rtol float64) {
+	s.t.Helper()
+	s.checkTol(what, p, func(i int, ref float64) float64 { return atol + rtol*math.Abs(ref) })
+}
+
+func (s *suite) checkTol(what string, p *pair, tol func(i int, ref float64) float64) {
+	s.t.Helper()
+	got := s.read(what, p)
+	ref := Host[float64](p.r)
+	bad := 0
+	for i, g := range got {
+		want := ref[i]
+		ok := math.Abs(float64(g)-want) <= tol(i, want) ||
+			math.IsNaN(want) && math.IsNaN(float64(g)) ||
+			math.IsInf(want, 0) && float64(g) == want
+		if !ok {
+			if bad < 5 {
+				s.t.Errorf("%s: element %d of %d: got %v, want %v (tolerance %.3g)", what, i, p.n, g, want, tol(i, want))
+			}
+			bad++
+		}
+	}
+	if bad > 0 {
+		s.t.Fatalf("%s: %d of %d elements differ", what, bad, p.n)
+	}
+}
+
+func (s *suite) sync(what string) {
+	s.t.Helper()
+	if err := s.d.Sync(); err != nil {
+		s.t.Fatalf("%s: Sync: %v", what, err)
+	}
+}
+
+// Sizes that do not divide tiles or workgroups.
+var oddSizes = []int{1, 7, 33, 65, 127, 256, 257, 1000}
+
+func testFillCopy(s *suite) {
+	for _, n := range oddSizes {
+		y := s.poison(n)
+		s.d.Fill(y.d, 0.25, n)
+		s.r.Fill(y.r, 0.25, n)
+		s.check(fmt.Sprintf("Fill n=%d", n), y, 0, 0)
+		// A shorter fill leaves the rest alone.
+		s.d.Fill(y.d, -1.5, n/2)
+		s.r.Fill(y.r, -1.5, n/2)
+		s.check(fmt.Sprintf("Fill n=%d of %d", n/2, n), y, 0, 0)
+		x := s.rand(n, -2, 2)
+		z := s.poison(n)
+		s.d.Copy(z.d, x.d, n)
+		s.r.Copy(z.r, x.r, n)
+		s.check(fmt.Sprintf("Copy n=%d", n), z, 0, 0)
+		s.free(x, y, z)
+	}
+	// More than 65535 workgroups of 256 fold into a 2-D grid.
+	n := 65535*256 + 300
+	y := s.tensor(make([]float64, n))
+	s.d.Fill(y.d, 3, n)
+	s.r.Fill(y.r, 3, n)
+	s.check("Fill 2-D grid", y, 0, 0)
+	s.free(y)
+}
+
+func testGather(s *suite) {
+	for _, tc := range []struct{ srcRows, rowLen, rows, idxOff int }{
+		{1, 1, 1, 0}, {10, 7, 5, 3}, {50, 33, 32, 10}, {300, 65, 64, 0}, {20, 3072, 7, 2},
+	} {
+		idx := make([]float64, tc.idxOff+tc.rows+3)
+		for i := range idx {
+			idx[i] = float64(s.rng.Intn(tc.srcRows))
+		}
+		ix := s.tensor(idx)
+		name := fmt.Sprintf("Gather %dx%d rows=%d idxOff=%d", tc.srcRows, tc.rowLen, tc.rows, tc.idxOff)
+		// Float source.
+		src := s.rand(tc.srcRows*tc.rowLen, -1, 1)
+		dst := s.poison(tc.rows * tc.rowLen)
+		s.d.Gather(dst.d, src.d, ix.d, tc.idxOff, tc.rows, tc.rowLen, 0.5)
+		s.r.Gather(dst.r, src.r, ix.r, tc.idxOff, tc.rows, tc.rowLen, 0.5)
+		s.check(name+" floats", dst, 0, 1e-7)
+		// Byte source, whole and as a view at an offset of 64 bytes (not a
+		// multiple of WebGPU's 256-byte binding alignment).
+		raw := make([]uint8, 64+tc.srcRows*tc.rowLen+5)
+		for i := range raw {
+			raw[i] = uint8(s.rng.Intn(256))
+		}
+		for _, off := range []int{0, 64} {
+			bd, br := s.d.UploadBytes(raw), s.r.UploadBytes(raw)
+			vd, vr := s.d.View(bd, off, tc.srcRows*tc.rowLen), s.r.View(br, off, tc.srcRows*tc.rowLen)
+			bdst := s.poison(tc.rows * tc.rowLen)
+			s.d.Gather(bdst.d, vd, ix.d, tc.idxOff, tc.rows, tc.rowLen, 1.0/255)
+			s.r.Gather(bdst.r, vr, ix.r, tc.idxOff, tc.rows, tc.rowLen, 1.0/255)
+			s.check(fmt.Sprintf("%s bytes at %d", name, off), bdst, 0, 1e-7)
+			s.d.Free(bd)
+			s.free(bdst)
+		}
+		s.free(ix, src, dst)
+	}
+}
+
+type mmShape struct{ m, k, n int }
+
+// matmulShapes are small enough for a software adapter yet cover sizes that
+// do not divide the tiles, single rows and columns, deep k, both tile sizes
+// and operands with and without dimensions divisible by 4 (vector loads).
+var matmulShapes = []mmShape{
+	{1, 1, 1}, {1, 7, 1}, {7, 1, 33}, {33, 65, 7}, {65, 127, 33}, {127, 33, 65},
+	{32, 89, 100}, {64, 64, 64}, {129, 8, 131}, {5, 3000, 6}, {100, 1001, 36},
+	{1296, 20, 1240}, {1250, 13, 1250}, {3, 0, 5},
+}
+
+func testMatMul(s *suite) {
+	for _, sh := range matmulShapes {
+		for _, ta := range []bool{false, true} {
+			for _, tb := range []bool{false, true} {
+				for _, acc := range []bool{false, true} {
+					s.matmul(sh, ta, tb, acc)
+				}
+			}
+		}
+	}
+}
+
+// matmul runs one MatMul and checks it against a bound of float32's rounding:
+// tol = 1e-6 + 4·eps32·√k·Σ_p |a_ip|·|b_pj| (+|c| when acc).
+func (s *suite) matmul(sh mmShape, ta, tb, acc bool) {
+	s.t.Helper()
+	m, k, n := sh.m, sh.k, sh.n
+	a, b := s.rand(m*k, -1, 1), s.rand(k*n, -1, 1)
+	var c *pair
+	if acc {
+		c = s.rand(m*n, -1, 1)
+	} else {
+		c = s.poison(m * n)
+	}
+	s.d.MatMul(c.d, a.d, b.d, m, k, n, ta, tb, acc)
+	s.r.MatMul(c.r, a.r, b.r, m, k, n, ta, tb, acc)
+	// The bound: the same product of absolute values.
+	abs := func(p *pair) Buffer {
+		q := s.r.Alloc(p.n)
+		for i, v := range Host[float64](p.r) {
+			Host[float64](q)[i] = math.Abs(v)
+		}
+		return q
+	}
+	bound := s.r.Alloc(m * n)
+	s.r.MatMul(bound, abs(a), abs(b), m, k, n, ta, tb, false)
+	bnd := Host[float64](bound)
+	sq := math.Sqrt(float64(k))
+	s.checkTol(fmt.Sprintf("MatMul %dx%dx%d ta=%v tb=%v acc=%v", m, k, n, ta, tb, acc), c,
+		func(i int, ref float64) float64 { return 1e-6 + 4*f32eps*(sq*bnd[i]+math.Abs(ref)) })
+	s.free(a, b, c)
+}
+
+func testBias(s *suite) {
+	for _, sh := range [][2]int{{1, 1}, {7, 33}, {65, 127}, {1, 300}, {3000, 7}, {28800, 32}} {
+		rows, cols := sh[0], sh[1]
+		y, bias := s.rand(rows*cols, -1, 1), s.rand(cols, -1, 1)
+		s.d.AddBias(y.d, bias.d, rows, cols)
+		s.r.AddBias(y.r, bias.r, rows, cols)
+		s.check(fmt.Sprintf("AddBias %dx%d", rows, cols), y, 1e-6, 1e-6)
+		db, dy := s.rand(cols, -1, 1), s.rand(rows*cols, -1, 1)
+		s.d.SumRows(db.d, dy.d, rows, cols)
+		s.r.SumRows(db.r, dy.r, rows, cols)
+		s.check(fmt.Sprintf("SumRows %dx%d", rows, cols), db, 1e-6*float64(rows), 1e-5)
+		s.free(y, bias, db, dy)
+	}
+}
+
+func testActivate(s *suite) {
+	for _, a := range []Act{Linear, ReLU, Sigmoid, Tanh} {
+		for _, n := range []int{1, 7, 257, 5000} {
+			name := fmt.Sprintf("%v n=%d", a, n)
+			x := s.rand(n, -30, 30)
+			y := s.poison(n)
+			s.d.Activate(a, y.d, x.d, n)
+			s.r.Activate(a, y.r, x.r, n)
+			s.check("Activate "+name, y, 1e-6, 1e-5)
+			dy, dx := s.rand(n, -1, 1), s.poison(n)
+			s.d.ActivateGrad(a, dx.d, dy.d, y.d, n)
+			s.r.ActivateGrad(a, dx.r, dy.r, y.r, n)
+			s.check("ActivateGrad "+name, dx, 1e-6, 1e-5)
+			// In place: y = f(y), dy = dy*f'(y).
+			s.d.Activate(a, x.d, x.d, n)
+			s.r.Activate(a, x.r, x.r, n)
+			s.check("Activate in place "+name, x, 1e-6, 1e-5)
+			s.d.ActivateGrad(a, dy.d, dy.d, y.d, n)
+			s.r.ActivateGrad(a, dy.r, dy.r, y.r, n)
+			s.check("ActivateGrad in place "+name, dy, 1e-6, 1e-5)
+			s.free(x, y, dy, dx)
+		}
+	}
+}
+
+func testSoftmax(s *suite) {
+	for _, sh := range [][2]int{{1, 1}, {7, 10}, {33, 65}, {3, 300}, {1000, 3}} {
+		rows, cols := sh[0], sh[1]
+		name := fmt.Sprintf("%dx%d", rows, cols)
+		x, y := s.rand(rows*cols, -20, 20), s.poison(rows*cols)
+		s.d.Softmax(y.d, x.d, rows, cols)
+		s.r.Softmax(y.r, x.r, rows, cols)
+		s.check("Softmax "+name, y, 1e-6, 1e-5)
+		dy, dx := s.rand(rows*cols, -1, 1), s.poison(rows*cols)
+		s.d.SoftmaxGrad(dx.d, dy.d, y.d, rows, cols)
+		s.r.SoftmaxGrad(dx.r, dy.r, y.r, rows, cols)
+		s.check("SoftmaxGrad "+name, dx, 1e-6, 1e-5)
+		s.d.Softmax(x.d, x.d, rows, cols)
+		s.r.Softmax(x.r, x.r, rows, cols)
+		s.check("Softmax in place "+name, x, 1e-6, 1e-5)
+		s.d.SoftmaxGrad(dy.d, dy.d, y.d, rows, cols)
+		s.r.SoftmaxGrad(dy.r, dy.r, y.r, rows, cols)
+		s.check("SoftmaxGrad in place "+name, dy, 1e-6, 1e-5)
+		s.free(x, y, dy, dx)
+	}
+}
+
+// geom returns a geometry with Keras's "same" (padding true) or "valid" padding.
+func geom(n, h, w, c, kh, kw, sh, sw int, same bool) ConvGeom {
+	g := ConvGeom{N: n, H: h, W: w, C: c, KH: kh, KW: kw, SH: sh, SW: sw}
+	if same {
+		g.OH, g.OW = (h+sh-1)/sh, (w+sw-1)/sw
+		g.PadT = max((g.OH-1)*sh+kh-h, 0) / 2
+		g.PadL = max((g.OW-1)*sw+kw-w, 0) / 2
+	} else {
+		g.OH, g.OW = (h-kh)/sh+1, (w-kw)/sw+1
+	}
+	return g
+}
+
+var convGeoms = []ConvGeom{
+	geom(1, 5, 7, 1, 3, 3, 1, 1, false),
+	geom(2, 5, 7, 3, 3, 3, 1, 1, true),
+	geom(1, 9, 9, 2, 3, 3, 2, 2, true),
+	geom(3, 9, 9, 4, 3, 3, 2, 2, false),
+	geom(2, 9, 9, 3, 2, 2, 2, 2, false), // pooling
+	geom(1, 5, 7, 2, 2, 2, 2, 2, true),
+	geom(2, 6, 5, 2, 3, 2, 1, 2, true),
+	geom(1, 4, 4, 5, 1, 1, 1, 1, false),
+	geom(4, 32, 32, 3, 3, 3, 1, 1, false), // the lesson's first CIFAR layer, batch 4
+	// Windows wholly outside the input (padding beyond the kernel).
+	{N: 1, H: 3, W: 3, C: 2, KH: 2, KW: 2, SH: 1, SW: 1, PadT: 2, PadL: 2, OH: 5, OW: 5},
+}
+
+func testConv(s *suite) {
+	for _, g := range convGeoms {
+		name := fmt.Sprintf("%+v", g)
+		nx := g.N * g.H * g.W * g.C
+		x := s.rand(nx, -1, 1)
+		col := s.poison(g.ColRows() * g.ColCols())
+		s.d.Im2Col(col.d, x.d, g)
+		s.r.Im2Col(col.r, x.r, g)
+		s.check("Im2Col "+name, col, 0, 0)
+		dcol, dx := s.rand(g.ColRows()*g.ColCols(), -1, 1), s.poison(nx)
+		s.d.Col2Im(dx.d, dcol.d, g)
+		s.r.Col2Im(dx.r, dcol.r, g)
+		s.check("Col2Im "+name, dx, 1e-6, 1e-6)
+		s.free(x, col, dcol, dx)
+
+		// Pooling, with many ties to exercise first-max routing.
+		v := make([]float64, nx)
+		for i := range v {
+			v[i] = float64(s.rng.Intn(4))
+		}
+		xp := s.tensor(v)
+		ny := g.N * g.OH * g.OW * g.C
+		y := s.poison(ny)
+		s.d.MaxPool(y.d, xp.d, g)
+		s.r.MaxPool(y.r, xp.r, g)
+		s.check("MaxPool "+name, y, 0, 0)
+		dy, dxp := s.rand(ny, -1, 1), s.poison(nx)
+		s.d.MaxPoolGrad(dxp.d, dy.d, xp.d, g)
+		s.r.MaxPoolGrad(dxp.r, dy.r, xp.r, g)
+		s.check("MaxPoolGrad "+name, dxp, 1e-6, 1e-6)
+		s.free(xp, y, dy, dxp)
+	}
+}
+
+func testBatchNorm(s *suite) {
+	for _, sh := range [][2]int{{1, 1}, {7, 33}, {32, 100}, {300, 5}, {2000, 3}, {28800, 32}} {
+		rows, cols := sh[0], sh[1]
+		name := fmt.Sprintf("%dx%d", rows, cols)
+		x := s.rand(rows*cols, -3, 5)
+		mean, va := s.poison(cols), s.poison(cols)
+		mm, mv := s.rand(cols, -1, 1), s.rand(cols, 0, 2)
+		s.d.BatchNormStats(mean.d, va.d, mm.d, mv.d, x.d, rows, cols, 0.99)
+		s.r.BatchNormStats(mean.r, va.r, mm.r, mv.r, x.r, rows, cols, 0.99)
+		s.check("BatchNormStats mean "+name, mean, 1e-5, 1e-4)
+		s.check("BatchNormStats variance "+name, va, 1e-5, 1e-4)
+		s.check("BatchNormStats moving mean "+name, mm, 1e-5, 1e-4)
+		s.check("BatchNormStats moving variance "+name, mv, 1e-5, 1e-4)
+		// Continue from the reference's statistics, so both sides normalize alike.
+		copyRef := func(p *pair) {
+			h := make([]float32, p.n)
+			for i, v := range Host[float64](p.r) {
+				h[i] = float32(v)
+				Host[float64](p.r)[i] = float64(h[i])
+			}
+			s.d.Write(p.d, 0, h)
+		}
+		copyRef(mean)
+		copyRef(va)
+		gamma, beta := s.rand(cols, 0.5, 2), s.rand(cols, -1, 1)
+		y := s.poison(rows * cols)
+		s.d.BatchNorm(y.d, x.d, mean.d, va.d, gamma.d, beta.d, rows, cols, 1e-3)
+		s.r.BatchNorm(y.r, x.r, mean.r, va.r, gamma.r, beta.r, rows, cols, 1e-3)
+		s.check("BatchNorm "+name, y, 1e-5, 1e-4)
+		dy, dx := s.rand(rows*cols, -1, 1), s.poison(rows*cols)
+		dg, db := s.rand(cols, -1, 1), s.rand(cols, -1, 1)
+		s.d.BatchNormGrad(dx.d, dg.d, db.d, dy.d, x.d, mean.d, va.d, gamma.d, rows, cols, 1e-3)
+		s.r.BatchNormGrad(dx.r, dg.r, db.r, dy.r, x.r, mean.r, va.r, gamma.r, rows, cols, 1e-3)
+		s.check("BatchNormGrad dx "+name, dx, 1e-4, 1e-3)
+		s.check("BatchNormGrad dgamma "+name, dg, 1e-5*float64(rows), 1e-4)
+		s.check("BatchNormGrad dbeta "+name, db, 1e-6*float64(rows), 1e-4)
+		s.free(x, mean, va, mm, mv, gamma, beta, y, dy, dx, dg, db)
+	}
+}
+
+func testDropout(s *suite) {
+	for _, tc := range []struct {
+		n    int
+		rate float32
+		seed uint32
+	}{{1, 0.5, 1}, {257, 0.5, 7}, {10000, 0.1, 12345}, {1000, 0, 3}, {3000, 0.9, 0xdeadbeef}} {
+		name := fmt.Sprintf("n=%d rate=%v seed=%d", tc.n, tc.rate, tc.seed)
+		x, y := s.rand(tc.n, 0.5, 1.5), s.poison(tc.n)
+		s.d.Dropout(y.d, x.d, tc.n, tc.rate, tc.seed)
+		s.r.Dropout(y.r, x.r, tc.n, tc.rate, tc.seed)
+		s.check("Dropout "+name, y, 0, 1e-6)
+		// The very same mask as DropoutKeep.
+		got := s.read("Dropout mask "+name, y)
+		for i, v := range got {
+			if (v != 0) != DropoutKeep(tc.seed, uint32(i), tc.rate) {
+				s.t.Fatalf("Dropout %s: element %d kept=%v, DropoutKeep says %v", name, i, v != 0, !(v != 0))
+			}
+		}
+		dy := s.rand(tc.n, -1, 1)
+		s.d.DropoutGrad(dy.d, dy.d, tc.n, tc.rate, tc.seed)
+		s.r.DropoutGrad(dy.r, dy.r, tc.n, tc.rate, tc.seed)
+		s.check("DropoutGrad in place "+name, dy, 0, 1e-6)
+		s.free(x, y, dy)
+	}
+}
+
+func testLoss(s *suite) {
+	kinds := []LossKind{MSE, MAE, SparseCCE, SparseCCEFromLogits, CategoricalCE, CategoricalCEFromLogits}
+	for _, kind := range kinds {
+		for _, sh := range [][2]int{{1, 1}, {1, 3}, {7, 10}, {33, 4}, {300, 10}} {
+			rows, cols := sh[0], sh[1]
+			for _, grad := range []bool{true, false} {
+				name := fmt.Sprintf("Loss kind=%d %dx%d grad=%v", kind, rows, cols, grad)
+				p, t := s.lossInputs(kind, rows, cols)
+				acc := s.rand(12, 0, 10)
+				var dp *pair
+				var dpd, dpr Buffer
+				if grad {
+					dp = s.poison(rows * cols)
+					dpd, dpr = dp.d, dp.r
+				}
+				s.d.Loss(kind, dpd, acc.d, 4, p.d, t.d, rows, cols, 0.25)
+				s.r.Loss(kind, dpr, acc.r, 4, p.r, t.r, rows, cols, 0.25)
+				s.check(name+" acc", acc, 1e-5*float64(rows), 1e-5)
+				if grad {
+					s.check(name+" gradient", dp, 1e-5, 1e-4)
+					s.free(dp)
+				}
+				s.free(p, t, acc)
+			}
+		}
+	}
+}
+
+// lossInputs returns predictions and targets fit for kind: probabilities
+// (some near 0 or 1, to be clipped) or logits, class indices or one-hot or
+// soft targets.
+func (s *suite) lossInputs(kind LossKind, rows, cols int) (p, t *pair) {
+	pv := make([]float64, rows*cols)
+	var tv []float64
+	switch kind {
+	case MSE, MAE:
+		for i := range pv {
+			pv[i] = s.rng.Float64()*4 - 2
+		}
+		tv = make([]float64, rows*cols)
+		for i := range tv {
+			tv[i] = s.rng.Float64()*4 - 2
+		}
+		return s.tensor(pv), s.tensor(tv)
+	case SparseCCEFromLogits, CategoricalCEFromLogits:
+		for i := range pv {
+			pv[i] = s.rng.Float64()*10 - 5
+		}
+	default:
+		for r := 0; r < rows; r++ {
+			var sum float64
+			for j := 0; j < cols; j++ {
+				v := s.rng.Float64()
+				switch s.rng.Intn(6) {
+				case 0:
+					v = 1e-9 // clipped at 1e-7
+				case 1:
+					v = 50 // dominant
+				}
+				pv[r*cols+j] = v
+				sum += v
+			}
+			if r%2 == 0 { // half the rows are normalized already
+				for j := 0; j < cols; j++ {
+					pv[r*cols+j] /= sum
+				}
+			}
+		}
+	}
+	if kind == SparseCCE || kind == SparseCCEFromLogits {
+		tv = make([]float64, rows)
+		for r := range tv {
+			tv[r] = float64(s.rng.Intn(cols))
+		}
+	} else {
+		tv = make([]float64, rows*cols)
+		for r := 0; r < rows; r++ {
+			if r%3 == 2 { // soft targets
+				var sum float64
+				for j := 0; j < cols; j++ {
+					tv[r*cols+j] = s.rng.Float64()
+					sum += tv[r*cols+j]
+				}
+				for j := 0; j < cols; j++ {
+					tv[r*cols+j] /= sum
+				}
+			} else {
+				tv[r*cols+s.rng.Intn(cols)] = 1
+			}
+		}
+	}
+	return s.tensor(pv), s.tensor(tv)
+}
+
+func testUpdate(s *suite) {
+	opts := []OptParams{
+		{Kind: SGD, LR: 0.1},
+		{Kind: SGD, LR: 0.05, Momentum: 0.9},
+		{Kind: SGD, LR: 0.05, Momentum: 0.9, Nesterov: true},
+		{Kind: Adam, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7, Step: 1},
+		{Kind: Adam, LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7, Step: 7},
+		{Kind: RMSprop, LR: 1e-3, Rho: 0.9, Epsilon: 1e-7},
+		{Kind: RMSprop, LR: 1e-3, Rho: 0.9, Momentum: 0.5, Epsilon: 1e-7},
+	}
+	for _, o := range opts {
+		for _, n := range []int{1, 7, 1000} {
+			name := fmt.Sprintf("Update %+v n=%d", o, n)
+			w, g := s.rand(n, -1, 1), s.rand(n, -1, 1)
+			s1, s2 := s.rand(n, 0, 0.1), s.rand(n, 0, 0.1)
+			// Three steps, so that the state carries over.
+			for step := 0; step < 3; step++ {
+				s.d.Update(o, w.d, g.d, s1.d, s2.d, n)
+				s.r.Update(o, w.r, g.r, s1.r, s2.r, n)
+				if o.Step > 0 {
+					o.Step++
+				}
+			}
+			s.check(name+" w", w, 1e-6, 1e-5)
+			s.check(name+" s1", s1, 1e-7, 1e-5)
+			s.check(name+" s2", s2, 1e-7, 1e-5)
+			s.free(w, g, s1, s2)
+		}
+	}
+}

@@ -1,0 +1,315 @@
+//go:build (cgo && linux && amd64) || js
+
+package gpu
+
+import (
+	"fmt"
+	"math"
+
+	"nnlab/shaders"
+)
+
+// The kernels of the WebGPU device: each records one dispatch of a
+// kernel of package shaders, whose file names the reference loop.
+
+func (d *WebGPU) Fill(dst Buffer, v float32, n int) {
+	d.begin().u(n).f(v).bind(d.view(dst, false))
+	d.elementwise("fill", n)
+}
+
+func (d *WebGPU) Copy(dst, src Buffer, n int) {
+	d.begin().u(n).bind(d.view(dst, false)).bind(d.view(src, false))
+	d.elementwise("copy", n)
+}
+
+// Gather binds its source as up to four windows of at most maxBind bytes,
+// starting every stride bytes, so that a dataset larger than one storage
+// binding (CIFAR-10's 154 MB of bytes against WebGPU's default of 128 MiB)
+// can still be gathered from: consecutive windows overlap by at least a row.
+func (d *WebGPU) Gather(dst, src, idx Buffer, idxOff, rows, rowLen int, scale float32) {
+	total := rows * rowLen
+	if total == 0 {
+		return
+	}
+	s := src.(*webgpuBuf)
+	name := "gather"
+	if s.bytes {
+		name = "gather_bytes"
+	}
+	win := d.maxBind
+	if d.gatherWin != 0 {
+		win = d.gatherWin
+	}
+	gw, err := gatherWindows(s, rowLen, win)
+	if err != nil {
+		d.fail(err)
+		return
+	}
+	c := d.begin().u(total, rowLen, idxOff).f(scale).u(int(gw.base), int(gw.stride/gw.esize))
+	c.bind(d.view(dst, false)).bind(d.view(idx, false))
+	for w := uint64(0); w < 4; w++ {
+		off := gw.start + min(w, gw.n-1)*gw.stride
+		size := min(gw.size, s.mem.size-off, roundUp(gw.extent-(off-gw.start), 4))
+		c.bind(binding{mem: s.mem, off: off, size: size})
+	}
+	d.elementwise(name, total)
+}
+
+// windows lays out Gather's source: window w is bound at start + w*stride
+// (bytes into the buffer) with at most size bytes; the view begins base
+// elements into window 0 and ends extent bytes after start.
+type windows struct {
+	start, stride, size, extent, esize, base, n uint64
+}
+
+func gatherWindows(s *webgpuBuf, rowLen int, maxBind uint64) (windows, error) {
+	w := windows{esize: 4, n: 1}
+	if s.bytes {
+		w.esize = 1
+	}
+	w.start = s.off &^ (bindAlign - 1)
+	w.base = (s.off - w.start) / w.esize
+	w.extent = s.off - w.start + roundUp(uint64(s.n)*w.esize, 4)
+	w.size = maxBind &^ (bindAlign - 1)
+	w.stride = uint64(math.MaxUint32) &^ (bindAlign - 1) // one window holds every row
+	if w.extent <= w.size {
+		return w, nil
+	}
+	row := roundUp(uint64(rowLen)*w.esize, bindAlign)
+	if row >= w.size {
+		return w, fmt.Errorf("gpu: WebGPU Gather: rows of %d bytes do not fit a storage binding of %d bytes", uint64(rowLen)*w.esize, w.size)
+	}
+	w.stride = (w.size - row) &^ (bindAlign - 1)
+	// The last row starts at most extent-rowLen bytes in.
+	w.n = (w.extent-uint64(rowLen)*w.esize)/w.stride + 1
+	if w.n > 4 {
+		return w, fmt.Errorf("gpu: WebGPU Gather: a source of %d bytes needs %d windows of this device's maxStorageBufferBindingSize (%d bytes); the kernel has 4",
+			w.extent, w.n, maxBind)
+	}
+	return w, nil
+}
+
+// mmTile picks the tile of a MatMul: 128x128 (8x8 per invocation, k steps
+// of 8) when there are enough such tiles to fill a large GPU, else 64x64
+// (4x4 per invocation, k steps of 16). Both use 16 KiB of workgroup memory,
+// WebGPU's default limit.
+func mmTile(m, k, n int) (tm, tn, bk int) {
+	if m >= 128 && n >= 128 && ((m+127)/128)*((n+127)/128) >= 96 {
+		return 8, 8, 8
+	}
+	return 4, 4, 16
+}
+
+// mmTileOK reports whether matmul.wgsl can run with TM, TN, BK: multiples
+// of 4, whole vec4s of the slabs for each of 256 invocations, and the
+// double-buffered slabs within the workgroup memory limit.
+func mmTileOK(tm, tn, bk int, maxShared uint64) bool {
+	bm, bn := 16*tm, 16*tn
+	return tm > 0 && tn > 0 && bk > 0 && tm%4 == 0 && tn%4 == 0 && bk%4 == 0 &&
+		bm*bk%1024 == 0 && bn*bk%1024 == 0 &&
+		uint64(2*bk*(bm+bn)*4) <= maxShared
+}
+
+func (d *WebGPU) MatMul(c, a, b Buffer, m, k, n int, transA, transB, acc bool) {
+	if m == 0 || n == 0 {
+		return
+	}
+	choose := mmTile
+	if d.mmConfig != nil {
+		choose = d.mmConfig
+	}
+	tm, tn, bk := choose(m, k, n)
+	if !mmTileOK(tm, tn, bk, d.maxShared) {
+		d.fail(fmt.Errorf("gpu: WebGPU MatMul: tile %dx%dx%d is not one the kernel can do on this device", tm, tn, bk))
+		return
+	}
+	// Flags of matmul.wgsl.
+	flags := 0
+	if acc {
+		flags |= 1
+	}
+	if transA {
+		flags |= 2
+		if m%4 == 0 {
+			flags |= 8
+		}
+	} else if k%4 == 0 {
+		flags |= 8
+	}
+	if transB {
+		flags |= 4
+		if k%4 == 0 {
+			flags |= 16
+		}
+	} else if n%4 == 0 {
+		flags |= 16
+	}
+	if n%4 == 0 {
+		flags |= 32
+	}
+	d.begin().u(m, n, k, flags).bind(d.view(c, true)).bind(d.view(a, true)).bind(d.view(b, true))
+	bm, bn := 16*tm, 16*tn
+	tilesM := (m + bm - 1) / bm
+	gy := min(tilesM, maxGroups)
+	gz := (tilesM + gy - 1) / gy
+	d.run(kernelKey{name: "matmul", mm: shaders.MatMulTile{TM: tm, TN: tn, BK: bk}}, (n+bn-1)/bn, gy, gz)
+}
+
+func (d *WebGPU) AddBias(y, bias Buffer, rows, cols int) {
+	d.begin().u(rows*cols, cols).bind(d.view(y, false)).bind(d.view(bias, false))
+	d.elementwise("add_bias", rows*cols)
+}
+
+// colSplit shares a workgroup of 256 between cpw columns of lanes invocations
+// each, lanes the power of two that covers rows (at most 256).
+func colSplit(rows, cols int) (cpw, lanes, groups int) {
+	lanes = 1
+	for lanes < rows && lanes < 256 {
+		lanes *= 2
+	}
+	cpw = 256 / lanes
+	return cpw, lanes, (cols + cpw - 1) / cpw
+}
+
+func (d *WebGPU) SumRows(db, dy Buffer, rows, cols int) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	cpw, lanes, groups := colSplit(rows, cols)
+	d.begin().u(rows, cols, cpw, lanes).bind(d.view(db, false)).bind(d.view(dy, false))
+	d.perGroup("sum_rows", groups)
+}
+
+func (d *WebGPU) Activate(a Act, y, x Buffer, n int) {
+	if a == Softmax || a < Linear || a > Tanh {
+		panic("gpu: Activate does not do " + a.String())
+	}
+	d.begin().u(n, int(a)).bind(d.view(y, false)).bind(d.view(x, false))
+	d.elementwise("activate", n)
+}
+
+func (d *WebGPU) ActivateGrad(a Act, dx, dy, y Buffer, n int) {
+	if a == Softmax || a < Linear || a > Tanh {
+		panic("gpu: ActivateGrad does not do " + a.String())
+	}
+	d.begin().u(n, int(a)).bind(d.view(dx, false)).bind(d.view(dy, false)).bind(d.view(y, false))
+	d.elementwise("activate_grad", n)
+}
+
+func (d *WebGPU) Softmax(y, x Buffer, rows, cols int) {
+	if cols == 0 {
+		return
+	}
+	d.begin().u(rows, cols).bind(d.view(y, false)).bind(d.view(x, false))
+	d.perGroup("softmax", rows)
+}
+
+func (d *WebGPU) SoftmaxGrad(dx, dy, y Buffer, rows, cols int) {
+	if cols == 0 {
+		return
+	}
+	d.begin().u(rows, cols).bind(d.view(dx, false)).bind(d.view(dy, false)).bind(d.view(y, false))
+	d.perGroup("softmax_grad", rows)
+}
+
+// conv records a convolution-geometry kernel over total invocations.
+func (d *WebGPU) conv(name string, g ConvGeom, total int, bufs ...Buffer) {
+	c := d.begin().u(total, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PadT, g.PadL, g.OH, g.OW)
+	for _, b := range bufs {
+		c.bind(d.view(b, false))
+	}
+	d.elementwise(name, total)
+}
+
+func (d *WebGPU) Im2Col(col, x Buffer, g ConvGeom) {
+	d.conv("im2col", g, g.ColRows()*g.ColCols(), col, x)
+}
+
+func (d *WebGPU) Col2Im(dx, col Buffer, g ConvGeom) {
+	d.conv("col2im", g, g.N*g.H*g.W*g.C, dx, col)
+}
+
+func (d *WebGPU) MaxPool(y, x Buffer, g ConvGeom) {
+	d.conv("maxpool", g, g.N*g.OH*g.OW*g.C, y, x)
+}
+
+func (d *WebGPU) MaxPoolGrad(dx, dy, x Buffer, g ConvGeom) {
+	d.conv("maxpool_grad", g, g.N*g.H*g.W*g.C, dx, dy, x)
+}
+
+func (d *WebGPU) BatchNormStats(mean, variance, movMean, movVar, x Buffer, rows, cols int, momentum float32) {
+	if cols == 0 {
+		return
+	}
+	cpw, lanes, groups := colSplit(rows, cols)
+	d.begin().u(rows, cols, cpw, lanes).f(momentum).
+		bind(d.view(mean, false)).bind(d.view(variance, false)).
+		bind(d.view(movMean, false)).bind(d.view(movVar, false)).bind(d.view(x, false))
+	d.perGroup("batchnorm_stats", groups)
+}
+
+func (d *WebGPU) BatchNorm(y, x, mean, variance, gamma, beta Buffer, rows, cols int, eps float32) {
+	d.begin().u(rows*cols, cols).f(eps).
+		bind(d.view(y, false)).bind(d.view(x, false)).bind(d.view(mean, false)).
+		bind(d.view(variance, false)).bind(d.view(gamma, false)).bind(d.view(beta, false))
+	d.elementwise("batchnorm", rows*cols)
+}
+
+func (d *WebGPU) BatchNormGrad(dx, dgamma, dbeta, dy, x, mean, variance, gamma Buffer, rows, cols int, eps float32) {
+	if cols == 0 {
+		return
+	}
+	cpw, lanes, groups := colSplit(rows, cols)
+	d.begin().u(rows, cols, cpw, lanes).f(eps).
+		bind(d.view(dx, false)).bind(d.view(dgamma, false)).bind(d.view(dbeta, false)).
+		bind(d.view(dy, false)).bind(d.view(x, false)).bind(d.view(mean, false)).
+		bind(d.view(variance, false)).bind(d.view(gamma, false))
+	d.perGroup("batchnorm_grad", groups)
+}
+
+func (d *WebGPU) Dropout(y, x Buffer, n int, rate float32, seed uint32) {
+	d.DropoutGrad(y, x, n, rate, seed)
+}
+
+func (d *WebGPU) DropoutGrad(dx, dy Buffer, n int, rate float32, seed uint32) {
+	scale := float32(1 / (1 - float64(rate))) // as the CPU device rounds it
+	d.begin().u(n, int(seed)).f(rate, scale).bind(d.view(dx, false)).bind(d.view(dy, false))
+	d.elementwise("dropout", n)
+}
+
+func (d *WebGPU) Loss(kind LossKind, dp, acc Buffer, slot int, p, t Buffer, rows, cols int, scale float32) {
+	hasGrad := 0
+	if dp != nil {
+		hasGrad = 1
+	}
+	d.begin().u(int(kind), rows, cols, slot).f(scale).u(hasGrad).
+		bind(d.view(dp, false)).bind(d.view(acc, false)).bind(d.view(p, false)).bind(d.view(t, false))
+	d.perGroup("loss", 1)
+}
+
+func (d *WebGPU) Update(o OptParams, w, g, s1, s2 Buffer, n int) {
+	nesterov := 0
+	if o.Nesterov {
+		nesterov = 1
+	}
+	var alpha float32
+	if o.Kind == Adam {
+		t := float64(o.Step)
+		alpha = float32(float64(o.LR) * math.Sqrt(1-math.Pow(float64(o.Beta2), t)) / (1 - math.Pow(float64(o.Beta1), t)))
+	}
+	// State the step does not use may be nil (the CPU device leaves it alone).
+	switch o.Kind {
+	case SGD:
+		s2 = nil
+		if o.Momentum == 0 {
+			s1 = nil
+		}
+	case RMSprop:
+		if o.Momentum == 0 {
+			s2 = nil
+		}
+	}
+	d.begin().u(n, int(o.Kind), nesterov).f(o.LR, o.Momentum, o.Beta1, o.Beta2, o.Epsilon, alpha, o.Rho).
+		bind(d.view(w, false)).bind(d.view(s1, false)).bind(d.view(s2, false)).bind(d.view(g, false))
+	d.elementwise("update", n)
+}

@@ -1,0 +1,218 @@
+//go:build (cgo && linux && amd64) || js
+
+package gpu
+
+import (
+	"fmt"
+	"math/rand"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// Tests of the WebGPU device's own machinery, beyond the conformance suite.
+
+func newSuite(t *testing.T, d Device) *suite {
+	return &suite{t: t, d: d, r: NewCPUOf[float64](), rng: rand.New(rand.NewSource(2))}
+}
+
+// A shader that does not compile comes back as an error naming the kernel,
+// from the same path that compiles the real ones, and again at the next Sync
+// when an operation used it.
+func TestWebGPUShaderError(t *testing.T) {
+	d := openTestWebGPU(t)
+	k := &kernel{key: kernelKey{name: "broken_kernel"}}
+	err := d.compile(k, "@group(0) @binding(0) var<uniform> p: u32;\n@compute @workgroup_size(1) fn main() { let x: f32 = 1u + ; }")
+	if err == nil || !strings.Contains(err.Error(), "broken_kernel") {
+		t.Fatalf("compiling a broken shader: got %v, want an error naming broken_kernel", err)
+	}
+	t.Logf("the error reads: %v", err)
+	if d.Sync() != nil {
+		t.Fatalf("compile alone should not leave an error behind")
+	}
+
+	// Through an operation: the kernel is looked up by name, fails, and the
+	// next Sync reports it; the device stays usable.
+	d.begin().u(1)
+	d.run(kernelKey{name: "no_such_kernel"}, 1, 1, 1)
+	if err := d.Sync(); err == nil || !strings.Contains(err.Error(), "no_such_kernel") {
+		t.Fatalf("Sync after a missing kernel: got %v", err)
+	}
+	b := d.Alloc(3)
+	d.Fill(b, 2, 3)
+	got := make([]float32, 3)
+	if err := d.Read(got, b, 0); err != nil || got[2] != 2 {
+		t.Fatalf("after an error: Read gave %v, %v", got, err)
+	}
+}
+
+// A source larger than one storage binding is gathered through windows.
+func TestWebGPUGatherWindows(t *testing.T) {
+	d := openTestWebGPU(t)
+	s := newSuite(t, d)
+	// Window sizes (bytes) that need 3 or 4 windows for these sources.
+	for _, tc := range []struct {
+		srcRows, rowLen, rows int
+		byteWin, floatWin     uint64
+	}{{300, 7, 40, 1024, 4096}, {100, 33, 100, 1280, 4096}, {9, 600, 9, 2048, 8192}} {
+		idx := make([]float64, tc.rows)
+		for i := range idx {
+			idx[i] = float64(s.rng.Intn(tc.srcRows))
+		}
+		idx[0], idx[len(idx)-1] = 0, float64(tc.srcRows-1) // first and last rows
+		ix := s.tensor(idx)
+		name := fmt.Sprintf("%dx%d", tc.srcRows, tc.rowLen)
+
+		raw := make([]uint8, 64+tc.srcRows*tc.rowLen)
+		for i := range raw {
+			raw[i] = uint8(s.rng.Intn(256))
+		}
+		bd, br := d.UploadBytes(raw), s.r.UploadBytes(raw)
+		vd, vr := d.View(bd, 64, tc.srcRows*tc.rowLen), s.r.View(br, 64, tc.srcRows*tc.rowLen)
+		d.gatherWin = tc.byteWin
+		if w, err := gatherWindows(vd.(*webgpuBuf), tc.rowLen, tc.byteWin); err != nil || w.n < 3 {
+			t.Fatalf("%s bytes: %d windows, %v", name, w.n, err)
+		}
+		dst := s.poison(tc.rows * tc.rowLen)
+		d.Gather(dst.d, vd, ix.d, 0, tc.rows, tc.rowLen, 1)
+		s.r.Gather(dst.r, vr, ix.r, 0, tc.rows, tc.rowLen, 1)
+		s.check("Gather bytes through windows "+name, dst, 0, 0)
+
+		src := s.rand(tc.srcRows*tc.rowLen, -1, 1)
+		d.gatherWin = tc.floatWin
+		if w, err := gatherWindows(src.d.(*webgpuBuf), tc.rowLen, tc.floatWin); err != nil || w.n < 3 {
+			t.Fatalf("%s floats: %d windows, %v", name, w.n, err)
+		}
+		fd := s.poison(tc.rows * tc.rowLen)
+		d.Gather(fd.d, src.d, ix.d, 0, tc.rows, tc.rowLen, 1)
+		s.r.Gather(fd.r, src.r, ix.r, 0, tc.rows, tc.rowLen, 1)
+		s.check("Gather floats through windows "+name, fd, 0, 0)
+	}
+	// Too large for four windows: an error at the next Sync.
+	big := d.Alloc(10000)
+	d.gatherWin = 1024
+	d.Gather(d.Alloc(10), big, d.Alloc(1), 0, 1, 10, 1)
+	if err := d.Sync(); err == nil || !strings.Contains(err.Error(), "windows") {
+		t.Fatalf("gathering from a source too large: got %v", err)
+	}
+}
+
+// Both MatMul tiles on every shape, whatever the size heuristic picks.
+func TestWebGPUMatMulTiles(t *testing.T) {
+	d := openTestWebGPU(t)
+	s := newSuite(t, d)
+	for _, tile := range [][3]int{{8, 8, 8}, {4, 4, 16}, {8, 8, 16}, {8, 16, 8}, {16, 8, 8}, {4, 8, 16}} {
+		if !mmTileOK(tile[0], tile[1], tile[2], d.maxShared) {
+			t.Logf("tile %v: too much workgroup memory for this adapter", tile)
+			continue
+		}
+		d.mmConfig = func(m, k, n int) (int, int, int) { return tile[0], tile[1], tile[2] }
+		for _, sh := range []mmShape{{1, 1, 1}, {7, 5, 3}, {129, 17, 130}, {200, 64, 72}, {3, 300, 257}} {
+			for _, ta := range []bool{false, true} {
+				for _, tb := range []bool{false, true} {
+					s.matmul(sh, ta, tb, ta != tb)
+				}
+			}
+		}
+	}
+}
+
+// Views of one buffer bound as input and output of one kernel (package nn
+// may keep all parameters and gradients in one arena).
+func TestWebGPUAliasedViews(t *testing.T) {
+	d := openTestWebGPU(t)
+	s := newSuite(t, d)
+	const m, k, n = 33, 65, 7
+	// A, B and C in one buffer.
+	arena := s.rand(2688+m*n, -1, 1)
+	ad, bd, cd := d.View(arena.d, 0, m*k), d.View(arena.d, 2176, k*n), d.View(arena.d, 2688, m*n)
+	ar, br, cr := s.r.View(arena.r, 0, m*k), s.r.View(arena.r, 2176, k*n), s.r.View(arena.r, 2688, m*n)
+	d.MatMul(cd, ad, bd, m, k, n, false, true, true)
+	s.r.MatMul(cr, ar, br, m, k, n, false, true, true)
+	s.check("MatMul in one arena", arena, 1e-5, 1e-5)
+	// An optimizer step with w, g, m, v in one arena.
+	w := s.rand(4*128, -1, 1)
+	views := func(p *pair, dev Device, b Buffer) [4]Buffer {
+		var v [4]Buffer
+		for i := range v {
+			v[i] = dev.View(b, i*128, 100)
+		}
+		return v
+	}
+	vd, vr := views(w, d, w.d), views(w, s.r, w.r)
+	o := OptParams{Kind: Adam, LR: 1e-2, Beta1: 0.9, Beta2: 0.999, Epsilon: 1e-7, Step: 3}
+	d.Update(o, vd[0], vd[1], vd[2], vd[3], 100)
+	s.r.Update(o, vr[0], vr[1], vr[2], vr[3], 100)
+	s.check("Update in one arena", w, 1e-6, 1e-5)
+	if st := d.Stats(); st.Pipelines == 0 {
+		t.Fatal("no pipelines")
+	}
+}
+
+// Writes, frees and reads keep program order although kernels are only
+// recorded: a Write after a kernel that reads dst must not reach it first.
+func TestWebGPUOrdering(t *testing.T) {
+	d := openTestWebGPU(t)
+	st0 := d.Stats()
+	x, y := d.Alloc(100), d.Alloc(100)
+	d.Fill(x, 1, 100)
+	d.Copy(y, x, 100) // y = 1
+	d.Write(x, 0, []float32{5, 6})
+	d.AddBias(y, x, 1, 100) // y = 1 + x = 6, 7, 2, 2, ...
+	tmp := d.Alloc(100)
+	d.Copy(tmp, y, 100)
+	d.Free(tmp) // freed with work recorded that uses it
+	got := make([]float32, 3)
+	if err := d.Read(got, y, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got[0] != 6 || got[1] != 7 || got[2] != 2 {
+		t.Fatalf("got %v, want [6 7 2]", got)
+	}
+	st := d.Stats()
+	if st.StagedWrites-st0.StagedWrites != 1 {
+		t.Errorf("stats %+v: want one staged write", st)
+	}
+	// Many dispatches: the parameter ring fills and submits on its own.
+	for i := 0; i < ringSlots+10; i++ {
+		d.AddBias(y, x, 1, 1)
+	}
+	if err := d.Read(got, y, 0); err != nil {
+		t.Fatal(err)
+	}
+	if want := float32(6 + 5*(ringSlots+10)); got[0] != want {
+		t.Fatalf("after %d dispatches got %v, want %v", ringSlots+10, got[0], want)
+	}
+	t.Logf("stats: %+v", d.Stats())
+}
+
+// The steady state of a training step allocates nothing on the Go side.
+func TestWebGPUNoAllocs(t *testing.T) {
+	if runtime.GOOS == "js" {
+		t.Skip("syscall/js allocates for every call into JavaScript")
+	}
+	d := openTestWebGPU(t)
+	a, b, c := d.Alloc(64*64), d.Alloc(64*64), d.Alloc(64*64)
+	step := func() {
+		d.MatMul(c, a, b, 64, 64, 64, false, false, false)
+		d.Activate(ReLU, c, c, 64*64)
+		d.SumRows(a, c, 64, 64)
+	}
+	step()
+	if err := d.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, step); n > 0 {
+		t.Errorf("recording a step allocates %v times", n)
+	}
+	if err := d.Sync(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// resetTestWebGPU undoes what a test may have changed on the shared device.
+func resetTestWebGPU(d *WebGPU) {
+	d.gatherWin = 0
+	d.mmConfig = nil
+	d.Sync()
+}

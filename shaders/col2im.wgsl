@@ -1,0 +1,55 @@
+// Col2Im, Im2Col's adjoint, as a gather: one invocation per element of dx
+// sums the col entries that Im2Col copied from it, so no two invocations
+// write the same element (no atomics). It visits the windows in (oh, ow)
+// order, the order in which the CPU device adds them.
+struct Params {
+    total: u32,   // N*H*W*C
+    h: i32,
+    w: i32,
+    c: i32,
+    kh: i32,
+    kw: i32,
+    sh: i32,
+    sw: i32,
+    pad_t: i32,
+    pad_l: i32,
+    oh: i32,
+    ow: i32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(2) var<storage, read> col: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+    let e = flat_index(wid, nwg, lid);
+    if (e >= p.total) {
+        return;
+    }
+    let i = i32(e);
+    let c = i % p.c;
+    let iw = (i / p.c) % p.w;
+    let ih = (i / (p.c * p.w)) % p.h;
+    let n = i / (p.c * p.w * p.h);
+    let kc = p.kh * p.kw * p.c;
+    var s = 0.0;
+    // oh = (ih+PadT-kh)/SH grows as kh falls.
+    for (var kh = p.kh - 1; kh >= 0; kh--) {
+        let th = ih + p.pad_t - kh;
+        if (th < 0 || th % p.sh != 0 || th / p.sh >= p.oh) {
+            continue;
+        }
+        let oh = th / p.sh;
+        for (var kw = p.kw - 1; kw >= 0; kw--) {
+            let tw = iw + p.pad_l - kw;
+            if (tw < 0 || tw % p.sw != 0 || tw / p.sw >= p.ow) {
+                continue;
+            }
+            let ow = tw / p.sw;
+            s += col[((n * p.oh + oh) * p.ow + ow) * kc + (kh * p.kw + kw) * p.c + c];
+        }
+    }
+    dx[e] = s;
+}

@@ -1,0 +1,37 @@
+// Dropout and DropoutGrad: y[i] = keep(seed, i) ? x[i]*scale : 0 with
+// scale = 1/(1-rate), the mask drawn from the same counter-based generator as
+// gpu.DropoutKeep, so every device draws the same mask. y may be x.
+struct Params {
+    n: u32,
+    seed: u32,
+    rate: f32,
+    scale: f32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+
+// hash32 is Chris Wellons' "lowbias32", in wrapping u32 arithmetic (gpu.hash32).
+fn hash32(v: u32) -> u32 {
+    var h = v;
+    h ^= h >> 16u;
+    h *= 0x7feb352du;
+    h ^= h >> 15u;
+    h *= 0x846ca68bu;
+    h ^= h >> 16u;
+    return h;
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+    let i = flat_index(wid, nwg, lid);
+    if (i >= p.n) {
+        return;
+    }
+    let h = hash32(i ^ hash32(p.seed));
+    // 24 bits make a float32 in [0, 1) exactly.
+    let keep = f32(h >> 8u) * (1.0 / 16777216.0) >= p.rate;
+    y[i] = select(0.0, x[i] * p.scale, keep);
+}

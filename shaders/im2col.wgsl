@@ -1,0 +1,47 @@
+// Im2Col lays out convolution windows of x (N, H, W, C) as rows of col:
+//   col[((n*OH+oh)*OW+ow)*KH*KW*C + (kh*KW+kw)*C + c] =
+//     x[((n*H+ih)*W+iw)*C + c] with ih = oh*SH+kh-PadT, iw = ow*SW+kw-PadL, or 0 outside.
+// One invocation per col element.
+struct Params {
+    total: u32,   // N*OH*OW*KH*KW*C
+    h: i32,
+    w: i32,
+    c: i32,
+    kh: i32,
+    kw: i32,
+    sh: i32,
+    sw: i32,
+    pad_t: i32,
+    pad_l: i32,
+    oh: i32,
+    ow: i32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> col: array<f32>;
+@group(0) @binding(2) var<storage, read> x: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+    let e = flat_index(wid, nwg, lid);
+    if (e >= p.total) {
+        return;
+    }
+    let kc = u32(p.kh * p.kw * p.c);
+    let row = i32(e / kc);
+    let rem = i32(e % kc);
+    let c = rem % p.c;
+    let kw = (rem / p.c) % p.kw;
+    let kh = rem / (p.c * p.kw);
+    let ow = row % p.ow;
+    let oh = (row / p.ow) % p.oh;
+    let n = row / (p.ow * p.oh);
+    let ih = oh * p.sh + kh - p.pad_t;
+    let iw = ow * p.sw + kw - p.pad_l;
+    var v = 0.0;
+    if (ih >= 0 && ih < p.h && iw >= 0 && iw < p.w) {
+        v = x[((n * p.h + ih) * p.w + iw) * p.c + c];
+    }
+    col[e] = v;
+}

@@ -1,0 +1,289 @@
+// MatMul: C = op(A)·op(B) (+ C when acc). C is (m, n), op(A) is (m, k), op(B)
+// is (k, n); A is stored (k, m) when TRANS_A, B is stored (n, k) when
+// TRANS_B. All row-major.
+//   for i < m, j < n: c[i*n+j] = (acc ? c[i*n+j] : 0) + Σ_p opA[i,p]*opB[p,j]
+//
+// The device prepends the tile's constants (shaders.MatMulHeader):
+//   TM, TN   outputs per invocation along m and n (multiples of 4)
+//   BK       depth of a k step
+// and sets bits of p.flags (uniform branches, so that one pipeline per tile
+// serves every layout):
+//   ACC, TRANS_A, TRANS_B,
+//   VEC_A    load A as vec4 along its contiguous dimension (k, or m when
+//            TRANS_A), which must then be a multiple of 4; VEC_B likewise
+//   VEC_C    load and store C as vec4 (n a multiple of 4)
+//
+// A workgroup of 16x16 invocations computes a BM x BN = 16*TM x 16*TN tile of
+// C. Each k step stages a BM x BK slab of op(A) and a BK x BN slab of op(B) in
+// workgroup memory, both k-major so that an invocation reads its TM values of
+// A and TN values of B as vec4s. The slabs are double-buffered: the global
+// loads for step s+1 are issued into registers before the arithmetic of step
+// s and stored into the other buffer after it, so each step needs one
+// barrier. Invocation (tx, ty) owns rows 64*i + 4*ty + (0..3) and columns
+// 64*j + 4*tx + (0..3) of the tile: the vec4 reads of a warp then hit
+// consecutive addresses (or one broadcast address) in workgroup memory.
+// Loads outside the matrices read zeros and stores outside are skipped, so
+// any m, n, k >= 0 works.
+
+const BM: u32 = 16u * TM;
+const BN: u32 = 16u * TN;
+const RM: u32 = TM / 4u;             // vec4s of A per invocation and k
+const RN: u32 = TN / 4u;             // vec4s of B per invocation and k
+const LA: u32 = BM * BK / 1024u;     // vec4s of A each invocation stages per step
+const LB: u32 = BN * BK / 1024u;
+const AS_LEN: u32 = 2u * BK * BM / 4u;
+const BS_LEN: u32 = 2u * BK * BN / 4u;
+const ACC_LEN: u32 = TM * RN;
+
+struct Params {
+    m: u32,
+    n: u32,
+    k: u32,
+    flags: u32,
+}
+
+const ACC: u32 = 1u;
+const TRANS_A: u32 = 2u;
+const TRANS_B: u32 = 4u;
+const VEC_A: u32 = 8u;
+const VEC_B: u32 = 16u;
+const VEC_C: u32 = 32u;
+
+fn flag(f: u32) -> bool {
+    return (p.flags & f) != 0u;
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+// Each matrix is bound once, as vec4s (WebGPU forbids overlapping bindings
+// when one is writable); scalar accesses pick a component.
+@group(0) @binding(1) var<storage, read_write> c4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> a4: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> b4: array<vec4<f32>>;
+
+fn a_at(i: u32) -> f32 {
+    return a4[i >> 2u][i & 3u];
+}
+
+fn b_at(i: u32) -> f32 {
+    return b4[i >> 2u][i & 3u];
+}
+
+var<workgroup> As: array<vec4<f32>, AS_LEN>;   // [buffer][k][m/4]
+var<workgroup> Bs: array<vec4<f32>, BS_LEN>;   // [buffer][k][n/4]
+
+// fetch_a loads vec4 number v of op(A)'s slab at (m0, k0): four consecutive
+// elements along A's contiguous dimension.
+fn fetch_a(m0: u32, k0: u32, v: u32) -> vec4<f32> {
+    var r = vec4<f32>(0.0);
+    if (flag(TRANS_A)) {
+        // A is (k, m): the slab is BK rows of BM.
+        let gk = k0 + v / (BM / 4u);
+        let gm = m0 + (v % (BM / 4u)) * 4u;
+        if (gk >= p.k) {
+            return r;
+        }
+        if (flag(VEC_A)) {
+            if (gm < p.m) {
+                r = a4[(gk * p.m + gm) / 4u];
+            }
+        } else {
+            for (var q = 0u; q < 4u; q++) {
+                if (gm + q < p.m) {
+                    r[q] = a_at(gk * p.m + gm + q);
+                }
+            }
+        }
+    } else {
+        // A is (m, k): the slab is BM rows of BK.
+        let gm = m0 + v / (BK / 4u);
+        let gk = k0 + (v % (BK / 4u)) * 4u;
+        if (gm >= p.m) {
+            return r;
+        }
+        if (flag(VEC_A)) {
+            if (gk < p.k) {
+                r = a4[(gm * p.k + gk) / 4u];
+            }
+        } else {
+            for (var q = 0u; q < 4u; q++) {
+                if (gk + q < p.k) {
+                    r[q] = a_at(gm * p.k + gk + q);
+                }
+            }
+        }
+    }
+    return r;
+}
+
+fn store_a(buf: u32, v: u32, r: vec4<f32>) {
+    if (flag(TRANS_A)) {
+        let kk = v / (BM / 4u);
+        As[(buf * BK + kk) * (BM / 4u) + v % (BM / 4u)] = r;
+    } else {
+        let mm = v / (BK / 4u);
+        let kq = (v % (BK / 4u)) * 4u;
+        for (var q = 0u; q < 4u; q++) {
+            As[((buf * BK + kq + q) * BM + mm) / 4u][mm % 4u] = r[q];
+        }
+    }
+}
+
+// fetch_b loads vec4 number v of op(B)'s slab at (k0, n0).
+fn fetch_b(n0: u32, k0: u32, v: u32) -> vec4<f32> {
+    var r = vec4<f32>(0.0);
+    if (flag(TRANS_B)) {
+        // B is (n, k): the slab is BN rows of BK.
+        let gn = n0 + v / (BK / 4u);
+        let gk = k0 + (v % (BK / 4u)) * 4u;
+        if (gn >= p.n) {
+            return r;
+        }
+        if (flag(VEC_B)) {
+            if (gk < p.k) {
+                r = b4[(gn * p.k + gk) / 4u];
+            }
+        } else {
+            for (var q = 0u; q < 4u; q++) {
+                if (gk + q < p.k) {
+                    r[q] = b_at(gn * p.k + gk + q);
+                }
+            }
+        }
+    } else {
+        // B is (k, n): the slab is BK rows of BN.
+        let gk = k0 + v / (BN / 4u);
+        let gn = n0 + (v % (BN / 4u)) * 4u;
+        if (gk >= p.k) {
+            return r;
+        }
+        if (flag(VEC_B)) {
+            if (gn < p.n) {
+                r = b4[(gk * p.n + gn) / 4u];
+            }
+        } else {
+            for (var q = 0u; q < 4u; q++) {
+                if (gn + q < p.n) {
+                    r[q] = b_at(gk * p.n + gn + q);
+                }
+            }
+        }
+    }
+    return r;
+}
+
+fn store_b(buf: u32, v: u32, r: vec4<f32>) {
+    if (flag(TRANS_B)) {
+        let nn = v / (BK / 4u);
+        let kq = (v % (BK / 4u)) * 4u;
+        for (var q = 0u; q < 4u; q++) {
+            Bs[((buf * BK + kq + q) * BN + nn) / 4u][nn % 4u] = r[q];
+        }
+    } else {
+        let kk = v / (BN / 4u);
+        Bs[(buf * BK + kk) * (BN / 4u) + v % (BN / 4u)] = r;
+    }
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) t: u32) {
+    // Tiles of m fold into z beyond 65535 workgroups.
+    let m0 = (wid.z * nwg.y + wid.y) * BM;
+    let n0 = wid.x * BN;
+    if (m0 >= p.m) {
+        return;
+    }
+    let tx = t % 16u;
+    let ty = t / 16u;
+
+    var acc: array<vec4<f32>, ACC_LEN>;   // row 4*i+q of the invocation's rows, vec4 j: acc[(4*i+q)*RN + j]
+    var ra: array<vec4<f32>, LA>;
+    var rb: array<vec4<f32>, LB>;
+
+    for (var i = 0u; i < LA; i++) {
+        store_a(0u, t + i * 256u, fetch_a(m0, 0u, t + i * 256u));
+    }
+    for (var i = 0u; i < LB; i++) {
+        store_b(0u, t + i * 256u, fetch_b(n0, 0u, t + i * 256u));
+    }
+    workgroupBarrier();
+
+    let steps = (p.k + BK - 1u) / BK;
+    for (var s = 0u; s < steps; s++) {
+        let cur = s & 1u;
+        let more = s + 1u < steps;
+        if (more) {
+            let k0 = (s + 1u) * BK;
+            for (var i = 0u; i < LA; i++) {
+                ra[i] = fetch_a(m0, k0, t + i * 256u);
+            }
+            for (var i = 0u; i < LB; i++) {
+                rb[i] = fetch_b(n0, k0, t + i * 256u);
+            }
+        }
+        for (var kk = 0u; kk < BK; kk++) {
+            let ab = (cur * BK + kk) * (BM / 4u) + ty;
+            let bb = (cur * BK + kk) * (BN / 4u) + tx;
+            var av: array<vec4<f32>, RM>;
+            var bv: array<vec4<f32>, RN>;
+            for (var i = 0u; i < RM; i++) {
+                av[i] = As[ab + i * 16u];
+            }
+            for (var j = 0u; j < RN; j++) {
+                bv[j] = Bs[bb + j * 16u];
+            }
+            for (var i = 0u; i < RM; i++) {
+                for (var q = 0u; q < 4u; q++) {
+                    let s4 = vec4<f32>(av[i][q]);
+                    for (var j = 0u; j < RN; j++) {
+                        let o = (i * 4u + q) * RN + j;
+                        acc[o] = fma(s4, bv[j], acc[o]);
+                    }
+                }
+            }
+        }
+        if (more) {
+            for (var i = 0u; i < LA; i++) {
+                store_a(1u - cur, t + i * 256u, ra[i]);
+            }
+            for (var i = 0u; i < LB; i++) {
+                store_b(1u - cur, t + i * 256u, rb[i]);
+            }
+        }
+        workgroupBarrier();
+    }
+
+    for (var i = 0u; i < RM; i++) {
+        for (var q = 0u; q < 4u; q++) {
+            let row = m0 + i * 64u + ty * 4u + q;
+            if (row >= p.m) {
+                continue;
+            }
+            for (var j = 0u; j < RN; j++) {
+                let col = n0 + j * 64u + tx * 4u;
+                if (col >= p.n) {
+                    continue;
+                }
+                var v = acc[(i * 4u + q) * RN + j];
+                if (flag(VEC_C)) {
+                    let o = (row * p.n + col) / 4u;
+                    if (flag(ACC)) {
+                        v += c4[o];
+                    }
+                    c4[o] = v;
+                } else {
+                    for (var e = 0u; e < 4u; e++) {
+                        if (col + e < p.n) {
+                            let o = row * p.n + col + e;
+                            if (flag(ACC)) {
+                                c4[o >> 2u][o & 3u] += v[e];
+                            } else {
+                                c4[o >> 2u][o & 3u] = v[e];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

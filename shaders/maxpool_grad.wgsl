@@ -1,0 +1,81 @@
+// MaxPoolGrad as a gather: one invocation per element i of dx sums dy over
+// the windows that contain i and whose first maximum in (kh, kw) scan order
+// is i (TensorFlow's routing). Windows are visited in (oh, ow) order, the
+// order in which the CPU device adds them.
+struct Params {
+    total: u32,   // N*H*W*C
+    h: i32,
+    w: i32,
+    c: i32,
+    kh: i32,
+    kw: i32,
+    sh: i32,
+    sw: i32,
+    pad_t: i32,
+    pad_l: i32,
+    oh: i32,
+    ow: i32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read> x: array<f32>;
+
+// argmax returns the flat index into x of the first maximum of window (n, oh, ow, c).
+fn argmax(n: i32, oh: i32, ow: i32, c: i32) -> i32 {
+    var best = -1;
+    var m = 0.0;
+    for (var kh = 0; kh < p.kh; kh++) {
+        let ih = oh * p.sh + kh - p.pad_t;
+        if (ih < 0 || ih >= p.h) {
+            continue;
+        }
+        for (var kw = 0; kw < p.kw; kw++) {
+            let iw = ow * p.sw + kw - p.pad_l;
+            if (iw < 0 || iw >= p.w) {
+                continue;
+            }
+            let i = ((n * p.h + ih) * p.w + iw) * p.c + c;
+            let v = x[i];
+            if (best < 0 || v > m) {
+                best = i;
+                m = v;
+            }
+        }
+    }
+    return best;
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+    let e = flat_index(wid, nwg, lid);
+    if (e >= p.total) {
+        return;
+    }
+    let i = i32(e);
+    let c = i % p.c;
+    let iw = (i / p.c) % p.w;
+    let ih = (i / (p.c * p.w)) % p.h;
+    let n = i / (p.c * p.w * p.h);
+    var s = 0.0;
+    for (var kh = p.kh - 1; kh >= 0; kh--) {
+        let th = ih + p.pad_t - kh;
+        if (th < 0 || th % p.sh != 0 || th / p.sh >= p.oh) {
+            continue;
+        }
+        let oh = th / p.sh;
+        for (var kw = p.kw - 1; kw >= 0; kw--) {
+            let tw = iw + p.pad_l - kw;
+            if (tw < 0 || tw % p.sw != 0 || tw / p.sw >= p.ow) {
+                continue;
+            }
+            let ow = tw / p.sw;
+            if (argmax(n, oh, ow, c) == i) {
+                s += dy[((n * p.oh + oh) * p.ow + ow) * p.c + c];
+            }
+        }
+    }
+    dx[e] = s;
+}

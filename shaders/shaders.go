@@ -1,0 +1,58 @@
+// Package shaders holds nnlab's WGSL compute kernels, one file per device
+// operation of package gpu (see gpu.Device for the reference loop of each).
+//
+// Every kernel reads its sizes and scalars from a uniform struct at
+// @group(0) @binding(0), bound with a dynamic offset so that one uniform
+// buffer serves every dispatch of a submit, and its buffers from
+// @binding(1) on. Source prepends common.wgsl (shared helpers) to a kernel.
+// matmul.wgsl is also specialized by the tile's constants, which the device
+// prepends: see MatMulHeader.
+package shaders
+
+import (
+	"embed"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+//go:embed *.wgsl
+var files embed.FS
+
+// Source returns the WGSL text of kernel name (a file name without .wgsl),
+// with common.wgsl prepended.
+func Source(name string) (string, error) {
+	common, err := files.ReadFile("common.wgsl")
+	if err != nil {
+		return "", err
+	}
+	b, err := files.ReadFile(name + ".wgsl")
+	if err != nil {
+		return "", fmt.Errorf("shaders: no kernel %q", name)
+	}
+	return string(common) + "\n" + string(b), nil
+}
+
+// Names lists the kernels, sorted.
+func Names() []string {
+	ents, _ := files.ReadDir(".")
+	var names []string
+	for _, e := range ents {
+		n := strings.TrimSuffix(e.Name(), ".wgsl")
+		if n != "common" {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// MatMulTile selects the tile of matmul.wgsl: a workgroup of 256
+// invocations computes a (16*TM) x (16*TN) tile of C, each invocation TM x TN
+// outputs, in k steps of BK.
+type MatMulTile struct{ TM, TN, BK int }
+
+// MatMulHeader returns the WGSL constants that specialize matmul.wgsl to a tile.
+func MatMulHeader(t MatMulTile) string {
+	return fmt.Sprintf("const TM: u32 = %du;\nconst TN: u32 = %du;\nconst BK: u32 = %du;\n", t.TM, t.TN, t.BK)
+}
