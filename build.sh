@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # nnlab's build script.
 #   ./build.sh          build the browser lab into dist/ (wasm, wasm_exec.js, site, data)
-#   ./build.sh serve    build, then serve dist/ on http://127.0.0.1:8080/ (extra flags go to `nnlab serve`)
+#   ./build.sh serve    build, then serve the lab on http://localhost:8080/ (extra flags go to `nnlab serve`,
+#                       e.g. --addr 0.0.0.0 for a classroom, --port 9000)
 #   ./build.sh test     all tests: go vet, unit tests, WebGPU conformance, browser end-to-end
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -28,7 +29,13 @@ build) build_site ;;
 serve)
 	build_site
 	shift
-	go run ./cmd/nnlab serve --site dist "$@"
+	# Build the site into the binary (without its data: nnlab serve prepares
+	# that from the data folder), then serve it: localhost:8080 by default,
+	# --addr 0.0.0.0 for a classroom (prints the address and a QR code).
+	find server/embedded/dist -mindepth 1 -maxdepth 1 ! -name .placeholder -exec rm -rf {} +
+	cp -r dist/. server/embedded/dist/
+	rm -rf server/embedded/dist/data
+	go run ./cmd/nnlab serve "$@"
 	;;
 test)
 	go vet ./...

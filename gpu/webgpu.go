@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -78,17 +79,29 @@ type WebGPU struct {
 	mmConfig func(m, k, n int) (tm, tn, bk int) // tile choice; benchmarks override it
 
 	stats WebGPUStats
+	// syncEach (NNLAB_WEBGPU_SYNC=1) waits after every dispatch and logs it:
+	// slow, for finding the kernel behind a device error or crash.
+	syncEach bool
+	// perSubmit is the number of dispatches after which the recorded work
+	// is submitted (without waiting): the ring's size, or softwarePerSubmit
+	// on a software adapter.
+	perSubmit int
 }
 
 const (
-	ringSlot    = 256     // bytes per dispatch's parameters (minUniformBufferOffsetAlignment)
-	ringSlots   = 4096    // dispatches per submit at most
-	uploadBytes = 4 << 20 // staging for Writes between submits
-	maxBindings = 9       // storage bindings per kernel at most (batchnorm_grad has 8)
-	bindAlign   = 256     // minStorageBufferOffsetAlignment
-	maxGroups   = 65535   // workgroups per dimension
-	maxCached   = 1 << 14 // bind groups kept; the cache is emptied beyond
-	paramWords  = ringSlot / 4
+	ringSlot  = 256  // bytes per dispatch's parameters (minUniformBufferOffsetAlignment)
+	ringSlots = 4096 // dispatches per submit at most
+	// softwarePerSubmit bounds a command buffer on a software adapter: Mesa
+	// 22's lavapipe (Debian 12) crashed in its worker threads on command
+	// buffers of about 300 CIFAR training dispatches or more, never with
+	// 250 or fewer, and never when each dispatch was waited for.
+	softwarePerSubmit = 128
+	uploadBytes       = 4 << 20 // staging for Writes between submits
+	maxBindings       = 9       // storage bindings per kernel at most (batchnorm_grad has 8)
+	bindAlign         = 256     // minStorageBufferOffsetAlignment
+	maxGroups         = 65535   // workgroups per dimension
+	maxCached         = 1 << 14 // bind groups kept; the cache is emptied beyond
+	paramWords        = ringSlot / 4
 )
 
 // gpuMem is one GPU buffer; Buffers are views into one.
@@ -123,6 +136,11 @@ func NewWebGPU() (*WebGPU, error) {
 	}
 	if err := d.open(); err != nil {
 		return nil, err
+	}
+	d.syncEach = os.Getenv("NNLAB_WEBGPU_SYNC") == "1"
+	d.perSubmit = ringSlots
+	if d.software {
+		d.perSubmit = softwarePerSubmit
 	}
 	d.queue = d.dev.GetQueue()
 	var err error
@@ -772,7 +790,7 @@ func (d *WebGPU) run(key kernelKey, gx, gy, gz int) {
 		d.groups[gkey] = group
 		d.stats.BindGroups++
 	}
-	if d.nparams == ringSlots {
+	if d.nparams >= d.perSubmit {
 		d.submit()
 	}
 	d.encoder()
@@ -794,6 +812,12 @@ func (d *WebGPU) run(key kernelKey, gx, gy, gz int) {
 	d.pass.SetBindGroup(0, group, d.dynOff[:])
 	d.pass.DispatchWorkgroups(uint32(gx), uint32(gy), uint32(gz))
 	d.stats.Dispatches++
+	if d.syncEach {
+		fmt.Fprintf(os.Stderr, "gpu: WebGPU: %s %dx%dx%d\n", key.name, gx, gy, gz)
+		if err := d.Sync(); err != nil {
+			fmt.Fprintf(os.Stderr, "gpu: WebGPU: %s: %v\n", key.name, err)
+		}
+	}
 }
 
 // inPlace finds the inputs of d.call bound to the very range of an output,

@@ -79,7 +79,7 @@ func main() {
 
 // openDevice opens the device the --device flag names and says which it got.
 func openDevice(kind string, log io.Writer) (gpu.Device, error) {
-	dev, note, err := gpuOpen(kind)
+	dev, note, err := gpu.Open(kind)
 	if err != nil {
 		return nil, err
 	}
@@ -267,12 +267,4 @@ func explore(what string, args []string, out io.Writer) error {
 		return nil
 	}
 	return fmt.Errorf("explore what? use weather or cifar, not %q", what)
-}
-
-// gpuOpen is replaced by gpu.Open once the WebGPU device lands.
-func gpuOpen(kind string) (gpu.Device, string, error) {
-	if kind == "webgpu" {
-		return nil, "", fmt.Errorf("webgpu: not in this build")
-	}
-	return gpu.NewCPU(), "", nil
 }

@@ -1,0 +1,87 @@
+// Package lessondata prepares the lessons' data files as the browser lab
+// fetches them from data/: the weather CSV as it is, and CIFAR-10 in the
+// official binary record format cut to the site's sizes (each file stays
+// under the 25 MiB of an edge static asset). `nnlab data` writes them to a
+// folder; `nnlab serve` serves them from memory.
+package lessondata
+
+import (
+	"fmt"
+	"os"
+
+	"nnlab/datasets"
+)
+
+// The data files of the site, under data/.
+const (
+	Weather    = "weather_prediction_dataset_light.csv"
+	CIFARTrain = "cifar10_train.bin"
+	CIFARTest  = "cifar10_test.bin"
+)
+
+// Default sizes of the site's CIFAR-10 files, in images.
+const (
+	DefaultTrain = 5000
+	DefaultTest  = 1000
+)
+
+// File is one data file of the site.
+type File struct {
+	Name   string // base name, e.g. Weather
+	Data   []byte
+	Images int // CIFAR images in the file; 0 for the CSV
+}
+
+// Load finds the lessons' data with package datasets (src, as its explicit
+// path, then $NNLAB_DATA, the cache, ../shared/data, a download) and returns
+// the site's files, CIFAR-10 cut to at most trainN and testN images.
+func Load(src string, trainN, testN int) ([]File, error) {
+	wp, err := datasets.WeatherPath(src)
+	if err != nil {
+		return nil, err
+	}
+	csv, err := os.ReadFile(wp)
+	if err != nil {
+		return nil, err
+	}
+	files := []File{{Name: Weather, Data: csv}}
+	tr, err := datasets.CIFARTrain(src)
+	if err != nil {
+		return nil, err
+	}
+	te, err := datasets.CIFARTest(src)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		name string
+		im   *datasets.Images
+		n    int
+	}{{CIFARTrain, tr, trainN}, {CIFARTest, te, testN}} {
+		if f.n < 1 {
+			return nil, fmt.Errorf("lessondata: %s: %d images asked for, want at least 1", f.name, f.n)
+		}
+		im := f.im.Head(f.n)
+		files = append(files, File{Name: f.name, Data: EncodeCIFAR(im), Images: im.N})
+	}
+	return files, nil
+}
+
+// EncodeCIFAR writes images back in the official record format: a label
+// byte, then the R, G and B planes (the inverse of datasets.ParseCIFAR).
+func EncodeCIFAR(im *datasets.Images) []byte {
+	plane := im.H * im.W
+	rec := 1 + plane*im.C
+	b := make([]byte, im.N*rec)
+	for i := 0; i < im.N; i++ {
+		r := b[i*rec : (i+1)*rec]
+		r[0] = im.Labels[i]
+		px := im.Pixels[i*plane*im.C : (i+1)*plane*im.C]
+		for p := 0; p < plane; p++ {
+			for c := 0; c < im.C; c++ {
+				r[1+c*plane+p] = px[p*im.C+c]
+			}
+		}
+	}
+	return b
+}

@@ -1,0 +1,59 @@
+package lessondata
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"nnlab/datasets"
+)
+
+// TestEncodeCIFARRoundTrip: EncodeCIFAR is the inverse of ParseCIFAR.
+func TestEncodeCIFARRoundTrip(t *testing.T) {
+	rec := make([]byte, 3*datasets.CIFARRecordSize)
+	for i := range rec {
+		rec[i] = byte(i * 7)
+	}
+	for i := 0; i < 3; i++ {
+		rec[i*datasets.CIFARRecordSize] = byte(i + 4) // labels 0..9
+	}
+	im, err := datasets.ParseCIFAR(bytes.NewReader(rec), "test", int64(len(rec)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := EncodeCIFAR(im); !bytes.Equal(got, rec) {
+		t.Error("EncodeCIFAR(ParseCIFAR(x)) != x")
+	}
+	if got := EncodeCIFAR(im.Head(2)); !bytes.Equal(got, rec[:2*datasets.CIFARRecordSize]) {
+		t.Error("the first two records differ")
+	}
+}
+
+// TestLoad prepares the site's data from the lessons' data, when it is on
+// this machine (../shared/data here and in CI).
+func TestLoad(t *testing.T) {
+	if _, err := datasets.Find(datasets.CIFARSubsetTrain, ""); err != nil {
+		var nf *datasets.NotFoundError
+		if errors.As(err, &nf) {
+			t.Skipf("no lesson data here: %v", err)
+		}
+	}
+	files, err := Load("", 50, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{Weather: 0, CIFARTrain: 50, CIFARTest: 20}
+	for _, f := range files {
+		n, ok := want[f.Name]
+		if !ok || f.Images != n || (n > 0 && len(f.Data) != n*datasets.CIFARRecordSize) || len(f.Data) == 0 {
+			t.Errorf("%s: %d images, %d bytes", f.Name, f.Images, len(f.Data))
+		}
+		delete(want, f.Name)
+	}
+	if len(want) > 0 {
+		t.Errorf("missing %v", want)
+	}
+	if _, err := Load("", 0, 20); err == nil {
+		t.Error("0 training images accepted")
+	}
+}
