@@ -25,6 +25,12 @@ type CIFARConfig struct {
 	LR        float64
 	Seed      uint64
 	DataPath  string
+	// Callbacks are called by Fit after the lesson's own.
+	Callbacks []nn.Callback
+	// StopSkipsEvaluation: when the Context stops Fit (the browser's Stop
+	// button), return the history without the final evaluation, which
+	// takes seconds on the pure-Go device.
+	StopSkipsEvaluation bool
 }
 
 func (c *CIFARConfig) defaults() {
@@ -161,6 +167,7 @@ func RunCIFAR(ctx context.Context, c CIFARConfig, dev gpu.Device, data *CIFARDat
 	if c.Patience > 0 {
 		cfg.Callbacks = append(cfg.Callbacks, &nn.EarlyStopping{Monitor: "val_loss", Patience: c.Patience, Verbose: verbose})
 	}
+	cfg.Callbacks = append(cfg.Callbacks, c.Callbacks...)
 	h, err := m.Fit(trd, cfg)
 	if h != nil {
 		res.EpochsRun, res.TrainSeconds, res.History, res.Notes = len(h.Epochs), h.Seconds, h.History, h.Notes
@@ -171,6 +178,9 @@ func RunCIFAR(ctx context.Context, c CIFARConfig, dev gpu.Device, data *CIFARDat
 	}
 	if err != nil {
 		return res, err
+	}
+	if c.StopSkipsEvaluation && h.Stopped {
+		return res, nil
 	}
 	for _, set := range []struct {
 		name string

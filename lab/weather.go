@@ -33,6 +33,9 @@ type WeatherConfig struct {
 	Loss      string // mse (default) or mae
 	Seed      uint64
 	DataPath  string // explicit CSV path or folder
+	// Callbacks are called by Fit after the lesson's own (the browser's
+	// weight histograms read the model after each epoch).
+	Callbacks []nn.Callback
 }
 
 func (c *WeatherConfig) defaults() {
@@ -199,6 +202,7 @@ func RunWeather(ctx context.Context, c WeatherConfig, dev gpu.Device, data *Weat
 	if c.Patience > 0 {
 		cfg.Callbacks = append(cfg.Callbacks, &nn.EarlyStopping{Monitor: "val_loss", Patience: c.Patience, RestoreBestWeights: c.Restore, Verbose: verbose})
 	}
+	cfg.Callbacks = append(cfg.Callbacks, c.Callbacks...)
 	h, err := m.Fit(train, cfg)
 	if h != nil {
 		res.EpochsRun, res.TrainSeconds, res.History, res.Notes = len(h.Epochs), h.Seconds, h.History, h.Notes

@@ -225,15 +225,19 @@ func (m *Model) gather(w *workspace, d *devData, off, n int) {
 }
 
 // evalInto records the forward pass over all of d in batches, adding metric
-// sums into w.acc[slot:].
-func (m *Model) evalInto(w *workspace, d *devData, batch, slot int) {
+// sums into w.acc[slot:]. It returns false, early, if ctx is cancelled.
+func (m *Model) evalInto(ctx context.Context, w *workspace, d *devData, batch, slot int) bool {
 	r := m.newRun(w, false)
 	for off := 0; off < d.n; off += batch {
+		if ctx.Err() != nil {
+			return false
+		}
 		n := min(batch, d.n-off)
 		m.gather(w, d, off, n)
 		out := m.forward(r, w, n)
 		m.dev.Loss(m.loss.Kind, nil, w.acc, slot, out, w.yb, n, m.OutputShape().Size(), 0)
 	}
+	return true
 }
 
 // logs turns metric sums over n samples into Keras's log dict.
@@ -366,6 +370,9 @@ func (m *Model) Fit(train *Data, cfg FitConfig) (*History, error) {
 				cfg.OnBatch(epoch, s+1, steps)
 			}
 		}
+		if !stopped && va != nil && !m.evalInto(ctx, w, va, cfg.BatchSize, gpu.AccSlots) {
+			stopped = true // during the validation pass: the epoch is not logged
+		}
 		if stopped {
 			// Keep the weights of the steps taken; the epoch is not logged.
 			h.Stopped = true
@@ -374,9 +381,6 @@ func (m *Model) Fit(train *Data, cfg FitConfig) (*History, error) {
 				return h, err
 			}
 			break
-		}
-		if va != nil {
-			m.evalInto(w, va, cfg.BatchSize, gpu.AccSlots)
 		}
 		err := m.dev.Read(acc, w.acc, 0)
 		var snap *snapshot
@@ -478,7 +482,7 @@ func (m *Model) Evaluate(d *Data, batchSize int) (map[string]float64, error) {
 	defer m.freeData(dd)
 	w := m.workspace(batchSize)
 	m.dev.Fill(w.acc, 0, 2*gpu.AccSlots)
-	m.evalInto(w, dd, batchSize, gpu.AccSlots)
+	m.evalInto(context.Background(), w, dd, batchSize, gpu.AccSlots)
 	acc := make([]float32, gpu.AccSlots)
 	if err := m.dev.Read(acc, w.acc, gpu.AccSlots); err != nil {
 		return nil, err

@@ -1,0 +1,352 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"nnlab/server"
+)
+
+// repoRoot is the module root (tests run in e2e/).
+var repoRoot = func() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	return filepath.Dir(wd)
+}()
+
+var (
+	siteOnce sync.Once
+	siteURL  string
+	siteErr  error
+	siteSrv  *httptest.Server
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if siteSrv != nil {
+		siteSrv.Close()
+	}
+	os.Exit(code)
+}
+
+// site serves dist/ (built by ./build.sh) for all tests of the run.
+func site(t *testing.T) string {
+	t.Helper()
+	siteOnce.Do(func() {
+		dist := filepath.Join(repoRoot, "dist")
+		wasm := filepath.Join(dist, "nnlab.wasm")
+		st, err := os.Stat(wasm)
+		if err != nil {
+			siteErr = fmt.Errorf("%s is missing: run ./build.sh first (it builds the wasm and copies the site and data into dist/)", wasm)
+			return
+		}
+		if _, err := os.Stat(filepath.Join(dist, "data", "weather_prediction_dataset_light.csv")); err != nil {
+			siteErr = fmt.Errorf("dist/data is incomplete (%v): run ./build.sh", err)
+			return
+		}
+		if newer := newerSources(st.ModTime()); len(newer) > 0 {
+			fmt.Fprintf(os.Stderr, "e2e: WARNING: dist/nnlab.wasm is older than %s: run ./build.sh to test the current code\n", strings.Join(newer, ", "))
+		}
+		siteSrv = httptest.NewServer(server.Handler(dist))
+		siteURL = siteSrv.URL
+	})
+	if siteErr != nil {
+		t.Fatal(siteErr)
+	}
+	return siteURL
+}
+
+// newerSources lists the browser lab's sources changed after t.
+func newerSources(t time.Time) []string {
+	var out []string
+	for _, dir := range []string{"wasm", "site"} {
+		filepath.WalkDir(filepath.Join(repoRoot, dir), func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				if info, err := d.Info(); err == nil && info.ModTime().After(t) {
+					rel, _ := filepath.Rel(repoRoot, p)
+					out = append(out, rel)
+				}
+			}
+			return nil
+		})
+	}
+	if len(out) > 3 {
+		out = append(out[:3], "...")
+	}
+	return out
+}
+
+// chromium finds the browser, or skips (fails with NNLAB_REQUIRE_BROWSER=1).
+func chromium(t *testing.T) string {
+	t.Helper()
+	cands := []string{os.Getenv("NNLAB_CHROMIUM"), "/usr/bin/chromium"}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			cands = append(cands, p)
+		}
+	}
+	for _, c := range cands {
+		if c == "" {
+			continue
+		}
+		if st, err := os.Stat(c); err == nil && !st.IsDir() {
+			return c
+		}
+	}
+	msg := "no Chromium found (set NNLAB_CHROMIUM, or apt-get install chromium)"
+	if os.Getenv("NNLAB_REQUIRE_BROWSER") == "1" {
+		t.Fatal("NNLAB_REQUIRE_BROWSER=1 but " + msg)
+	}
+	fmt.Fprintln(os.Stderr, "e2e: SKIPPING the browser tests: "+msg)
+	t.Skip("SKIPPING: " + msg)
+	return ""
+}
+
+// page is one tab of a headless Chromium.
+type page struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+
+	mu      sync.Mutex
+	console []string
+}
+
+// newPage starts Chromium with the flags of shared/browser.md. With webgpu
+// false, WebGPU is off (--disable-gpu, no --enable-unsafe-webgpu), so the
+// lab must fall back to pure Go and say why.
+func newPage(t *testing.T, webgpu bool) *page {
+	t.Helper()
+	exe := chromium(t)
+	base := site(t)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Headless,
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 1000),
+	}
+	if webgpu {
+		opts = append(opts, chromedp.Flag("enable-unsafe-webgpu", true), chromedp.Flag("enable-features", "Vulkan"),
+			chromedp.Flag("enable-unsafe-swiftshader", true)) // WebGL for the plots, without a deprecation warning
+	} else {
+		opts = append(opts, chromedp.Flag("disable-gpu", true), chromedp.Flag("enable-unsafe-swiftshader", true))
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	p := &page{t: t, ctx: ctx, base: base}
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+		if t.Failed() {
+			p.mu.Lock()
+			t.Logf("browser console:\n%s", strings.Join(p.console, "\n"))
+			p.mu.Unlock()
+		}
+	})
+	msgs := chromedp.Console(ctx) // starts the browser
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			p.mu.Lock()
+			p.console = append(p.console, m.String())
+			p.mu.Unlock()
+		}
+	}()
+	return p
+}
+
+// open loads the lab with a query string and waits for the document.
+func (p *page) open(query string) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, chromedp.Navigate(p.base+"/?"+query)); err != nil {
+		p.t.Fatalf("opening ?%s: %v", query, err)
+	}
+}
+
+// eval runs a JavaScript expression and decodes its result.
+func eval[T any](p *page, expr string) T {
+	p.t.Helper()
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		p.t.Fatalf("evaluating %s: %v", expr, err)
+	}
+	return v
+}
+
+func (p *page) status() string {
+	return eval[string](p, `document.documentElement.dataset.nnlabStatus || ""`)
+}
+
+// waitStatus polls <html data-nnlab-status> until it is one of want and
+// returns it; on a timeout it fails with what the page shows.
+func (p *page) waitStatus(timeout time.Duration, want ...string) string {
+	p.t.Helper()
+	end := time.Now().Add(timeout)
+	for {
+		s := p.status()
+		if slices.Contains(want, s) {
+			return s
+		}
+		if time.Now().After(end) {
+			p.t.Fatalf("after %v the status is %q, not %v; run-status %q; error box %q", timeout, s, want,
+				p.text("run-status"), p.text("error-box"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitFor polls a JavaScript condition.
+func (p *page) waitFor(timeout time.Duration, what, cond string) {
+	p.t.Helper()
+	end := time.Now().Add(timeout)
+	for !eval[bool](p, "!!("+cond+")") {
+		if time.Now().After(end) {
+			p.t.Fatalf("after %v still waiting for %s (%s); status %q, error box %q", timeout, what, cond, p.status(), p.text("error-box"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// text is an element's textContent ("" if there is none).
+func (p *page) text(id string) string {
+	return eval[string](p, fmt.Sprintf(`(document.getElementById(%q) || {}).textContent || ""`, id))
+}
+
+// result parses the JSON of #nnlab-result.
+func (p *page) result() map[string]any {
+	p.t.Helper()
+	s := p.text("nnlab-result")
+	var m map[string]any
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		p.t.Fatalf("#nnlab-result is not one JSON object (%v): %.300q", err, s)
+	}
+	return m
+}
+
+// screenshotDir is NNLAB_SCREENSHOTS or a temporary folder.
+func screenshotDir(t *testing.T) string {
+	if d := os.Getenv("NNLAB_SCREENSHOTS"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	return t.TempDir()
+}
+
+// screenshot saves the viewport as name.png and returns it.
+func (p *page) screenshot(name string) image.Image {
+	p.t.Helper()
+	b, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		p.t.Fatalf("screenshot: %v", err)
+	}
+	path := filepath.Join(screenshotDir(p.t), name+".png")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+	p.t.Logf("screenshot: %s", path)
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		p.t.Fatalf("screenshot: %v", err)
+	}
+	return img
+}
+
+// plotsRect is where the plots' iframe is, in screenshot pixels.
+func (p *page) plotsRect() image.Rectangle {
+	r := eval[[]float64](p, `(() => { const r = document.getElementById("view").getBoundingClientRect(); const s = devicePixelRatio;
+		return [r.left*s, r.top*s, r.right*s, r.bottom*s]; })()`)
+	return image.Rect(int(r[0]), int(r[1]), int(r[2]), int(r[3]))
+}
+
+// countNear counts the pixels of img inside r within tol (per channel) of c.
+func countNear(img image.Image, r image.Rectangle, c color.RGBA, tol int) int {
+	n := 0
+	r = r.Intersect(img.Bounds())
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			if absDiff(int(cr>>8), int(c.R)) <= tol && absDiff(int(cg>>8), int(c.G)) <= tol && absDiff(int(cb>>8), int(c.B)) <= tol {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// countNonBackground counts pixels that are neither white nor the plots' background.
+func countNonBackground(img image.Image, r image.Rectangle) int {
+	n := 0
+	r = r.Intersect(img.Bounds())
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			if cr>>8 < 200 || cg>>8 < 200 || cb>>8 < 200 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func absDiff(a, b int) int {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}
+
+// The plots' colours (wasm/draw_js.go): matplotlib's C0 and C1.
+var (
+	trainBlue = color.RGBA{31, 119, 180, 255}
+	valOrange = color.RGBA{255, 127, 14, 255}
+)
+
+func num(t *testing.T, m map[string]any, path ...string) float64 {
+	t.Helper()
+	var v any = m
+	for _, k := range path {
+		mm, ok := v.(map[string]any)
+		if !ok {
+			t.Fatalf("result: %s is not an object", strings.Join(path, "."))
+		}
+		v = mm[k]
+	}
+	f, ok := v.(float64)
+	if !ok {
+		t.Fatalf("result: %s is %v, not a number", strings.Join(path, "."), v)
+	}
+	return f
+}

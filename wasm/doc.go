@@ -1,0 +1,35 @@
+// Command wasm is nnlab's browser lab: the day-2 lessons of "Introduction to
+// Deep Learning" (weather regression, CIFAR-10) in a web page. build.sh
+// builds it with GOOS=js GOARCH=wasm into dist/nnlab.wasm, beside site/.
+//
+// The same program runs in two modes. In the page itself (index.html,
+// started by nnlab.js) it wires the HTML controls, loads the data from the
+// site (data/...), and trains in a goroutine that yields to the browser
+// (see yielder), so that Stop, the controls and the plots stay live. In the
+// plots' iframe (view.html, started by view.js with the argument "view") it
+// runs Ebiten, which draws the curves, histograms, scatter plots, image
+// grids and the confusion matrix from the messages the page posts it (see
+// Msg): Ebiten draws, it does not train. Ebiten takes over the document it
+// runs in, hence the iframe; the page compiles the module once and the
+// iframe instantiates it again.
+//
+// # Links
+//
+// A link selects a lesson and its settings (see Settings), e.g.
+//
+//	?lesson=weather&epochs=200&batch=32&device=cpu&autorun=1
+//
+// <html data-nnlab-status> says where the page is: loading, ready,
+// training, then done, stopped or error. When a run ends, #nnlab-result
+// holds one JSON object: lab.WeatherResult or lab.CIFARResult (params,
+// epochs_run, train_seconds (Fit alone), metrics, history, ...) with
+//
+//	lesson       "weather" or "cifar"
+//	device       "cpu" or "webgpu": the device that trained
+//	adapter      its name: the WebGPU adapter, or "pure Go (CPU)"
+//	device_note  why this device (e.g. why WebGPU is not used)
+//	stopped      true when the Stop button ended the run
+//	model_text   the model editor's text that was trained
+//	yields       pauses for the page during the run, and yield_seconds their total
+//	error        the error, when the run failed
+package main

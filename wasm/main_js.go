@@ -1,0 +1,13 @@
+//go:build js
+
+package main
+
+import "os"
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "view" {
+		runView()
+		return
+	}
+	runApp()
+}
