@@ -4,6 +4,8 @@ go 1.26.0
 
 require golang.org/x/image v0.48.0
 
+require gonum.org/v1/gonum v0.17.0 // indirect
+
 require (
 	github.com/chromedp/cdproto v0.159.0 // indirect
 	github.com/chromedp/chromedp v0.23.0

@@ -9,6 +9,16 @@ package gpu
 // streams with fixed strides. Rows of C are split over the workers.
 func (d *CPU[T]) MatMul(c, a, b Buffer, m, k, n int, transA, transB, acc bool) {
 	cc, aa, bb := d.f(c)[:m*n], d.f(a)[:m*k], d.f(b)[:k*n]
+	if c32, ok := any(cc).([]float32); ok && sgemm != nil && m > 0 && n > 0 {
+		if k == 0 {
+			if !acc {
+				clear(c32)
+			}
+			return
+		}
+		sgemm(c32, any(aa).([]float32), any(bb).([]float32), m, k, n, transA, transB, acc)
+		return
+	}
 	// a(i, p) = aa[i*asi + p*asp]; b(p, j) = bb[p*bsp + j*bsj].
 	asi, asp := k, 1
 	if transA {
@@ -23,6 +33,9 @@ func (d *CPU[T]) MatMul(c, a, b Buffer, m, k, n int, transA, transB, acc bool) {
 		matmulRows(cc, aa, bb, lo*4, min(hi*4, m), k, n, asi, asp, bsp, bsj, acc)
 	})
 }
+
+// sgemm, when set (natively, see cpu_gonum.go), computes float32 products.
+var sgemm func(c, a, b []float32, m, k, n int, transA, transB, acc bool)
 
 func matmulRows[T Float](c, a, b []T, i0, i1, k, n, asi, asp, bsp, bsj int, acc bool) {
 	i := i0
