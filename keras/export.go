@@ -28,7 +28,11 @@ func Export(m *nn.Model, c CompileSpec, f FitSpec, lesson string) string {
 		tuple += ","
 	}
 	tuple += ")"
-	fmt.Fprintf(&b, "    inputs = keras.Input(shape=%s, name=%s)\n", tuple, pyStr(m.Input.Name))
+	if m.Input.Name != "" {
+		fmt.Fprintf(&b, "    inputs = keras.Input(shape=%s, name=%s)\n", tuple, pyStr(m.Input.Name))
+	} else {
+		fmt.Fprintf(&b, "    inputs = keras.Input(shape=%s)\n", tuple)
+	}
 	prev := "inputs"
 	for i, l := range m.Layers {
 		out := "x"

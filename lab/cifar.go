@@ -16,10 +16,11 @@ import (
 type CIFARConfig struct {
 	Model     string // "small", "pool" or "dropout" (default): the lesson's three models
 	Layers    []nn.Layer
-	N         int // training images (train_images[:n]); 0: all that were loaded
-	TestN     int // test images; 0: all
-	Epochs    int // default 20
-	BatchSize int // default 32
+	Name      string // the model's name; default the preset's, or cifar_model with Layers
+	N         int    // training images (train_images[:n]); 0: all that were loaded
+	TestN     int    // test images; 0: all
+	Epochs    int    // default 20
+	BatchSize int    // default 32
 	Patience  int
 	Optimizer string
 	LR        float64
@@ -69,13 +70,20 @@ func CIFARModel(c CIFARConfig) (*nn.Model, error) {
 	c.defaults()
 	in := nn.Input(32, 32, 3)
 	if c.Layers != nil {
-		return nn.NewModel("cifar_model", in, c.Layers...)
+		name := c.Name
+		if name == "" {
+			name = "cifar_model"
+		}
+		return nn.NewModel(name, in, c.Layers...)
 	}
 	mk, ok := CIFARModels[c.Model]
 	if !ok {
 		return nil, fmt.Errorf("lab: unknown CIFAR model %q (use small, pool or dropout)", c.Model)
 	}
 	name, layers := mk()
+	if c.Name != "" {
+		name = c.Name
+	}
 	return nn.NewModel(name, in, layers...)
 }
 

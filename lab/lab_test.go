@@ -3,6 +3,8 @@ package lab
 import (
 	"context"
 	"math"
+	"os"
+	"strconv"
 	"testing"
 
 	"nnlab/datasets"
@@ -115,36 +117,83 @@ func TestCIFARShortRunLearns(t *testing.T) {
 	}
 }
 
-// Benchmarks (go test -bench . ./lab): the speed figures.
+// Benchmarks (go test -bench . ./lab): the issues' speed figures, on the
+// device NNLAB_DEVICE names (cpu, webgpu; default auto).
+
+func benchDevice(b *testing.B) gpu.Device {
+	dev, note, err := gpu.Open("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("device: %s (%s)", dev.Name(), note)
+	return dev
+}
+
+// reportSteps reports a WebGPU device's dispatches, passes, submits and
+// readbacks per training step.
+func reportSteps(b *testing.B, dev gpu.Device, before gpu.WebGPUStats, steps int) {
+	w, ok := dev.(*gpu.WebGPU)
+	if !ok || steps == 0 {
+		return
+	}
+	s := w.Stats()
+	per := func(v, v0 int64) float64 { return float64(v-v0) / float64(steps) }
+	b.ReportMetric(per(s.Dispatches, before.Dispatches), "dispatches/step")
+	b.ReportMetric(per(s.Passes, before.Passes), "passes/step")
+	b.ReportMetric(per(s.Submits, before.Submits), "submits/step")
+	b.ReportMetric(per(s.Readbacks, before.Readbacks), "readbacks/step")
+}
+
+func stats(dev gpu.Device) gpu.WebGPUStats {
+	if w, ok := dev.(*gpu.WebGPU); ok {
+		return w.Stats()
+	}
+	return gpu.WebGPUStats{}
+}
 
 // BenchmarkWeather200Epochs is the lesson's job: 200 epochs of 89-100-50-1,
-// batch 32, 767 samples, with validation.
+// batch 32, 767 samples, with validation (NNLAB_BENCH_EPOCHS overrides 200).
 func BenchmarkWeather200Epochs(b *testing.B) {
 	c := WeatherConfig{}
+	if e, err := strconv.Atoi(os.Getenv("NNLAB_BENCH_EPOCHS")); err == nil {
+		c.Epochs = e
+	}
 	d := weatherData(b, c)
+	dev := benchDevice(b)
+	defer dev.Close()
 	for i := 0; i < b.N; i++ {
-		res, err := RunWeather(context.Background(), c, gpu.NewCPU(), d, nil, nil, nil)
+		st := stats(dev)
+		res, err := RunWeather(context.Background(), c, dev, d, nil, nil, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.ReportMetric(res.TrainSeconds, "fit-s")
+		reportSteps(b, dev, st, res.EpochsRun*24)
 	}
 }
 
 // BenchmarkCIFARDropout trains the dropout model for one epoch on 1,000
-// images, batch 32, and reports images per second and GFLOP/s (13.5 MFLOP
-// an image for forward and backward).
+// images (NNLAB_BENCH_N), batch 32, and reports images per second and
+// GFLOP/s (13.5 MFLOP an image for forward and backward).
 func BenchmarkCIFARDropout(b *testing.B) {
 	d, err := LoadCIFARData("")
 	if err != nil {
 		b.Fatal(err)
 	}
+	n := 1000
+	if v, err := strconv.Atoi(os.Getenv("NNLAB_BENCH_N")); err == nil {
+		n = v
+	}
+	dev := benchDevice(b)
+	defer dev.Close()
 	for i := 0; i < b.N; i++ {
-		res, err := RunCIFAR(context.Background(), CIFARConfig{N: 1000, TestN: 32, Epochs: 1}, gpu.NewCPU(), d, nil, nil, nil)
+		st := stats(dev)
+		res, err := RunCIFAR(context.Background(), CIFARConfig{N: n, TestN: 32, Epochs: 1}, dev, d, nil, nil, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.ReportMetric(res.ImagesPerSec, "images/s")
 		b.ReportMetric(res.ImagesPerSec*13.5e-3, "GFLOP/s")
+		reportSteps(b, dev, st, (n+31)/32)
 	}
 }

@@ -24,6 +24,7 @@ type WeatherConfig struct {
 	BatchNorm bool     // BatchNormalization after the input
 	Dropout   float64  // Dropout after each hidden layer when > 0
 	Layers    []nn.Layer
+	Name      string // the model's name with Layers; default weather_prediction_model
 	Epochs    int    // default 200
 	BatchSize int    // default 32
 	Patience  int    // EarlyStopping(monitor="val_loss") when > 0
@@ -124,7 +125,11 @@ func WeatherModel(c WeatherConfig, features, targets int) (*nn.Model, error) {
 	c.defaults()
 	in := &nn.InputLayer{Shape: nn.Shape{features}, Name: "input"}
 	if c.Layers != nil {
-		return nn.NewModel("weather_prediction_model", in, c.Layers...)
+		name := c.Name
+		if name == "" {
+			name = "weather_prediction_model"
+		}
+		return nn.NewModel(name, in, c.Layers...)
 	}
 	var layers []nn.Layer
 	name := "weather_prediction_model"

@@ -11,6 +11,39 @@
     console.error("nnlab: " + msg);
   }
   window.nnlabShowError = showError;
+
+  // "Copy" of "Show as Keras": the clipboard API where the page may use it
+  // (https or localhost), else select the code and execCommand("copy"),
+  // else leave it selected for Ctrl+C.
+  const copyButton = document.getElementById("copy-keras");
+  if (copyButton) {
+    copyButton.addEventListener("click", async () => {
+      const code = document.getElementById("keras-export");
+      const status = document.getElementById("copy-status");
+      const said = (how, msg) => { status.textContent = msg; status.dataset.how = how; };
+      try {
+        if (!navigator.clipboard || !window.isSecureContext) {
+          throw new Error("no clipboard API");
+        }
+        await navigator.clipboard.writeText(code.value);
+        said("clipboard", "Copied.");
+      } catch (e) {
+        code.focus();
+        code.select();
+        let ok = false;
+        try {
+          ok = document.execCommand("copy");
+        } catch (_) {
+          ok = false;
+        }
+        if (ok) {
+          said("execCommand", "Copied.");
+        } else {
+          said("select", "Selected: press Ctrl+C (⌘C on a Mac) to copy.");
+        }
+      }
+    });
+  }
   if (typeof WebAssembly !== "object" || typeof Go !== "function") {
     showError("This browser cannot run WebAssembly (or wasm_exec.js did not load), so nnlab cannot start.");
     return;

@@ -37,6 +37,8 @@ type app struct {
 	editSeq   atomic.Int64 // model editor edits, for debouncing
 	validText string       // the last model text that built
 	errLine   int          // the editor's line with an error, or 0
+	code      codeModel    // the model that pasted code set
+	codeErr   int          // the code panel's line with an error, or 0
 
 	w *weatherLesson
 	c *cifarLesson
@@ -54,6 +56,12 @@ type lesson interface {
 	outputs() int
 	// train runs the lesson; it returns the result for #nnlab-result.
 	train(a *app, ctx context.Context, dev gpu.Device, text string) (result map[string]any, stopped bool, err error)
+	// codeEnv is the lesson's data as pasted Keras code names them.
+	codeEnv() (keras.Env, error)
+	// codePage is what pasted code's settings map to.
+	codePage() codePage
+	// exportHeader is the comment that starts exported Keras code.
+	exportHeader() string
 }
 
 func runApp() {
@@ -220,6 +228,7 @@ func (a *app) showLesson(l lesson) {
 	}))
 	on("train", "click", a.train)
 	on("stop", "click", a.stop)
+	a.setupCode()
 
 	setText("run-status", "Loading the data…")
 	if err := l.load(a); err != nil {
@@ -230,8 +239,27 @@ func (a *app) showLesson(l lesson) {
 	}
 	a.view.send(Msg{Kind: MsgStatus, Status: ""})
 	setText("run-status", "")
+	var codeErr error
+	if s.Code != "" {
+		// The link's code, as if pasted; the link's own settings win.
+		setValue("code-text", s.Code)
+		gutter("code-lines", "code-text", s.Code, 0)
+		byID("code-box").Set("open", true)
+		codeErr = a.useCode(s.Code, false)
+		a.applyLinkSettings()
+	}
 	a.checkModel()
 	setDisabled("train", false)
+	if codeErr != nil {
+		msg := codeErr.Error()
+		var ke *keras.Error
+		if errors.As(codeErr, &ke) {
+			msg = fmt.Sprintf("line %d, column %d: %s", ke.Line, ke.Col, ke.Msg)
+		}
+		showError("The link's Keras code (code=) did not run, " + msg + ". The page keeps its model; see \"Paste Keras code\".")
+		setStatus("error")
+		return
+	}
 	if s.Autorun {
 		// Let the plots start first: starting them takes the page's thread
 		// for a moment, which would count as training time.
@@ -275,15 +303,7 @@ func (a *app) checkModel() {
 		return
 	}
 	text := value("model-text")
-	m, err := keras.BuildModel(text, l.modelName(text), in)
-	if err == nil && m.OutputShape().Size() != l.outputs() {
-		line := 1
-		if lines, perr := keras.ParseLayers(text); perr == nil && len(lines) > 0 {
-			line = lines[len(lines)-1].Pos.Line
-		}
-		err = &keras.Error{Pos: keras.Pos{Line: line, Col: 1},
-			Msg: fmt.Sprintf("the last layer gives %d outputs, the lesson needs %d (e.g. Dense(%d))", m.OutputShape().Size(), l.outputs(), l.outputs())}
-	}
+	m, err := a.buildModel(text, a.modelName(text), in)
 	if err != nil {
 		msg := err.Error()
 		a.errLine = 0
@@ -314,11 +334,32 @@ func (a *app) checkModel() {
 	byID("model-text").Get("classList").Call("remove", "invalid")
 	byID("summary").Get("classList").Call("remove", "stale")
 	setText("summary", m.Summary())
+	a.refreshExport()
 }
 
-// lineNumbers numbers the editor's lines in its gutter, marking bad.
-func lineNumbers(text string, bad int) {
-	g := byID("model-lines")
+// buildModel builds a model text on the lesson's input and checks that it
+// gives the lesson's outputs.
+func (a *app) buildModel(text, name string, in *nn.InputLayer) (*nn.Model, error) {
+	l := a.lesson()
+	m, err := keras.BuildModel(text, name, in)
+	if err == nil && m.OutputShape().Size() != l.outputs() {
+		line := 1
+		if lines, perr := keras.ParseLayers(text); perr == nil && len(lines) > 0 {
+			line = lines[len(lines)-1].Pos.Line
+		}
+		err = &keras.Error{Pos: keras.Pos{Line: line, Col: 1},
+			Msg: fmt.Sprintf("the last layer gives %d outputs, the lesson needs %d (e.g. Dense(%d))", m.OutputShape().Size(), l.outputs(), l.outputs())}
+	}
+	return m, err
+}
+
+// lineNumbers numbers the model editor's lines in its gutter, marking bad.
+func lineNumbers(text string, bad int) { gutter("model-lines", "model-text", text, bad) }
+
+// gutter numbers the lines of the textarea textID in the gutter linesID,
+// marking bad.
+func gutter(linesID, textID, text string, bad int) {
+	g := byID(linesID)
 	g.Set("textContent", "")
 	n := strings.Count(text, "\n") + 1
 	for i := 1; i <= n; i++ {
@@ -335,19 +376,10 @@ func lineNumbers(text string, bad int) {
 		}
 		g.Call("append", strconv.Itoa(i))
 	}
-	g.Set("scrollTop", byID("model-text").Get("scrollTop"))
+	g.Set("scrollTop", byID(textID).Get("scrollTop"))
 }
 
-// fitSettings reads the compile/fit controls.
-type fitSettings struct {
-	Optimizer     string
-	LR            float64
-	Loss          string
-	Batch, Epochs int
-	Patience      int
-	Seed          uint64
-}
-
+// readFitSettings reads the compile/fit controls.
 func readFitSettings() fitSettings {
 	f := fitSettings{
 		Optimizer: value("optimizer"),

@@ -126,6 +126,20 @@ func (c *cifarLesson) modelName(text string) string {
 
 func (c *cifarLesson) outputs() int { return 10 }
 
+// codeEnv is the images as pasted code names them (train_images, ...).
+func (c *cifarLesson) codeEnv() (keras.Env, error) {
+	return keras.CIFAREnv(max(intValue("c-n", 2000), 1), max(intValue("c-testn", 1000), 1)), nil
+}
+
+func (c *cifarLesson) codePage() codePage {
+	return codePage{Lesson: "cifar", Losses: []string{"sparse_categorical_crossentropy"}, Input: nn.Shape{32, 32, 3}, Data: "32×32 RGB images"}
+}
+
+func (c *cifarLesson) exportHeader() string {
+	return fmt.Sprintf("# From nnlab, the CIFAR-10 lesson: the first %d training images, %d test images,\n"+
+		"# train_images / 255.0 and test_images / 255.0 as in the lesson.\n", max(intValue("c-n", 2000), 1), max(intValue("c-testn", 1000), 1))
+}
+
 func (c *cifarLesson) train(a *app, ctx context.Context, dev gpu.Device, text string) (map[string]any, bool, error) {
 	f := readFitSettings()
 	n, testN := max(intValue("c-n", 2000), 1), max(intValue("c-testn", 1000), 1)
@@ -147,6 +161,7 @@ func (c *cifarLesson) train(a *app, ctx context.Context, dev gpu.Device, text st
 			cfg.Layers = append(cfg.Layers, l.Layer)
 		}
 	}
+	cfg.Name = a.modelName(text)
 	keys := []string{"loss", "accuracy", "val_loss", "val_accuracy"}
 	cfg.Callbacks = []nn.Callback{&epochReporter{a: a, epochs: f.Epochs, keys: keys}}
 	p := &progress{a: a, epochs: f.Epochs}

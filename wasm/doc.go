@@ -19,6 +19,21 @@
 //
 //	?lesson=weather&epochs=200&batch=32&device=cpu&autorun=1
 //
+// code= is Keras code (URL-encoded, e.g. a code block of the lesson) that
+// the page runs before autorun, as its "Paste Keras code" panel does: the
+// model editor gets the code's model (and its name), the compile and fit
+// controls its settings, with the link's other parameters (epochs=5, ...)
+// over the code's. Code that does not run leaves the page's model, shows
+// its line and column, sets the status to error and does not autorun.
+//
+// # Keras code
+//
+// "Paste Keras code" runs the lesson's Python subset (keras.Run) on the
+// lesson's data names (X_train, ..., train_images, ...) and lists the
+// lines it did not run (pandas, plotting, loops, validation_split, ...)
+// with what the page does instead. "Show as Keras" writes the page's model
+// and settings as Keras code (keras.Export) to copy to Jupyter.
+//
 // <html data-nnlab-status> says where the page is: loading, ready,
 // training, then done, stopped or error. When a run ends, #nnlab-result
 // holds one JSON object: lab.WeatherResult or lab.CIFARResult (params,

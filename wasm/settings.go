@@ -24,6 +24,11 @@ const DefaultWeatherModel = "Dense(100, activation=\"relu\")\nDense(50, activati
 // features (comma-separated, for the exercise 1 histograms); plots=0 leaves
 // the plots out (to time training alone). A parameter
 // that is not given keeps the page's default.
+//
+// code is Keras code (URL-encoded), e.g. a code block of the lesson: the
+// page runs it as "Paste Keras code" does (model, compile and fit settings)
+// before autorun; the link's other parameters (epochs=5, ...) override what
+// the code sets.
 type Settings struct {
 	Lesson  string // "", "weather" or "cifar"
 	Device  string // "auto", "cpu" or "webgpu"
@@ -47,6 +52,11 @@ type Settings struct {
 	// CIFAR-10.
 	N, TestN int
 	Preset   string
+
+	// Code is Keras code to run before autorun ("" none).
+	Code string
+	// Given holds the parameters the link gives (e.g. "epochs").
+	Given map[string]bool
 }
 
 // DefaultSettings are the page's choices when a link makes none.
@@ -95,6 +105,10 @@ func ParseSettings(query string) (Settings, []error) {
 		lesson = ""
 	}
 	s := DefaultSettings(lesson)
+	s.Given = map[string]bool{}
+	for k := range q {
+		s.Given[k] = true
+	}
 	str := func(key string, dst *string, allowed ...string) {
 		v, ok := q[key]
 		if !ok {
@@ -109,6 +123,7 @@ func ParseSettings(query string) (Settings, []error) {
 				}
 			}
 			errs = append(errs, fmt.Errorf("%s=%q: use one of %s", key, val, strings.Join(allowed, ", ")))
+			delete(s.Given, key)
 			return
 		}
 		*dst = val
@@ -118,6 +133,7 @@ func ParseSettings(query string) (Settings, []error) {
 			n, err := strconv.Atoi(strings.TrimSpace(v[0]))
 			if err != nil || n < lo {
 				errs = append(errs, fmt.Errorf("%s=%q: expected a whole number of at least %d", key, v[0], lo))
+				delete(s.Given, key)
 				return
 			}
 			*dst = n
@@ -128,6 +144,7 @@ func ParseSettings(query string) (Settings, []error) {
 			f, err := strconv.ParseFloat(strings.TrimSpace(v[0]), 64)
 			if err != nil || f <= 0 {
 				errs = append(errs, fmt.Errorf("%s=%q: expected a positive number", key, v[0]))
+				delete(s.Given, key)
 				return
 			}
 			*dst = f
@@ -173,6 +190,7 @@ func ParseSettings(query string) (Settings, []error) {
 			s.Preset, s.Model = v[0], t
 		} else {
 			errs = append(errs, fmt.Errorf("preset=%q: use small, pool or dropout", v[0]))
+			delete(s.Given, "preset")
 		}
 	}
 	if v, ok := q["model"]; ok {
@@ -180,6 +198,9 @@ func ParseSettings(query string) (Settings, []error) {
 		if lesson == "cifar" {
 			s.Preset = ""
 		}
+	}
+	if v, ok := q["code"]; ok {
+		s.Code = strings.ReplaceAll(v[0], "\r\n", "\n")
 	}
 	return s, errs
 }

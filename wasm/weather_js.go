@@ -102,6 +102,54 @@ func (w *weatherLesson) sendFeatures(a *app) {
 	a.view.send(Msg{Kind: MsgFeatures, Features: hs})
 }
 
+// prepared returns the data prepared for cfg's years, station and target,
+// preparing them when those changed.
+func (w *weatherLesson) prepared(cfg lab.WeatherConfig) (*lab.WeatherData, error) {
+	key := fmt.Sprint(cfg.Years, "|", cfg.Station, "|", cfg.Targets)
+	if w.prepKey != key {
+		prep, err := lab.PrepareWeather(w.data, cfg)
+		if err != nil {
+			w.prep, w.prepKey = nil, ""
+			return nil, err
+		}
+		w.prep, w.prepKey = prep, key
+	}
+	return w.prep, nil
+}
+
+// dataConfig is the data controls' choice.
+func (w *weatherLesson) dataConfig() lab.WeatherConfig {
+	return lab.WeatherConfig{Years: floatValue("w-years", 3), Station: value("w-station"), Targets: []string{value("w-target")}}
+}
+
+// codeEnv is the prepared data as pasted code names them (X_train, ...).
+func (w *weatherLesson) codeEnv() (keras.Env, error) {
+	prep, err := w.prepared(w.dataConfig())
+	if err != nil {
+		return keras.Env{}, err
+	}
+	s := prep.Split
+	return keras.WeatherEnv(s.XTrain.Cols, s.YTrain.Cols, s.XTrain.Rows, s.XVal.Rows, s.XTest.Rows), nil
+}
+
+func (w *weatherLesson) codePage() codePage {
+	data := "all stations"
+	if st := value("w-station"); st != "" {
+		data = "station " + st
+	}
+	return codePage{Lesson: "weather", Losses: []string{"mse", "mae"}, Input: nn.Shape{w.features}, Data: data}
+}
+
+func (w *weatherLesson) exportHeader() string {
+	c := w.dataConfig()
+	station := "all stations"
+	if c.Station != "" {
+		station = "station " + c.Station
+	}
+	return fmt.Sprintf("# From nnlab, the weather lesson: %g years, %s, target %s (tomorrow).\n"+
+		"# X_train, y_train, X_val, y_val come from the lesson's data preparation and split.\n", c.Years, station, c.Targets[0])
+}
+
 func (w *weatherLesson) input() *nn.InputLayer {
 	if w.data == nil {
 		return nil
@@ -126,13 +174,9 @@ func (w *weatherLesson) train(a *app, ctx context.Context, dev gpu.Device, text 
 	for _, l := range lines {
 		cfg.Layers = append(cfg.Layers, l.Layer)
 	}
-	key := fmt.Sprint(cfg.Years, "|", cfg.Station, "|", cfg.Targets)
-	if w.prepKey != key {
-		if w.prep, err = lab.PrepareWeather(w.data, cfg); err != nil {
-			w.prepKey = ""
-			return nil, false, err
-		}
-		w.prepKey = key
+	cfg.Name = a.modelName(text)
+	if _, err := w.prepared(cfg); err != nil {
+		return nil, false, err
 	}
 	keys := []string{"loss", "root_mean_squared_error", "val_loss", "val_root_mean_squared_error"}
 	cfg.Callbacks = []nn.Callback{&epochReporter{a: a, epochs: f.Epochs, keys: keys}}

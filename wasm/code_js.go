@@ -1,0 +1,286 @@
+//go:build js
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"syscall/js"
+	"unicode/utf16"
+
+	"nnlab/keras"
+)
+
+// codeModel is the model that pasted Keras code set: while the model
+// editor holds its text, the model has the code's name.
+type codeModel struct{ text, name string }
+
+// modelName is the model's name for a model text: the pasted code's name
+// for the text that code set, else the lesson's.
+func (a *app) modelName(text string) string {
+	a.mu.Lock()
+	c := a.code
+	a.mu.Unlock()
+	if c.name != "" && strings.TrimSpace(c.text) == strings.TrimSpace(text) {
+		return c.name
+	}
+	return a.lesson().modelName(text)
+}
+
+// setupCode wires the "Paste Keras code" panel and "Show as Keras".
+func (a *app) setupCode() {
+	on("use-code", "click", func() {
+		if err := a.useCode(value("code-text"), true); err == nil {
+			a.checkModel()
+		}
+	})
+	on("code-text", "input", func() { gutter("code-lines", "code-text", value("code-text"), a.codeErr) })
+	ta := byID("code-text")
+	ta.Call("addEventListener", "scroll", js.FuncOf(func(js.Value, []js.Value) any {
+		byID("code-lines").Set("scrollTop", ta.Get("scrollTop"))
+		return nil
+	}))
+	on("show-keras", "click", func() {
+		setHidden("export-box", false)
+		a.refreshExport()
+		byID("export-box").Call("scrollIntoView", map[string]any{"block": "nearest"})
+	})
+	on("hide-keras", "click", func() { setHidden("export-box", true) })
+	for _, id := range []string{"optimizer", "lr", "loss", "batch", "epochs", "early", "patience", "w-years", "w-station", "w-target", "c-n", "c-testn"} {
+		on(id, "change", a.refreshExport)
+	}
+}
+
+// useCode runs pasted Keras code on the lesson's data. On success the model
+// editor gets the code's model (named as in the code), the compile and fit
+// controls its settings, and the panel lists the lines the page did not run
+// with what it does instead. An error is shown at its line in the panel
+// (with focus, the caret goes there) and the page keeps its model.
+func (a *app) useCode(src string, focus bool) error {
+	l := a.lesson()
+	in := l.input()
+	fail := func(err error) error {
+		a.codeError(src, err, focus)
+		return err
+	}
+	if in == nil {
+		return fail(errors.New("the lesson's data are still loading: try again in a moment"))
+	}
+	a.mu.Lock()
+	running := a.running
+	a.mu.Unlock()
+	if running {
+		return fail(errors.New("stop the training before using new code"))
+	}
+	if strings.TrimSpace(src) == "" {
+		return fail(errors.New("paste Keras code first, e.g. a code block of the lesson"))
+	}
+	env, err := l.codeEnv()
+	if err != nil {
+		return fail(err)
+	}
+	p, err := keras.Run(src, env)
+	if err != nil {
+		return fail(err)
+	}
+	text := keras.ModelText(p.Model.Layers)
+	name := p.Model.Name
+	m, err := a.buildModel(text, name, in)
+	if err != nil {
+		// The code's model does not fit the page's data: say so at the
+		// code's line of the layer.
+		var ke *keras.Error
+		if errors.As(err, &ke) {
+			err = &keras.Error{Pos: codeLineOfLayer(p, ke.Line), Msg: "on the page's data: " + ke.Msg}
+		}
+		return fail(err)
+	}
+	cs, notes := SettingsFromProgram(p, l.codePage())
+
+	a.mu.Lock()
+	a.code = codeModel{text, name}
+	a.mu.Unlock()
+	setValue("model-text", text)
+	lineNumbers(text, 0)
+	if cs.Compile {
+		setValue("optimizer", cs.Optimizer)
+		lr := ""
+		if cs.LR > 0 {
+			lr = strconv.FormatFloat(cs.LR, 'g', -1, 64)
+		}
+		setValue("lr", lr)
+		if cs.Loss != "" {
+			setValue("loss", cs.Loss)
+		}
+	}
+	if cs.Fit {
+		setValue("batch", strconv.Itoa(cs.Batch))
+		setValue("epochs", strconv.Itoa(cs.Epochs))
+		setChecked("early", cs.Patience > 0)
+		if cs.Patience > 0 {
+			setValue("patience", strconv.Itoa(cs.Patience))
+		}
+	}
+
+	a.codeErr = 0
+	gutter("code-lines", "code-text", value("code-text"), 0)
+	setHidden("code-error", true)
+	byID("code-text").Get("classList").Call("remove", "invalid")
+	total, _, _ := m.CountParams()
+	var set []string
+	if cs.Compile {
+		set = append(set, "compile")
+	}
+	if cs.Fit {
+		set = append(set, "fit")
+	}
+	msg := fmt.Sprintf("Using the code's model %q (%s parameters)", m.Name, thousands(total))
+	if len(set) > 0 {
+		msg += " and its " + strings.Join(set, " and ") + " settings"
+	}
+	setText("code-status", msg+".")
+	showCodeNotes(notes)
+	return nil
+}
+
+// codeError shows an error of pasted code under the panel's editor, the
+// line marked in its gutter; with focus the caret goes to the place.
+func (a *app) codeError(src string, err error, focus bool) {
+	msg := err.Error()
+	a.codeErr = 0
+	var ke *keras.Error
+	if errors.As(err, &ke) {
+		msg = fmt.Sprintf("Line %d, column %d: %s", ke.Line, ke.Col, ke.Msg)
+		a.codeErr = ke.Line
+	} else if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	gutter("code-lines", "code-text", value("code-text"), a.codeErr)
+	setText("code-error", msg+"\nThe page keeps its model and settings.")
+	setHidden("code-error", false)
+	setText("code-status", "")
+	showCodeNotes(nil)
+	ta := byID("code-text")
+	ta.Get("classList").Call("add", "invalid")
+	if ke == nil {
+		return
+	}
+	if focus {
+		off := jsOffset(value("code-text"), ke.Line, ke.Col)
+		ta.Call("focus")
+		ta.Call("setSelectionRange", off, off)
+	}
+	lh, _ := strconv.ParseFloat(strings.TrimSuffix(window.Call("getComputedStyle", ta).Get("lineHeight").String(), "px"), 64)
+	if lh <= 0 {
+		lh = 18
+	}
+	ta.Set("scrollTop", float64(max(ke.Line-3, 0))*lh)
+	byID("code-lines").Set("scrollTop", ta.Get("scrollTop"))
+}
+
+// jsOffset is the textarea offset (UTF-16) of line and column (1-based) in text.
+func jsOffset(text string, line, col int) int {
+	lines := strings.Split(text, "\n")
+	off := 0
+	for i := 0; i < line-1 && i < len(lines); i++ {
+		off += len(utf16.Encode([]rune(lines[i]))) + 1
+	}
+	if line-1 < len(lines) && line >= 1 {
+		r := []rune(lines[line-1])
+		off += len(utf16.Encode(r[:min(max(col-1, 0), len(r))]))
+	}
+	return off
+}
+
+// showCodeNotes lists the lines the page did not run, and what it does
+// instead, under the code panel.
+func showCodeNotes(notes []keras.Note) {
+	box := byID("code-notes")
+	box.Set("innerHTML", "")
+	if len(notes) == 0 {
+		box.Set("hidden", true)
+		return
+	}
+	p := document.Call("createElement", "p")
+	p.Set("textContent", "Not run here, and what the page does instead:")
+	box.Call("appendChild", p)
+	ul := document.Call("createElement", "ul")
+	for i, line := range NoteLines(notes) {
+		li := document.Call("createElement", "li")
+		li.Get("dataset").Set("line", strconv.Itoa(notes[i].Line))
+		li.Set("textContent", line)
+		ul.Call("appendChild", li)
+	}
+	box.Call("appendChild", ul)
+	box.Set("hidden", false)
+}
+
+// exportCode is the page's model with its compile and fit settings as
+// Keras code (keras.Export), for Jupyter.
+func (a *app) exportCode() (string, error) {
+	l := a.lesson()
+	in := l.input()
+	a.mu.Lock()
+	text := a.validText
+	a.mu.Unlock()
+	if in == nil || text == "" {
+		return "", errors.New("the model does not build yet: fix the line shown under the model editor")
+	}
+	m, err := a.buildModel(text, a.modelName(text), in)
+	if err != nil {
+		return "", err
+	}
+	c, f, err := ExportSpecs(readFitSettings(), a.s.Lesson)
+	if err != nil {
+		return "", err
+	}
+	return l.exportHeader() + keras.Export(m, c, f, a.s.Lesson), nil
+}
+
+// refreshExport rewrites the shown Keras code after a change.
+func (a *app) refreshExport() {
+	if byID("export-box").Get("hidden").Bool() {
+		return
+	}
+	code, err := a.exportCode()
+	if err != nil {
+		code = "# " + err.Error()
+	}
+	ta := byID("keras-export")
+	ta.Set("value", code)
+	ta.Set("rows", min(strings.Count(code, "\n")+1, 30))
+	setText("copy-status", "")
+}
+
+// applyLinkSettings sets the compile and fit controls (and the model) that
+// the link gives, over what the link's code set.
+func (a *app) applyLinkSettings() {
+	s := a.s
+	if s.Given["optimizer"] {
+		setValue("optimizer", s.Optimizer)
+	}
+	if s.Given["lr"] {
+		setValue("lr", strconv.FormatFloat(s.LR, 'g', -1, 64))
+	}
+	if s.Given["loss"] {
+		setValue("loss", s.Loss)
+	}
+	if s.Given["batch"] {
+		setValue("batch", strconv.Itoa(s.Batch))
+	}
+	if s.Given["epochs"] {
+		setValue("epochs", strconv.Itoa(s.Epochs))
+	}
+	if s.Given["patience"] {
+		setChecked("early", s.Patience > 0)
+		if s.Patience > 0 {
+			setValue("patience", strconv.Itoa(s.Patience))
+		}
+	}
+	if s.Given["model"] || s.Given["preset"] {
+		setValue("model-text", s.Model)
+		lineNumbers(s.Model, 0)
+	}
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	"nnlab/keras"
+	"nnlab/nn"
+)
+
+var weatherPage = codePage{Lesson: "weather", Losses: []string{"mse", "mae"}, Input: nn.Shape{89}, Data: "all stations"}
+
+func TestSettingsFromLessonCode(t *testing.T) {
+	src, err := os.ReadFile("../keras/testdata/lesson/weather_batchnorm.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := keras.Run(string(src), keras.WeatherEnv(89, 1, 767, 164, 165))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, notes := SettingsFromProgram(p, weatherPage)
+	want := CodeSettings{Compile: true, Fit: true, fitSettings: fitSettings{Optimizer: "adam", Loss: "mse", Batch: 32, Epochs: 1000, Patience: 10}}
+	if cs != want {
+		t.Errorf("settings %+v, want %+v", cs, want)
+	}
+	lines := map[int]bool{}
+	for _, n := range notes {
+		lines[n.Line] = true
+	}
+	for _, l := range []int{31, 32, 33, 34} { // pandas, seaborn, plt.xlabel, plt.ylabel
+		if !lines[l] {
+			t.Errorf("no note for line %d: %v", l, NoteLines(notes))
+		}
+	}
+	if len(notes) != 4 {
+		t.Errorf("notes %v", NoteLines(notes))
+	}
+	if p.Model.Name != "model_batchnorm" || keras.ModelText(p.Model.Layers) != "BatchNormalization()\nDense(100, activation=\"relu\")\nDense(50, activation=\"relu\")\nDense(1)\n" {
+		t.Errorf("model %q:\n%s", p.Model.Name, keras.ModelText(p.Model.Layers))
+	}
+}
+
+func TestSettingsFromCodeNotes(t *testing.T) {
+	src := `model = keras.Sequential([keras.Input(shape=(89,)), keras.layers.Dense(1)])
+model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.005, momentum=0.9), loss='categorical_crossentropy', metrics=['mae'])
+model.fit(X_data, y_data, epochs=5, batch_size=16, validation_split=0.2,
+          callbacks=[keras.callbacks.EarlyStopping(monitor='loss', patience=3, restore_best_weights=True)])
+`
+	p, err := keras.Run(src, keras.WeatherEnv(89, 1, 767, 164, 165))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := weatherPage
+	page.Input, page.Data = nn.Shape{9}, "station BASEL"
+	cs, notes := SettingsFromProgram(p, page)
+	if cs.Optimizer != "sgd" || cs.LR != 0.005 || cs.Loss != "" || cs.Batch != 16 || cs.Epochs != 5 || cs.Patience != 3 {
+		t.Errorf("settings %+v", cs)
+	}
+	all := strings.Join(NoteLines(notes), "\n")
+	for _, want := range []string{"Line 1: the code's input has shape (89,), the page's data (station BASEL) give (9,)", "momentum=0.9",
+		"loss categorical_crossentropy", "metrics", "fit(X_data, ...): the page trains on X_train", "validation_split=0.2: the page has no such control",
+		"monitor=\"loss\"", "restore_best_weights=True"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("notes lack %q:\n%s", want, all)
+		}
+	}
+}
+
+// The page's settings exported as Keras code and pasted back give the same
+// model and settings.
+func TestExportSpecsRoundTrip(t *testing.T) {
+	for _, c := range []struct {
+		lesson, text string
+		f            fitSettings
+		env          keras.Env
+		in           *nn.InputLayer
+	}{
+		{"weather", DefaultWeatherModel, fitSettings{Optimizer: "rmsprop", LR: 0.0005, Loss: "mae", Batch: 64, Epochs: 7, Patience: 4},
+			keras.WeatherEnv(89, 1, 767, 164, 165), &nn.InputLayer{Shape: nn.Shape{89}, Name: "input"}},
+		{"cifar", CIFARPresetText("dropout"), fitSettings{Optimizer: "adam", Loss: "sparse_categorical_crossentropy", Batch: 32, Epochs: 3},
+			keras.CIFAREnv(2000, 1000), nn.Input(32, 32, 3)},
+	} {
+		m, err := keras.BuildModel(c.text, "my_model", c.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, fs, err := ExportSpecs(c.f, c.lesson)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := "# a header comment\n" + keras.Export(m, cs, fs, c.lesson)
+		p, err := keras.Run(code, c.env)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", c.lesson, err, code)
+		}
+		if p.Model.Summary() != m.Summary() {
+			t.Errorf("%s: summary\n%s\nwant\n%s", c.lesson, p.Model.Summary(), m.Summary())
+		}
+		page := codePage{Lesson: c.lesson, Losses: []string{c.f.Loss}, Input: c.in.Shape}
+		if c.lesson == "weather" {
+			page.Losses = []string{"mse", "mae"}
+		}
+		got, notes := SettingsFromProgram(p, page)
+		if got.fitSettings != c.f || len(notes) != 0 {
+			t.Errorf("%s: settings %+v, notes %v; want %+v", c.lesson, got.fitSettings, NoteLines(notes), c.f)
+		}
+	}
+}
+
+func TestParseSettingsCode(t *testing.T) {
+	code := "inputs = keras.Input(shape=(89,))\r\noutputs = keras.layers.Dense(1)(inputs)\r\nmodel = keras.Model(inputs, outputs)"
+	s, errs := ParseSettings("lesson=weather&epochs=3&batch=x&code=" + url.QueryEscape(code))
+	if len(errs) != 1 {
+		t.Fatalf("errors %v", errs)
+	}
+	if s.Code != strings.ReplaceAll(code, "\r\n", "\n") {
+		t.Errorf("code %q", s.Code)
+	}
+	if !s.Given["epochs"] || !s.Given["code"] || s.Given["batch"] || s.Given["lr"] {
+		t.Errorf("given %v: epochs and code, not the bad batch nor lr", s.Given)
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 14457: "14,457", 1234567: "1,234,567"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q", n, got)
+		}
+	}
+}
