@@ -303,7 +303,10 @@ func (p *pen) curves(r rect, title, ylabel string, epochs int, ss []series) {
 		return
 	}
 	lo, hi := span(all...)
-	a := p.axesOpt(in, 1, float64(max(epochs, n, 2)), min(lo, 0), hi, "epoch", ylabel, axisOpts{yticks: true, intXTicks: true})
+	lo = min(lo, 0)
+	// Headroom above the curves for the legend, which would hide them.
+	hi += (hi - lo) * 0.35
+	a := p.axesOpt(in, 1, float64(max(epochs, n, 2)), lo, hi, "epoch", ylabel, axisOpts{yticks: true, intXTicks: true})
 	var names []string
 	var cols []color.Color
 	for _, s := range ss {
