@@ -24,6 +24,7 @@ type CIFARConfig struct {
 	Patience  int
 	Optimizer string
 	LR        float64
+	Momentum  float64 // sgd and rmsprop
 	Seed      uint64
 	DataPath  string
 	// Callbacks are called by Fit after the lesson's own.
@@ -162,7 +163,7 @@ func RunCIFAR(ctx context.Context, c CIFARConfig, dev gpu.Device, data *CIFARDat
 		return nil, err
 	}
 	defer m.Release()
-	if err := compile(m, c.Optimizer, c.LR, nn.SparseCategoricalCrossentropy(true), nn.Accuracy()); err != nil {
+	if err := compile(m, c.Optimizer, c.LR, c.Momentum, nn.SparseCategoricalCrossentropy(true), nn.Accuracy()); err != nil {
 		return nil, err
 	}
 	res := &CIFARResult{Device: dev.Name(), Model: m.Name, Summary: m.Summary(), Samples: Samples{train.N, test.N, test.N}, Metrics: map[string]float64{}}

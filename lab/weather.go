@@ -31,7 +31,8 @@ type WeatherConfig struct {
 	Restore   bool   // restore_best_weights
 	Optimizer string // adam (default), sgd, rmsprop
 	LR        float64
-	Loss      string // mse (default) or mae
+	Momentum  float64 // sgd and rmsprop
+	Loss      string  // mse (default) or mae
 	Seed      uint64
 	DataPath  string // explicit CSV path or folder
 	// Callbacks are called by Fit after the lesson's own (the browser's
@@ -157,13 +158,19 @@ func matrixData(x, y *datasets.Matrix) *nn.Data {
 }
 
 // Compile compiles m with the config's optimizer, loss and metrics.
-func compile(m *nn.Model, optName string, lr float64, loss nn.Loss, metrics ...nn.Metric) error {
+func compile(m *nn.Model, optName string, lr, momentum float64, loss nn.Loss, metrics ...nn.Metric) error {
 	opt, err := nn.OptimizerByName(optName)
 	if err != nil {
 		return err
 	}
 	if lr > 0 {
 		opt.LR = float32(lr)
+	}
+	if momentum != 0 {
+		if opt.Name == "adam" {
+			return fmt.Errorf("lab: adam has no momentum (its beta_1 plays that part); use sgd or rmsprop")
+		}
+		opt.Momentum = float32(momentum)
 	}
 	return m.Compile(opt, loss, metrics...)
 }
@@ -193,7 +200,7 @@ func RunWeather(ctx context.Context, c WeatherConfig, dev gpu.Device, data *Weat
 	if err != nil {
 		return nil, err
 	}
-	if err := compile(m, c.Optimizer, c.LR, loss, nn.RootMeanSquaredError()); err != nil {
+	if err := compile(m, c.Optimizer, c.LR, c.Momentum, loss, nn.RootMeanSquaredError()); err != nil {
 		return nil, err
 	}
 	res := &WeatherResult{Device: dev.Name(), Model: m.Name, Summary: m.Summary(),

@@ -414,7 +414,11 @@ func (m *Model) Fit(train *Data, cfg FitConfig) (*History, error) {
 		}
 		if nanGuard(logs["loss"]) {
 			m.restoreState(m.dev, last)
-			return h, fmt.Errorf("nn: epoch %d: %w (%v); the weights of epoch %d are kept. Try a lower learning rate, scaling the inputs, or batch normalization", epoch+1, ErrNaN, logs["loss"], epoch)
+			kept := fmt.Sprintf("the weights of epoch %d are kept", epoch)
+			if epoch == 0 {
+				kept = "the weights from before it are kept"
+			}
+			return h, fmt.Errorf("nn: epoch %d: %w (%v); %s. Try a lower learning rate, scaling the inputs, or batch normalization", epoch+1, ErrNaN, logs["loss"], kept)
 		}
 		last = snap
 		dt := time.Since(t0)
