@@ -12,3 +12,20 @@ fn flat_index(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>) -> u32 {
 fn flat_group(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
     return wid.y * nwg.x + wid.x;
 }
+
+// ConvParams are the sizes of a convolution or pooling window kernel
+// (gpu.ConvGeom): im2col, col2im, maxpool and maxpool_grad.
+struct ConvParams {
+    total: u32, // invocations: the elements the kernel writes
+    h: i32,
+    w: i32,
+    c: i32,
+    kh: i32,
+    kw: i32,
+    sh: i32,
+    sw: i32,
+    pad_t: i32,
+    pad_l: i32,
+    oh: i32,
+    ow: i32,
+}

@@ -2,22 +2,7 @@
 //   col[((n*OH+oh)*OW+ow)*KH*KW*C + (kh*KW+kw)*C + c] =
 //     x[((n*H+ih)*W+iw)*C + c] with ih = oh*SH+kh-PadT, iw = ow*SW+kw-PadL, or 0 outside.
 // One invocation per col element.
-struct Params {
-    total: u32,   // N*OH*OW*KH*KW*C
-    h: i32,
-    w: i32,
-    c: i32,
-    kh: i32,
-    kw: i32,
-    sh: i32,
-    sw: i32,
-    pad_t: i32,
-    pad_l: i32,
-    oh: i32,
-    ow: i32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: ConvParams;
 @group(0) @binding(1) var<storage, read_write> col: array<f32>;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 

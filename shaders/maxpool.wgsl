@@ -1,22 +1,7 @@
 // MaxPool: y[((n*OH+oh)*OW+ow)*C+c] = max over the window's inside part of
 // x[((n*H+ih)*W+iw)*C+c] (0 for a window wholly outside). One invocation per
 // output element.
-struct Params {
-    total: u32,   // N*OH*OW*C
-    h: i32,
-    w: i32,
-    c: i32,
-    kh: i32,
-    kw: i32,
-    sh: i32,
-    sw: i32,
-    pad_t: i32,
-    pad_l: i32,
-    oh: i32,
-    ow: i32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: ConvParams;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 

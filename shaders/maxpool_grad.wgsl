@@ -2,22 +2,7 @@
 // the windows that contain i and whose first maximum in (kh, kw) scan order
 // is i (TensorFlow's routing). Windows are visited in (oh, ow) order, the
 // order in which the CPU device adds them.
-struct Params {
-    total: u32,   // N*H*W*C
-    h: i32,
-    w: i32,
-    c: i32,
-    kh: i32,
-    kw: i32,
-    sh: i32,
-    sw: i32,
-    pad_t: i32,
-    pad_l: i32,
-    oh: i32,
-    ow: i32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: ConvParams;
 @group(0) @binding(1) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read> x: array<f32>;
