@@ -72,14 +72,13 @@ type workspace struct {
 	acts   []gpu.Buffer // output of each layer
 	d0, d1 gpu.Buffer   // gradient ping-pong
 	s1, s2 gpu.Buffer
-	acc    gpu.Buffer // metric sums: train at 0, eval at AccSlots
 }
 
 func (w *workspace) free(dev gpu.Device) {
 	if w == nil {
 		return
 	}
-	for _, b := range append([]gpu.Buffer{w.xb, w.yb, w.d0, w.d1, w.s1, w.s2, w.acc}, w.acts...) {
+	for _, b := range append([]gpu.Buffer{w.xb, w.yb, w.d0, w.d1, w.s1, w.s2}, w.acts...) {
 		if b != nil {
 			dev.Free(b)
 		}
@@ -110,7 +109,6 @@ func (m *Model) workspace(batch int) *workspace {
 	}
 	w.d0, w.d1 = d.Alloc(batch*maxAct), d.Alloc(batch*maxAct)
 	w.s1, w.s2 = d.Alloc(batch*maxScratch), d.Alloc(batch*maxScratch)
-	w.acc = d.Alloc(2 * gpu.AccSlots)
 	m.ws = w
 	return w
 }
@@ -148,12 +146,12 @@ func (m *Model) backward(r *run, w *workspace, n int) {
 }
 
 // trainStep records one optimizer step on the n samples in w.xb, w.yb and
-// adds the batch's metric sums to w.acc[0:AccSlots].
+// adds the batch's metric sums to m.acc[0:AccSlots].
 func (m *Model) trainStep(w *workspace, n int) {
 	r := m.newRun(w, true)
 	out := m.forward(r, w, n)
 	m.dev.Fill(m.g, 0, m.nTrain)
-	m.dev.Loss(m.loss.Kind, w.d0, w.acc, 0, out, w.yb, n, m.OutputShape().Size(), 1/float32(n))
+	m.dev.Loss(m.loss.Kind, w.d0, m.acc, 0, out, w.yb, n, m.OutputShape().Size(), 1/float32(n))
 	m.backward(r, w, n)
 	m.step++
 	o := m.opt.OptParams
@@ -225,7 +223,7 @@ func (m *Model) gather(w *workspace, d *devData, off, n int) {
 }
 
 // evalInto records the forward pass over all of d in batches, adding metric
-// sums into w.acc[slot:]. It returns false, early, if ctx is cancelled.
+// sums into m.acc[slot:]. It returns false, early, if ctx is cancelled.
 func (m *Model) evalInto(ctx context.Context, w *workspace, d *devData, batch, slot int) bool {
 	r := m.newRun(w, false)
 	for off := 0; off < d.n; off += batch {
@@ -235,7 +233,7 @@ func (m *Model) evalInto(ctx context.Context, w *workspace, d *devData, batch, s
 		n := min(batch, d.n-off)
 		m.gather(w, d, off, n)
 		out := m.forward(r, w, n)
-		m.dev.Loss(m.loss.Kind, nil, w.acc, slot, out, w.yb, n, m.OutputShape().Size(), 0)
+		m.dev.Loss(m.loss.Kind, nil, m.acc, slot, out, w.yb, n, m.OutputShape().Size(), 0)
 	}
 	return true
 }
@@ -267,17 +265,17 @@ type snapshot struct {
 	step      int
 }
 
-func (m *Model) snapshot() (*snapshot, error) {
-	s := &snapshot{w: make([]float32, m.nAll), s1: make([]float32, m.nTrain), s2: make([]float32, m.nTrain), step: m.step}
-	for _, r := range []struct {
-		dst []float32
-		src gpu.Buffer
-	}{{s.w, m.w}, {s.s1, m.s1}, {s.s2, m.s2}} {
-		if err := m.dev.Read(r.dst, r.src, 0); err != nil {
-			return nil, err
-		}
+// snapshot reads the whole state buffer back in one Read: the weights and
+// optimizer state (kept on the host so that training can go on elsewhere if
+// the device is lost) and the metric sums, returned as acc.
+func (m *Model) snapshot() (s *snapshot, acc []float32, err error) {
+	o1, o2, oa, size := m.stateLayout()
+	all := make([]float32, size)
+	if err := m.dev.Read(all, m.state, 0); err != nil {
+		return nil, nil, err
 	}
-	return s, nil
+	s = &snapshot{w: all[:m.nAll:m.nAll], s1: all[o1 : o1+m.nTrain : o1+m.nTrain], s2: all[o2 : o2+m.nTrain : o2+m.nTrain], step: m.step}
+	return s, all[oa : oa+2*gpu.AccSlots], nil
 }
 
 // ErrNaN is returned (wrapped) by Fit when the loss stops being a number.
@@ -336,11 +334,10 @@ func (m *Model) Fit(train *Data, cfg FitConfig) (*History, error) {
 		perm[i] = float32(i)
 	}
 	steps := (train.N + cfg.BatchSize - 1) / cfg.BatchSize
-	last, err := m.snapshot()
+	last, _, err := m.snapshot()
 	if err != nil {
 		return nil, err
 	}
-	acc := make([]float32, 2*gpu.AccSlots)
 
 	for epoch := 0; epoch < cfg.Epochs; epoch++ {
 		if cfg.Verbose != nil {
@@ -355,7 +352,7 @@ func (m *Model) Fit(train *Data, cfg FitConfig) (*History, error) {
 			m.dev.Write(tr.idx, 0, perm)
 		}
 		w := m.workspace(cfg.BatchSize)
-		m.dev.Fill(w.acc, 0, 2*gpu.AccSlots)
+		m.dev.Fill(m.acc, 0, 2*gpu.AccSlots)
 		stopped := false
 		for s := 0; s < steps; s++ {
 			if ctx.Err() != nil {
@@ -382,11 +379,8 @@ func (m *Model) Fit(train *Data, cfg FitConfig) (*History, error) {
 			}
 			break
 		}
-		err := m.dev.Read(acc, w.acc, 0)
-		var snap *snapshot
-		if err == nil {
-			snap, err = m.snapshot()
-		}
+		// The one readback of the epoch: metrics, weights, optimizer state.
+		snap, acc, err := m.snapshot()
 		if err != nil {
 			if !errors.Is(err, gpu.ErrDeviceLost) {
 				return h, fmt.Errorf("nn: epoch %d on %s: %w", epoch+1, m.dev.Name(), err)
@@ -485,10 +479,10 @@ func (m *Model) Evaluate(d *Data, batchSize int) (map[string]float64, error) {
 	}
 	defer m.freeData(dd)
 	w := m.workspace(batchSize)
-	m.dev.Fill(w.acc, 0, 2*gpu.AccSlots)
+	m.dev.Fill(m.acc, 0, 2*gpu.AccSlots)
 	m.evalInto(context.Background(), w, dd, batchSize, gpu.AccSlots)
 	acc := make([]float32, gpu.AccSlots)
-	if err := m.dev.Read(acc, w.acc, gpu.AccSlots); err != nil {
+	if err := m.dev.Read(acc, m.acc, gpu.AccSlots); err != nil {
 		return nil, err
 	}
 	logs := map[string]float64{}
@@ -497,7 +491,7 @@ func (m *Model) Evaluate(d *Data, batchSize int) (map[string]float64, error) {
 }
 
 // Predict returns the model's outputs for the inputs of d (Y may be nil),
-// N × outputs values, computed in batches of batchSize (default 32).
+// N × outputs values, computed in batches of at least batchSize (default 32).
 func (m *Model) Predict(d *Data, batchSize int) ([]float32, error) {
 	if m.dev == nil {
 		return nil, fmt.Errorf("nn: call Compile before Predict")
@@ -509,6 +503,13 @@ func (m *Model) Predict(d *Data, batchSize int) ([]float32, error) {
 	if (d.XBytes == nil && len(d.X) != d.N*in) || (d.XBytes != nil && len(d.XBytes) != d.N*in) {
 		return nil, fmt.Errorf("nn: Predict: %d samples of shape %v need %d input values", d.N, []int(m.Input.Shape), d.N*in)
 	}
+	// Inference does not depend on the batch size, so take batches as large
+	// as about 8 MB a buffer allows: one readback a batch.
+	per := m.Input.Shape.Size()
+	for _, l := range m.Layers {
+		per = max(per, l.base().out.Size(), l.scratch())
+	}
+	batchSize = min(max(batchSize, (2<<20)/per), d.N)
 	outSize := m.OutputShape().Size()
 	res := make([]float32, d.N*outSize)
 	w := m.workspace(batchSize)

@@ -117,9 +117,9 @@ func gradModel(t *testing.T, c gradCase, r *rand.Rand) (*Model, *workspace, *gpu
 func batchLoss(m *Model, ws *workspace, n int) float64 {
 	r := m.newRun(ws, true)
 	out := m.forward(r, ws, n)
-	m.dev.Fill(ws.acc, 0, gpu.AccSlots)
-	m.dev.Loss(m.loss.Kind, nil, ws.acc, 0, out, ws.yb, n, m.OutputShape().Size(), 0)
-	return gpu.Host[float64](ws.acc)[gpu.AccLoss] / float64(n)
+	m.dev.Fill(m.acc, 0, gpu.AccSlots)
+	m.dev.Loss(m.loss.Kind, nil, m.acc, 0, out, ws.yb, n, m.OutputShape().Size(), 0)
+	return gpu.Host[float64](m.acc)[gpu.AccLoss] / float64(n)
 }
 
 func TestGradients(t *testing.T) {
@@ -131,7 +131,7 @@ func TestGradients(t *testing.T) {
 			run := m.newRun(ws, true)
 			out := m.forward(run, ws, c.n)
 			m.dev.Fill(m.g, 0, m.nTrain)
-			m.dev.Loss(m.loss.Kind, ws.d0, ws.acc, 0, out, ws.yb, c.n, m.OutputShape().Size(), 1/float32(c.n))
+			m.dev.Loss(m.loss.Kind, ws.d0, m.acc, 0, out, ws.yb, c.n, m.OutputShape().Size(), 1/float32(c.n))
 			m.backward(run, ws, c.n)
 			g := append([]float64(nil), gpu.Host[float64](m.g)...)
 			w := gpu.Host[float64](m.w)

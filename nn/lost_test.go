@@ -40,9 +40,9 @@ func TestDeviceLostContinuesOnCPU(t *testing.T) {
 		return h
 	}
 	ref := run(gpu.NewCPU())
-	// Reads: 3 for the first snapshot, then 1 (metrics) + 3 (snapshot) an
-	// epoch; the 12th read falls in epoch 3.
-	h := run(&lostDevice{Device: gpu.NewCPU(), lostAt: 12})
+	// Reads: one before training, then one an epoch (metrics, weights and
+	// optimizer state together); the 4th read ends epoch 3.
+	h := run(&lostDevice{Device: gpu.NewCPU(), lostAt: 4})
 	if len(h.Epochs) != 6 {
 		t.Fatalf("ran %d epochs after the loss, want all 6", len(h.Epochs))
 	}

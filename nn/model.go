@@ -45,8 +45,14 @@ type Model struct {
 	params []*Param
 	nTrain int // floats (with alignment padding) of trainable parameters, laid out first
 	nAll   int
-	w, g   gpu.Buffer // parameters, gradients (trainable part only)
-	s1, s2 gpu.Buffer // optimizer state
+	// state is one device buffer holding, at 64-aligned offsets, the
+	// parameters w, the optimizer state s1 and s2, and the metric sums acc,
+	// so that the end of an epoch reads it all back at once (see Fit).
+	state  gpu.Buffer
+	w      gpu.Buffer // parameters
+	s1, s2 gpu.Buffer // optimizer state (trainable part)
+	acc    gpu.Buffer // metric sums: training at 0, evaluation at AccSlots
+	g      gpu.Buffer // gradients (trainable part only)
 	best   gpu.Buffer // a copy of w kept by EarlyStopping(restore_best_weights)
 
 	opt     Optimizer
@@ -216,12 +222,25 @@ func (m *Model) restoreState(dev gpu.Device, st *snapshot) {
 	m.step = st.step
 }
 
+// stateLayout gives the offsets of s1, s2 and acc in the state buffer and
+// its size.
+func (m *Model) stateLayout() (s1, s2, acc, size int) {
+	a := func(n int) int { return (max(n, 1) + 63) / 64 * 64 }
+	s1 = a(m.nAll)
+	s2 = s1 + a(m.nTrain)
+	acc = s2 + a(m.nTrain)
+	return s1, s2, acc, acc + a(2*gpu.AccSlots)
+}
+
 func (m *Model) alloc() {
 	d := m.dev
-	m.w = d.Alloc(max(m.nAll, 1))
+	o1, o2, oa, size := m.stateLayout()
+	m.state = d.Alloc(size)
+	m.w = d.View(m.state, 0, max(m.nAll, 1))
+	m.s1 = d.View(m.state, o1, max(m.nTrain, 1))
+	m.s2 = d.View(m.state, o2, max(m.nTrain, 1))
+	m.acc = d.View(m.state, oa, 2*gpu.AccSlots)
 	m.g = d.Alloc(max(m.nTrain, 1))
-	m.s1 = d.Alloc(max(m.nTrain, 1))
-	m.s2 = d.Alloc(max(m.nTrain, 1))
 	for _, p := range m.params {
 		p.w = d.View(m.w, p.off, p.Size())
 		if p.Trainable {
@@ -234,12 +253,12 @@ func (m *Model) release() {
 	if m.dev == nil {
 		return
 	}
-	for _, b := range []gpu.Buffer{m.w, m.g, m.s1, m.s2, m.best} {
+	for _, b := range []gpu.Buffer{m.state, m.g, m.best} {
 		if b != nil {
 			m.dev.Free(b)
 		}
 	}
-	m.w, m.g, m.s1, m.s2, m.best = nil, nil, nil, nil, nil
+	m.state, m.w, m.g, m.s1, m.s2, m.acc, m.best = nil, nil, nil, nil, nil, nil, nil
 	for _, l := range m.Layers {
 		if bn, ok := l.(*BatchNormLayer); ok {
 			bn.release(m.dev)
