@@ -4,6 +4,7 @@
 #   ./build.sh serve    build, then serve the lab on http://localhost:8080/ (extra flags go to `nnlab serve`,
 #                       e.g. --addr 0.0.0.0 for a classroom, --port 9000)
 #   ./build.sh test     all tests: go vet, unit tests, WebGPU conformance, browser end-to-end
+#   ./build.sh devbin   test binaries + data in .devbin/ for timing on a lent GPU machine
 set -euo pipefail
 cd "$(dirname "$0")"
 export PATH="$PATH:/usr/local/go/bin"
@@ -37,6 +38,19 @@ serve)
 	rm -rf server/embedded/dist/data
 	go run ./cmd/nnlab serve "$@"
 	;;
+devbin)
+	# Test binaries and data for timing the WGSL kernels on a lent GPU machine
+	# (see ../shared/device/README.md): carry .gl and .devbin, then run
+	#   cd .devbin && ./gpu.test -test.run '^$' -test.bench 'MatMulWebGPU|Dispatch' -test.benchtime 20x
+	#   cd .devbin && NNLAB_DEVICE=webgpu NNLAB_DATA=data ./lab.test -test.run '^$' -test.bench . -test.benchtime 3x
+	mkdir -p .devbin/data
+	go test -c -o .devbin/gpu.test ./gpu
+	go test -c -o .devbin/lab.test ./lab
+	src="${NNLAB_DATA:-../shared/data}"
+	[ -f "$src/weather_prediction_dataset_light.csv" ] || { echo "build.sh: no data in $src (set NNLAB_DATA)" >&2; exit 1; }
+	cp -r "$src/." .devbin/data/
+	echo "build.sh: .devbin/ has gpu.test, lab.test and data/ ($(du -sh .devbin | cut -f1))" >&2
+	;;
 test)
 	go vet ./...
 	GOOS=js GOARCH=wasm go vet ./wasm/... ./gpu/... ./nn/... ./lab/... ./keras/... ./datasets/...
@@ -44,7 +58,7 @@ test)
 	go test -count=1 -timeout 40m ./...
 	;;
 *)
-	echo "usage: ./build.sh [build|serve|test]" >&2
+	echo "usage: ./build.sh [build|serve|test|devbin]" >&2
 	exit 2
 	;;
 esac
