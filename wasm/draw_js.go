@@ -3,16 +3,17 @@
 package main
 
 import (
-	"bytes"
 	"image"
 	"image/color"
 	"math"
 	"strconv"
 
 	"github.com/hajimehoshi/ebiten/v2"
-	"github.com/hajimehoshi/ebiten/v2/text/v2"
 	"github.com/hajimehoshi/ebiten/v2/vector"
+	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
 )
 
 // Colours, after matplotlib's defaults (C0 blue for training, C1 orange for
@@ -32,19 +33,45 @@ var (
 	colBack     = color.RGBA{246, 248, 250, 255}
 )
 
-var fontSource *text.GoTextFaceSource
+// Labels are rasterized with golang.org/x/image's opentype package and
+// drawn as cached images. (Ebiten's text/v2 brings a whole shaping engine,
+// go-text/typesetting, that made nnlab.wasm 4 MB larger for labels that are
+// plain ASCII.)
+var goFont *opentype.Font
 
 func loadFont() error {
 	var err error
-	fontSource, err = text.NewGoTextFaceSource(bytes.NewReader(goregular.TTF))
+	goFont, err = opentype.Parse(goregular.TTF)
 	return err
+}
+
+// labelKey identifies a rasterized label: its text and size in device pixels.
+type labelKey struct {
+	s    string
+	size float64
+}
+
+// label is a rasterized text in white, and its advance width and line height.
+type label struct {
+	img  *ebiten.Image
+	w, h float64
+}
+
+// textCache holds the faces and rasterized labels of a plots view.
+type textCache struct {
+	faces  map[float64]font.Face
+	labels map[labelKey]*label
+}
+
+func newTextCache() *textCache {
+	return &textCache{faces: map[float64]font.Face{}, labels: map[labelKey]*label{}}
 }
 
 // pen draws on one screen at a scale (device pixels per CSS pixel).
 type pen struct {
 	dst   *ebiten.Image
 	s     float64
-	faces map[float64]*text.GoTextFace
+	txt   *textCache
 	white *ebiten.Image // a 1x1 white image for DrawTriangles
 }
 
@@ -68,32 +95,67 @@ func (r rect) grid(cols, rows int, gap float64) []rect {
 	return out
 }
 
-func (p *pen) face(size float64) *text.GoTextFace {
-	size = math.Round(size * p.s)
-	if f, ok := p.faces[size]; ok {
+func (p *pen) face(size float64) font.Face {
+	if f, ok := p.txt.faces[size]; ok {
 		return f
 	}
-	f := &text.GoTextFace{Source: fontSource, Size: size}
-	p.faces[size] = f
+	f, err := opentype.NewFace(goFont, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
+	if err != nil {
+		panic(err) // the embedded Go font always parses
+	}
+	p.txt.faces[size] = f
 	return f
+}
+
+// label returns s rasterized at size (CSS pixels) for this screen's scale.
+func (p *pen) label(s string, size float64) *label {
+	size = math.Round(size * p.s)
+	k := labelKey{s, size}
+	if l, ok := p.txt.labels[k]; ok {
+		return l
+	}
+	if len(p.txt.labels) > 4000 { // labels such as "epoch 17/200" come and go
+		for _, l := range p.txt.labels {
+			if l.img != nil {
+				l.img.Deallocate()
+			}
+		}
+		clear(p.txt.labels)
+	}
+	f := p.face(size)
+	m := f.Metrics()
+	adv := font.MeasureString(f, s)
+	l := &label{w: float64(adv) / 64, h: float64(m.Ascent+m.Descent) / 64}
+	if w, h := adv.Ceil()+2, (m.Ascent+m.Descent).Ceil()+1; w > 2 {
+		rgba := image.NewRGBA(image.Rect(0, 0, w, h))
+		d := font.Drawer{Dst: rgba, Src: image.White, Face: f, Dot: fixed.Point26_6{X: 64, Y: m.Ascent}}
+		d.DrawString(s)
+		l.img = ebiten.NewImageFromImage(rgba)
+	}
+	p.txt.labels[k] = l
+	return l
 }
 
 // text draws s with its anchor at (x, y): ax, ay are 0 (left/top), 0.5
 // (centre) or 1 (right/bottom). rot turns it (radians, -π/2 for a y label).
 func (p *pen) text(s string, x, y, size float64, clr color.Color, ax, ay, rot float64) {
-	f := p.face(size)
-	w, h := text.Measure(s, f, 0)
-	op := &text.DrawOptions{}
-	op.GeoM.Translate(-ax*w, -ay*h)
+	l := p.label(s, size)
+	if l.img == nil {
+		return
+	}
+	op := &ebiten.DrawImageOptions{}
+	op.GeoM.Translate(-1-ax*l.w, -ay*l.h)
 	op.GeoM.Rotate(rot)
 	op.GeoM.Translate(x, y)
 	op.ColorScale.ScaleWithColor(clr)
-	text.Draw(p.dst, s, f, op)
+	if rot != 0 {
+		op.Filter = ebiten.FilterLinear
+	}
+	p.dst.DrawImage(l.img, op)
 }
 
 func (p *pen) textWidth(s string, size float64) float64 {
-	w, _ := text.Measure(s, p.face(size), 0)
-	return w
+	return p.label(s, size).w
 }
 
 func (p *pen) line(x0, y0, x1, y1, width float64, clr color.Color) {

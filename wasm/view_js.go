@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
-	"github.com/hajimehoshi/ebiten/v2/text/v2"
 )
 
 // plots is the Ebiten game of the view mode. The message handler writes the
@@ -40,7 +39,7 @@ type plots struct {
 	lastRedraw time.Time
 	pending    bool // a frame is scheduled for later
 	drawnEpoch int  // epochs on the screen
-	faces      map[float64]*text.GoTextFace
+	txt        *textCache
 	scale      float64
 	lastReport int
 }
@@ -50,7 +49,7 @@ func runView() {
 		window.Get("console").Call("error", "nnlab plots: "+err.Error())
 		return // view.js tells the page
 	}
-	g := &plots{texs: map[*ImageSet]*ebiten.Image{}, faces: map[float64]*text.GoTextFace{}, drawn: -1}
+	g := &plots{texs: map[*ImageSet]*ebiten.Image{}, txt: newTextCache(), drawn: -1}
 	window.Call("addEventListener", "message", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		e := args[0]
 		if !e.Get("source").Equal(window.Get("parent")) || e.Get("data").Type() != js.TypeString {
@@ -151,7 +150,7 @@ func (g *plots) Draw(screen *ebiten.Image) {
 		g.white = ebiten.NewImage(3, 3)
 		g.white.Fill(colPanel)
 	}
-	p := &pen{dst: screen, s: g.scale, faces: g.faces, white: g.white.SubImage(image.Rect(1, 1, 2, 2)).(*ebiten.Image)}
+	p := &pen{dst: screen, s: g.scale, txt: g.txt, white: g.white.SubImage(image.Rect(1, 1, 2, 2)).(*ebiten.Image)}
 	screen.Fill(colBack)
 	full := rect{0, 0, float64(b.Dx()), float64(b.Dy())}
 	body := g.header(p, full)
