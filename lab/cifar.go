@@ -22,6 +22,7 @@ type CIFARConfig struct {
 	Epochs    int    // default 20
 	BatchSize int    // default 32
 	Patience  int
+	Restore   bool // restore_best_weights
 	Optimizer string
 	LR        float64
 	Momentum  float64 // sgd and rmsprop
@@ -174,7 +175,7 @@ func RunCIFAR(ctx context.Context, c CIFARConfig, dev gpu.Device, data *CIFARDat
 	trd, ted := imageData(train), imageData(test)
 	cfg := nn.FitConfig{BatchSize: c.BatchSize, Epochs: c.Epochs, Validation: ted, Verbose: verbose, Context: ctx, OnEpoch: onEpoch, OnBatch: onBatch}
 	if c.Patience > 0 {
-		cfg.Callbacks = append(cfg.Callbacks, &nn.EarlyStopping{Monitor: "val_loss", Patience: c.Patience, Verbose: verbose})
+		cfg.Callbacks = append(cfg.Callbacks, &nn.EarlyStopping{Monitor: "val_loss", Patience: c.Patience, RestoreBestWeights: c.Restore, Verbose: verbose})
 	}
 	cfg.Callbacks = append(cfg.Callbacks, c.Callbacks...)
 	h, err := m.Fit(trd, cfg)

@@ -390,6 +390,7 @@ func readFitSettings() fitSettings {
 	}
 	if checked("early") {
 		f.Patience = max(intValue("patience", 10), 1)
+		f.Restore = checked("restore")
 	}
 	if seed, err := strconv.ParseUint(strings.TrimSpace(value("seed")), 10, 64); err == nil {
 		f.Seed = seed

@@ -148,7 +148,7 @@ func (c *cifarLesson) train(a *app, ctx context.Context, dev gpu.Device, text st
 	}
 	cfg := lab.CIFARConfig{
 		Model: cifarPreset(text), N: n, TestN: testN,
-		Epochs: f.Epochs, BatchSize: f.Batch, Patience: f.Patience,
+		Epochs: f.Epochs, BatchSize: f.Batch, Patience: f.Patience, Restore: f.Restore,
 		Optimizer: f.Optimizer, LR: f.LR, Seed: f.Seed,
 		StopSkipsEvaluation: true,
 	}

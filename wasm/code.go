@@ -17,7 +17,8 @@ type fitSettings struct {
 	LR            float64 // 0: the optimizer's Keras default
 	Loss          string
 	Batch, Epochs int
-	Patience      int // EarlyStopping patience; 0: no early stopping
+	Patience      int  // EarlyStopping patience; 0: no early stopping
+	Restore       bool // EarlyStopping restore_best_weights
 	Seed          uint64
 }
 
@@ -123,15 +124,13 @@ func SettingsFromProgram(p *keras.Program, pg codePage) (CodeSettings, []keras.N
 		}
 		if es := f.EarlyStopping; es != nil {
 			cs.Patience = max(es.Patience, 1)
+			cs.Restore = es.RestoreBestWeights
 			var other []string
 			if es.Patience < 1 {
 				other = append(other, fmt.Sprintf("patience=%d (the page's smallest is 1)", es.Patience))
 			}
 			if es.Monitor != "" && es.Monitor != "val_loss" {
 				other = append(other, fmt.Sprintf("monitor=%q (the page watches val_loss)", es.Monitor))
-			}
-			if es.RestoreBestWeights {
-				other = append(other, "restore_best_weights=True (the page keeps the last epoch's weights)")
 			}
 			if es.MinDelta != 0 {
 				other = append(other, fmt.Sprintf("min_delta=%g (the page uses 0)", es.MinDelta))
@@ -182,7 +181,7 @@ func ExportSpecs(f fitSettings, lesson string) (keras.CompileSpec, keras.FitSpec
 	}
 	fs := keras.FitSpec{BatchSize: max(f.Batch, 1), Epochs: max(f.Epochs, 1)}
 	if f.Patience > 0 {
-		fs.EarlyStopping = &nn.EarlyStopping{Monitor: "val_loss", Patience: f.Patience}
+		fs.EarlyStopping = &nn.EarlyStopping{Monitor: "val_loss", Patience: f.Patience, RestoreBestWeights: f.Restore}
 	}
 	return c, fs, nil
 }

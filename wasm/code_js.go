@@ -119,6 +119,7 @@ func (a *app) useCode(src string, focus bool) error {
 		setValue("batch", strconv.Itoa(cs.Batch))
 		setValue("epochs", strconv.Itoa(cs.Epochs))
 		setChecked("early", cs.Patience > 0)
+		setChecked("restore", cs.Restore)
 		if cs.Patience > 0 {
 			setValue("patience", strconv.Itoa(cs.Patience))
 		}
@@ -272,6 +273,9 @@ func (a *app) applyLinkSettings() {
 	}
 	if s.Given["epochs"] {
 		setValue("epochs", strconv.Itoa(s.Epochs))
+	}
+	if s.Given["restore"] {
+		setChecked("restore", s.Restore)
 	}
 	if s.Given["patience"] {
 		setChecked("early", s.Patience > 0)

@@ -56,13 +56,16 @@ model.fit(X_data, y_data, epochs=5, batch_size=16, validation_split=0.2,
 	page := weatherPage
 	page.Input, page.Data = nn.Shape{9}, "station BASEL"
 	cs, notes := SettingsFromProgram(p, page)
-	if cs.Optimizer != "sgd" || cs.LR != 0.005 || cs.Loss != "" || cs.Batch != 16 || cs.Epochs != 5 || cs.Patience != 3 {
+	if cs.Optimizer != "sgd" || cs.LR != 0.005 || cs.Loss != "" || cs.Batch != 16 || cs.Epochs != 5 || cs.Patience != 3 || !cs.Restore {
 		t.Errorf("settings %+v", cs)
 	}
 	all := strings.Join(NoteLines(notes), "\n")
+	if strings.Contains(all, "restore_best_weights") {
+		t.Errorf("restore_best_weights is a page control now, yet noted:\n%s", all)
+	}
 	for _, want := range []string{"Line 1: the code's input has shape (89,), the page's data (station BASEL) give (9,)", "momentum=0.9",
 		"loss categorical_crossentropy", "metrics", "fit(X_data, ...): the page trains on X_train", "validation_split=0.2: the page has no such control",
-		"monitor=\"loss\"", "restore_best_weights=True"} {
+		"monitor=\"loss\""} {
 		if !strings.Contains(all, want) {
 			t.Errorf("notes lack %q:\n%s", want, all)
 		}
@@ -78,7 +81,7 @@ func TestExportSpecsRoundTrip(t *testing.T) {
 		env          keras.Env
 		in           *nn.InputLayer
 	}{
-		{"weather", DefaultWeatherModel, fitSettings{Optimizer: "rmsprop", LR: 0.0005, Loss: "mae", Batch: 64, Epochs: 7, Patience: 4},
+		{"weather", DefaultWeatherModel, fitSettings{Optimizer: "rmsprop", LR: 0.0005, Loss: "mae", Batch: 64, Epochs: 7, Patience: 4, Restore: true},
 			keras.WeatherEnv(89, 1, 767, 164, 165), &nn.InputLayer{Shape: nn.Shape{89}, Name: "input"}},
 		{"cifar", CIFARPresetText("dropout"), fitSettings{Optimizer: "adam", Loss: "sparse_categorical_crossentropy", Batch: 32, Epochs: 3},
 			keras.CIFAREnv(2000, 1000), nn.Input(32, 32, 3)},

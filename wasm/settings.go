@@ -19,7 +19,7 @@ const DefaultWeatherModel = "Dense(100, activation=\"relu\")\nDense(50, activati
 //	?lesson=weather&epochs=200&batch=32&device=cpu&autorun=1
 //
 // plus model (the model text, newlines as %0A or a literal \n), years,
-// station, target, seed, patience, optimizer, lr, loss, n and test_n
+// station, target, seed, patience, restore, optimizer, lr, loss, n and test_n
 // (CIFAR-10 training and test images), preset (small, pool or dropout) and
 // features (comma-separated, for the exercise 1 histograms); plots=0 leaves
 // the plots out (to time training alone). A parameter
@@ -36,7 +36,8 @@ type Settings struct {
 	NoPlots bool // plots=0: no plots' iframe (to time training alone)
 
 	Epochs, Batch int
-	Patience      int // EarlyStopping patience; 0: no early stopping
+	Patience      int  // EarlyStopping patience; 0: no early stopping
+	Restore       bool // EarlyStopping restore_best_weights (restore=1)
 	Optimizer     string
 	LR            float64 // 0: the optimizer's Keras default
 	Loss          string
@@ -158,6 +159,10 @@ func ParseSettings(query string) (Settings, []error) {
 	integer("epochs", &s.Epochs, 1)
 	integer("batch", &s.Batch, 1)
 	integer("patience", &s.Patience, 0)
+	if v, ok := q["restore"]; ok {
+		s.Restore = v[0] == "" || v[0] == "1" || strings.EqualFold(v[0], "true")
+		s.Given["restore"] = true
+	}
 	str("optimizer", &s.Optimizer, "adam", "sgd", "rmsprop")
 	float("lr", &s.LR)
 	str("loss", &s.Loss)

@@ -6,7 +6,7 @@ import (
 )
 
 func TestParseSettingsLink(t *testing.T) {
-	s, errs := ParseSettings("?lesson=weather&epochs=200&batch=32&device=cpu&autorun=1&years=8&station=BASEL&seed=7&patience=10&optimizer=SGD&lr=0.01&model=Dense(10)%5CnDense(1)")
+	s, errs := ParseSettings("?lesson=weather&epochs=200&batch=32&device=cpu&autorun=1&years=8&station=BASEL&seed=7&patience=10&restore=1&optimizer=SGD&lr=0.01&model=Dense(10)%5CnDense(1)")
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -15,7 +15,8 @@ func TestParseSettingsLink(t *testing.T) {
 		Target: "BASEL_sunshine", Features: DefaultSettings("weather").Features}
 	if s.Lesson != want.Lesson || s.Device != want.Device || s.Autorun != want.Autorun || s.Epochs != want.Epochs ||
 		s.Batch != want.Batch || s.Patience != want.Patience || s.Optimizer != want.Optimizer || s.LR != want.LR ||
-		s.Seed != want.Seed || s.Model != want.Model || s.Years != want.Years || s.Station != want.Station || s.Target != want.Target {
+		s.Seed != want.Seed || s.Model != want.Model || s.Years != want.Years || s.Station != want.Station || s.Target != want.Target ||
+		!s.Restore {
 		t.Errorf("got %+v\nwant %+v", s, want)
 	}
 }

@@ -168,7 +168,7 @@ func (w *weatherLesson) train(a *app, ctx context.Context, dev gpu.Device, text 
 	}
 	cfg := lab.WeatherConfig{
 		Years: floatValue("w-years", 3), Station: value("w-station"), Targets: []string{value("w-target")},
-		Epochs: f.Epochs, BatchSize: f.Batch, Patience: f.Patience,
+		Epochs: f.Epochs, BatchSize: f.Batch, Patience: f.Patience, Restore: f.Restore,
 		Optimizer: f.Optimizer, LR: f.LR, Loss: f.Loss, Seed: f.Seed,
 	}
 	for _, l := range lines {
