@@ -29,3 +29,28 @@ struct ConvParams {
     oh: i32,
     ow: i32,
 }
+
+// window_start returns the output row (or column) o of the window whose
+// tap k covers input row (column) i — i = o*stride + k - pad — or -1 when no
+// window of the n outputs has i at tap k. Gathers over the windows that
+// contain an input element (col2im, maxpool_grad) call it for each tap.
+fn window_start(i: i32, k: i32, pad: i32, stride: i32, n: i32) -> i32 {
+    let t = i + pad - k;
+    if (t < 0 || t % stride != 0 || t / stride >= n) {
+        return -1;
+    }
+    return t / stride;
+}
+
+// GatherParams are gather's and gather_bytes's sizes: total = rows*rowLen
+// outputs, the index offset, the scale, and the windows of the source (see
+// gather.wgsl): base, the view's start in window 0, and stride, the elements
+// between window starts.
+struct GatherParams {
+    total: u32,
+    row_len: u32,
+    idx_off: u32,
+    scale: f32,
+    base: u32,
+    stride: u32,
+}

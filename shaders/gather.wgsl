@@ -6,16 +6,7 @@
 // `stride` elements; element e of src (counted from `base`, the view's start
 // within window 0) lies in window (base+row start)/stride, and the windows
 // overlap by at least a row, so a row never straddles two.
-struct Params {
-    total: u32,   // rows*rowLen
-    row_len: u32,
-    idx_off: u32,
-    scale: f32,
-    base: u32,
-    stride: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: GatherParams;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(2) var<storage, read> idx: array<f32>;
 @group(0) @binding(3) var<storage, read> s0: array<f32>;

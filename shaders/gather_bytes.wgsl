@@ -1,16 +1,7 @@
 // Gather from a byte source (stored packed, four bytes per u32, little end
 // first): as gather.wgsl, with element indices counting bytes.
 //   for r < rows, j < rowLen: dst[r*rowLen+j] = scale * f32(src[idx[idxOff+r]*rowLen+j])
-struct Params {
-    total: u32,
-    row_len: u32,
-    idx_off: u32,
-    scale: f32,
-    base: u32,
-    stride: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: GatherParams;
 @group(0) @binding(1) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(2) var<storage, read> idx: array<f32>;
 @group(0) @binding(3) var<storage, read> s0: array<u32>;

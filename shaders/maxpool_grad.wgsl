@@ -46,17 +46,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let n = i / (p.c * p.w * p.h);
     var s = 0.0;
     for (var kh = p.kh - 1; kh >= 0; kh--) {
-        let th = ih + p.pad_t - kh;
-        if (th < 0 || th % p.sh != 0 || th / p.sh >= p.oh) {
+        let oh = window_start(ih, kh, p.pad_t, p.sh, p.oh);
+        if (oh < 0) {
             continue;
         }
-        let oh = th / p.sh;
         for (var kw = p.kw - 1; kw >= 0; kw--) {
-            let tw = iw + p.pad_l - kw;
-            if (tw < 0 || tw % p.sw != 0 || tw / p.sw >= p.ow) {
+            let ow = window_start(iw, kw, p.pad_l, p.sw, p.ow);
+            if (ow < 0) {
                 continue;
             }
-            let ow = tw / p.sw;
             if (argmax(n, oh, ow, c) == i) {
                 s += dy[((n * p.oh + oh) * p.ow + ow) * p.c + c];
             }
