@@ -198,13 +198,6 @@ func (s *suite) checkTol(what string, p *pair, tol func(i int, ref float64) floa
 	}
 }
 
-func (s *suite) sync(what string) {
-	s.t.Helper()
-	if err := s.d.Sync(); err != nil {
-		s.t.Fatalf("%s: Sync: %v", what, err)
-	}
-}
-
 // Sizes that do not divide tiles or workgroups.
 var oddSizes = []int{1, 7, 33, 65, 127, 256, 257, 1000}
 

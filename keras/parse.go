@@ -546,26 +546,3 @@ func (p *parser) seq(closing string) ([]Expr, bool, error) {
 	p.next()
 	return elts, trailing, nil
 }
-
-// ParseExpr parses one expression that makes up the whole of src.
-func ParseExpr(src string) (Expr, error) {
-	toks, err := lex(src)
-	if err != nil {
-		return nil, err
-	}
-	p := &parser{toks: toks}
-	for p.peek().kind == tNewline {
-		p.next()
-	}
-	e, err := p.expr()
-	if err != nil {
-		return nil, err
-	}
-	for p.peek().kind == tNewline {
-		p.next()
-	}
-	if t := p.peek(); t.kind != tEOF {
-		return nil, errAt(t.pos, "unexpected %s after the expression", describe(t))
-	}
-	return e, nil
-}

@@ -12,8 +12,6 @@ package shaders
 import (
 	"embed"
 	"fmt"
-	"sort"
-	"strings"
 )
 
 //go:embed *.wgsl
@@ -31,20 +29,6 @@ func Source(name string) (string, error) {
 		return "", fmt.Errorf("shaders: no kernel %q", name)
 	}
 	return string(common) + "\n" + string(b), nil
-}
-
-// Names lists the kernels, sorted.
-func Names() []string {
-	ents, _ := files.ReadDir(".")
-	var names []string
-	for _, e := range ents {
-		n := strings.TrimSuffix(e.Name(), ".wgsl")
-		if n != "common" {
-			names = append(names, n)
-		}
-	}
-	sort.Strings(names)
-	return names
 }
 
 // MatMulTile selects the tile of matmul.wgsl: a workgroup of 256
