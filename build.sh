@@ -39,17 +39,27 @@ serve)
 	go run ./cmd/nnlab serve "$@"
 	;;
 devbin)
-	# Test binaries and data for timing the WGSL kernels on a lent GPU machine
-	# (see ../shared/device/README.md): carry .gl and .devbin, then run
-	#   cd .devbin && ./gpu.test -test.run '^$' -test.bench 'MatMulWebGPU|Dispatch' -test.benchtime 20x
-	#   cd .devbin && NNLAB_DEVICE=webgpu NNLAB_DATA=data ./lab.test -test.run '^$' -test.bench . -test.benchtime 3x
-	mkdir -p .devbin/data
-	go test -c -o .devbin/gpu.test ./gpu
-	go test -c -o .devbin/lab.test ./lab
+	# Everything a lent GPU machine needs, built here (it has no registries):
+	# stripped test binaries, the lesson data, the Vulkan loader (.gl/) and
+	# gpu/devcheck.sh as .devbin/run.sh. Then, with the device tool:
+	#   carry [".gl", ".devbin"], command "bash .devbin/run.sh"
+	rm -rf .devbin && mkdir -p .devbin/data .gl
+	for p in gpu nn lab; do
+		go test -c -trimpath -ldflags="-s -w" -o ".devbin/$p.test" "./$p"
+	done
+	cp gpu/devcheck.sh .devbin/run.sh
 	src="${NNLAB_DATA:-../shared/data}"
 	[ -f "$src/weather_prediction_dataset_light.csv" ] || { echo "build.sh: no data in $src (set NNLAB_DATA)" >&2; exit 1; }
 	cp -r "$src/." .devbin/data/
-	echo "build.sh: .devbin/ has gpu.test, lab.test and data/ ($(du -sh .devbin | cut -f1))" >&2
+	if ! ls .gl/libvulkan1_*.deb >/dev/null 2>&1; then
+		grep -qx '/.gl/' .git/info/exclude 2>/dev/null || echo /.gl/ >>.git/info/exclude
+		o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/nnlab-apt'
+		mkdir -p /tmp/nnlab-apt/partial
+		apt-get $o update >/dev/null
+		(cd .gl && apt-get $o download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
+	fi
+	echo "build.sh: .devbin/ ($(du -sh .devbin | cut -f1)) and .gl/ ($(du -sh .gl | cut -f1)) are ready:" \
+		"carry [\".gl\", \".devbin\"] and run \"bash .devbin/run.sh\"" >&2
 	;;
 test)
 	go vet ./...

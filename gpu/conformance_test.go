@@ -272,6 +272,9 @@ var matmulShapes = []mmShape{
 	{1, 1, 1}, {1, 7, 1}, {7, 1, 33}, {33, 65, 7}, {65, 127, 33}, {127, 33, 65},
 	{32, 89, 100}, {64, 64, 64}, {129, 8, 131}, {5, 3000, 6}, {100, 1001, 36},
 	{1296, 20, 1240}, {1250, 13, 1250}, {3, 0, 5},
+	// Split k on the WebGPU device (few output tiles, long k): the lesson's
+	// conv1 weight gradient has k = 28,800; a last chunk shorter than the rest.
+	{27, 4000, 32}, {9, 1999, 5},
 }
 
 func testMatMul(s *suite) {
@@ -318,7 +321,7 @@ func (s *suite) matmul(sh mmShape, ta, tb, acc bool) {
 }
 
 func testBias(s *suite) {
-	for _, sh := range [][2]int{{1, 1}, {7, 33}, {65, 127}, {1, 300}, {3000, 7}, {28800, 32}} {
+	for _, sh := range [][2]int{{1, 1}, {7, 33}, {65, 127}, {1, 300}, {3000, 7}, {28800, 32}, {9001, 1}, {5000, 3}} {
 		rows, cols := sh[0], sh[1]
 		y, bias := s.rand(rows*cols, -1, 1), s.rand(cols, -1, 1)
 		s.d.AddBias(y.d, bias.d, rows, cols)

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"unsafe"
@@ -86,6 +87,10 @@ type WebGPU struct {
 	// is submitted (without waiting): the ring's size, or softwarePerSubmit
 	// on a software adapter.
 	perSubmit int
+	// scratch holds the partial products of split-k MatMuls; noSplit turns
+	// split k off (benchmarks: NNLAB_MATMUL_SPLIT=0).
+	scratch Buffer
+	noSplit bool
 }
 
 const (
@@ -141,6 +146,10 @@ func NewWebGPU() (*WebGPU, error) {
 	d.perSubmit = ringSlots
 	if d.software {
 		d.perSubmit = softwarePerSubmit
+	}
+	// NNLAB_WEBGPU_PER_SUBMIT=n (1 to 4096) overrides it, for measuring.
+	if n, err := strconv.Atoi(os.Getenv("NNLAB_WEBGPU_PER_SUBMIT")); err == nil && n >= 1 {
+		d.perSubmit = min(n, ringSlots)
 	}
 	d.queue = d.dev.GetQueue()
 	var err error
@@ -417,6 +426,10 @@ func (d *WebGPU) Close() {
 			b.Destroy()
 			b.Release()
 		}
+	}
+	if m, ok := d.scratch.(*webgpuBuf); ok && !m.mem.freed {
+		m.mem.buf.Destroy()
+		m.mem.buf.Release()
 	}
 	if d.dummy != nil {
 		d.dummy.buf.Destroy()

@@ -15,7 +15,8 @@ import (
 //	go test -c -o .devbin/gpu.test ./gpu
 //	.devbin/gpu.test -test.run '^$' -test.bench 'WebGPU|Dispatch' -test.benchtime 20x
 //
-// NNLAB_MATMUL_TILE=TMxTNxBK (e.g. 8x8x8, 4x4x16) forces a MatMul tile.
+// NNLAB_MATMUL_TILE=TMxTNxBK (e.g. 8x8x8, 4x4x16) forces a MatMul tile;
+// NNLAB_MATMUL_SPLIT=0 turns split k off.
 
 func benchDevice(b *testing.B) *WebGPU {
 	d := openTestWebGPU(b)
@@ -26,6 +27,7 @@ func benchDevice(b *testing.B) *WebGPU {
 		}
 		d.mmConfig = func(m, k, n int) (int, int, int) { return tm, tn, bk }
 	}
+	d.noSplit = os.Getenv("NNLAB_MATMUL_SPLIT") == "0"
 	b.Logf("device: %s", d.Name())
 	return d
 }
@@ -50,7 +52,8 @@ func BenchmarkMatMulWebGPU(b *testing.B) {
 		shape{4096, 4096, 4096, true, false}, shape{4096, 4096, 4096, false, true},
 		// The lesson: weather MLP (batch 32) and the CIFAR CNN's convolutions.
 		shape{32, 89, 100, false, false}, shape{89, 32, 100, true, false}, shape{32, 100, 50, false, true},
-		shape{32 * 30 * 30, 27, 32, false, false}, shape{32 * 13 * 13, 288, 32, false, false},
+		shape{32 * 30 * 30, 27, 32, false, false}, shape{27, 32 * 30 * 30, 32, true, false},
+		shape{32 * 13 * 13, 288, 32, false, false},
 		shape{288, 32 * 13 * 13, 32, true, false}, shape{32 * 13 * 13, 32, 288, false, true},
 	)
 	rng := rand.New(rand.NewSource(1))

@@ -147,12 +147,53 @@ func (d *WebGPU) MatMul(c, a, b Buffer, m, k, n int, transA, transB, acc bool) {
 	if n%4 == 0 {
 		flags |= 32
 	}
-	d.begin().u(m, n, k, flags).bind(d.view(c, true)).bind(d.view(a, true)).bind(d.view(b, true))
 	bm, bn := 16*tm, 16*tn
-	tilesM := (m + bm - 1) / bm
-	gy := min(tilesM, maxGroups)
-	gz := (tilesM + gy - 1) / gy
-	d.run(kernelKey{name: "matmul", mm: shaders.MatMulTile{TM: tm, TN: tn, BK: bk}}, (n+bn-1)/bn, gy, gz)
+	tilesM, tilesN := (m+bm-1)/bm, (n+bn-1)/bn
+	split, kchunk := mmSplit(tilesM*tilesN, k, bk)
+	if d.noSplit {
+		split, kchunk = 1, max(k, 1)
+	}
+	out, accFlag := c, flags&1
+	if split > 1 {
+		out = d.splitScratch(split * m * n)
+		flags &^= 1 // chunks are written, sum_split accumulates
+	}
+	d.begin().u(m, n, k, flags, kchunk, tilesM, split).bind(d.view(out, true)).bind(d.view(a, true)).bind(d.view(b, true))
+	rows := tilesM * split
+	gy := min(rows, maxGroups)
+	gz := (rows + gy - 1) / gy
+	d.run(kernelKey{name: "matmul", mm: shaders.MatMulTile{TM: tm, TN: tn, BK: bk}}, tilesN, gy, gz)
+	if split > 1 {
+		d.begin().u(m*n, split, accFlag).bind(d.view(c, false)).bind(d.view(out, false))
+		d.elementwise("sum_split", m*n)
+	}
+}
+
+// mmSplit decides how many chunks of k a MatMul with this many output tiles
+// is split into (see matmul.wgsl): enough workgroups to occupy a large GPU
+// (about splitGroups), each chunk at least splitSteps k steps long.
+// kchunk is the length of a chunk, a multiple of bk.
+func mmSplit(tiles, k, bk int) (split, kchunk int) {
+	const splitGroups, splitSteps = 128, 16
+	steps := (k + bk - 1) / bk
+	split = min((splitGroups+tiles-1)/tiles, steps/splitSteps)
+	if split <= 1 {
+		return 1, max(steps, 1) * bk
+	}
+	kchunk = (steps + split - 1) / split * bk
+	return (k + kchunk - 1) / kchunk, kchunk
+}
+
+// splitScratch returns a view of n floats of the device's split-k scratch
+// buffer, growing it when needed.
+func (d *WebGPU) splitScratch(n int) Buffer {
+	if d.scratch == nil || d.scratch.Len() < n {
+		if d.scratch != nil {
+			d.Free(d.scratch)
+		}
+		d.scratch = d.Alloc(max(n, 1<<16))
+	}
+	return d.View(d.scratch, 0, n)
 }
 
 func (d *WebGPU) AddBias(y, bias Buffer, rows, cols int) {
@@ -176,8 +217,32 @@ func (d *WebGPU) SumRows(db, dy Buffer, rows, cols int) {
 		return
 	}
 	cpw, lanes, groups := colSplit(rows, cols)
-	d.begin().u(rows, cols, cpw, lanes).bind(d.view(db, false)).bind(d.view(dy, false))
-	d.perGroup("sum_rows", groups)
+	chunks := rowChunks(rows, lanes, groups)
+	if d.noSplit {
+		chunks = 1
+	}
+	chunkRows := (rows + chunks - 1) / chunks
+	out := db
+	if chunks > 1 {
+		out = d.splitScratch(chunks * cols)
+	}
+	d.begin().u(rows, cols, cpw, lanes, chunkRows, chunks).bind(d.view(out, false)).bind(d.view(dy, false))
+	d.perGroup("sum_rows", groups*chunks)
+	if chunks > 1 {
+		d.begin().u(cols, chunks, 1).bind(d.view(db, false)).bind(d.view(out, false))
+		d.elementwise("sum_split", cols)
+	}
+}
+
+// rowChunks cuts long columns of a SumRows into chunks (see sum_rows.wgsl)
+// when its groups workgroups are too few for a large GPU: about 16 rows an
+// invocation, at most splitGroups workgroups in all.
+func rowChunks(rows, lanes, groups int) int {
+	const splitGroups, rowsPerLane = 128, 16
+	if groups >= splitGroups {
+		return 1
+	}
+	return max(1, min((rows+lanes*rowsPerLane-1)/(lanes*rowsPerLane), splitGroups/groups))
 }
 
 func (d *WebGPU) Activate(a Act, y, x Buffer, n int) {

@@ -216,3 +216,21 @@ func resetTestWebGPU(d *WebGPU) {
 	d.mmConfig = nil
 	d.Sync()
 }
+
+// mmSplit covers k with whole chunks of whole k steps, only where a MatMul
+// has few tiles and a long k.
+func TestMatMulSplit(t *testing.T) {
+	for _, c := range []struct{ tiles, k, bk, want int }{
+		{1, 28800, 16, 106}, // conv1's weight gradient: 27 x 32 outputs
+		{5, 5408, 16, 20},   // conv2's
+		{1, 32, 16, 1},      // the weather MLP's
+		{1024, 4096, 8, 1},  // square n = 4096: tiles enough
+		{1, 0, 16, 1},
+		{1, 3000, 16, 11},
+	} {
+		split, kchunk := mmSplit(c.tiles, c.k, c.bk)
+		if split != c.want || kchunk%c.bk != 0 || split*kchunk < c.k || (split-1)*kchunk >= max(c.k, 1) && split > 1 {
+			t.Errorf("mmSplit(%d tiles, k=%d, bk=%d) = %d chunks of %d, want %d chunks covering k", c.tiles, c.k, c.bk, split, kchunk, c.want)
+		}
+	}
+}

@@ -24,6 +24,13 @@
 // consecutive addresses (or one broadcast address) in workgroup memory.
 // Loads outside the matrices read zeros and stores outside are skipped, so
 // any m, n, k >= 0 works.
+//
+// Split k: when C has few tiles and k is long (a weight gradient: 27 x 32
+// outputs summed over 28,800 rows), one workgroup per tile would walk all of
+// k alone while the GPU idles. With p.split > 1 the tiles are repeated for
+// each chunk of p.kchunk (a multiple of BK) along k, and chunk s writes its
+// partial product to C + s*m*n (C is then a scratch buffer of split*m*n,
+// never accumulated into); sum_split.wgsl adds the chunks in order.
 
 const BM: u32 = 16u * TM;
 const BN: u32 = 16u * TN;
@@ -40,6 +47,9 @@ struct Params {
     n: u32,
     k: u32,
     flags: u32,
+    kchunk: u32,   // k per split chunk, a multiple of BK (>= k when split is 1)
+    tiles_m: u32,  // tiles along m: ceil(m / BM)
+    split: u32,    // chunks along k
 }
 
 const ACC: u32 = 1u;
@@ -68,6 +78,10 @@ fn b_at(i: u32) -> f32 {
     return b4[i >> 2u][i & 3u];
 }
 
+// The k range of this workgroup's chunk: [k_beg, k_end).
+var<private> k_beg: u32;
+var<private> k_end: u32;
+
 var<workgroup> As: array<vec4<f32>, AS_LEN>;   // [buffer][k][m/4]
 var<workgroup> Bs: array<vec4<f32>, BS_LEN>;   // [buffer][k][n/4]
 
@@ -79,7 +93,7 @@ fn fetch_a(m0: u32, k0: u32, v: u32) -> vec4<f32> {
         // A is (k, m): the slab is BK rows of BM.
         let gk = k0 + v / (BM / 4u);
         let gm = m0 + (v % (BM / 4u)) * 4u;
-        if (gk >= p.k) {
+        if (gk >= k_end) {
             return r;
         }
         if (flag(VEC_A)) {
@@ -101,12 +115,12 @@ fn fetch_a(m0: u32, k0: u32, v: u32) -> vec4<f32> {
             return r;
         }
         if (flag(VEC_A)) {
-            if (gk < p.k) {
+            if (gk < k_end) {
                 r = a4[(gm * p.k + gk) / 4u];
             }
         } else {
             for (var q = 0u; q < 4u; q++) {
-                if (gk + q < p.k) {
+                if (gk + q < k_end) {
                     r[q] = a_at(gm * p.k + gk + q);
                 }
             }
@@ -139,12 +153,12 @@ fn fetch_b(n0: u32, k0: u32, v: u32) -> vec4<f32> {
             return r;
         }
         if (flag(VEC_B)) {
-            if (gk < p.k) {
+            if (gk < k_end) {
                 r = b4[(gn * p.k + gk) / 4u];
             }
         } else {
             for (var q = 0u; q < 4u; q++) {
-                if (gk + q < p.k) {
+                if (gk + q < k_end) {
                     r[q] = b_at(gn * p.k + gk + q);
                 }
             }
@@ -153,7 +167,7 @@ fn fetch_b(n0: u32, k0: u32, v: u32) -> vec4<f32> {
         // B is (k, n): the slab is BK rows of BN.
         let gk = k0 + v / (BN / 4u);
         let gn = n0 + (v % (BN / 4u)) * 4u;
-        if (gk >= p.k) {
+        if (gk >= k_end) {
             return r;
         }
         if (flag(VEC_B)) {
@@ -187,12 +201,17 @@ fn store_b(buf: u32, v: u32, r: vec4<f32>) {
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) t: u32) {
-    // Tiles of m fold into z beyond 65535 workgroups.
-    let m0 = (wid.z * nwg.y + wid.y) * BM;
-    let n0 = wid.x * BN;
-    if (m0 >= p.m) {
+    // Tiles of m (times the k chunks) fold into z beyond 65535 workgroups.
+    let tr = wid.z * nwg.y + wid.y;
+    let chunk = tr / p.tiles_m;
+    if (chunk >= p.split) {
         return;
     }
+    let m0 = (tr % p.tiles_m) * BM;
+    let n0 = wid.x * BN;
+    k_beg = chunk * p.kchunk;
+    k_end = min(p.k, k_beg + p.kchunk);
+    let base = chunk * p.m * p.n;   // where this chunk's C starts
     let tx = t % 16u;
     let ty = t / 16u;
 
@@ -201,19 +220,22 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     var rb: array<vec4<f32>, LB>;
 
     for (var i = 0u; i < LA; i++) {
-        store_a(0u, t + i * 256u, fetch_a(m0, 0u, t + i * 256u));
+        store_a(0u, t + i * 256u, fetch_a(m0, k_beg, t + i * 256u));
     }
     for (var i = 0u; i < LB; i++) {
-        store_b(0u, t + i * 256u, fetch_b(n0, 0u, t + i * 256u));
+        store_b(0u, t + i * 256u, fetch_b(n0, k_beg, t + i * 256u));
     }
     workgroupBarrier();
 
-    let steps = (p.k + BK - 1u) / BK;
+    var steps = 0u;
+    if (k_end > k_beg) {
+        steps = (k_end - k_beg + BK - 1u) / BK;
+    }
     for (var s = 0u; s < steps; s++) {
         let cur = s & 1u;
         let more = s + 1u < steps;
         if (more) {
-            let k0 = (s + 1u) * BK;
+            let k0 = k_beg + (s + 1u) * BK;
             for (var i = 0u; i < LA; i++) {
                 ra[i] = fetch_a(m0, k0, t + i * 256u);
             }
@@ -266,7 +288,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
                 }
                 var v = acc[(i * 4u + q) * RN + j];
                 if (flag(VEC_C)) {
-                    let o = (row * p.n + col) / 4u;
+                    let o = (base + row * p.n + col) / 4u;
                     if (flag(ACC)) {
                         v += c4[o];
                     }
@@ -274,7 +296,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
                 } else {
                     for (var e = 0u; e < 4u; e++) {
                         if (col + e < p.n) {
-                            let o = row * p.n + col + e;
+                            let o = base + row * p.n + col + e;
                             if (flag(ACC)) {
                                 c4[o >> 2u][o & 3u] += v[e];
                             } else {

@@ -1,0 +1,29 @@
+// SumSplit: the second half of a split-k MatMul (see matmul.wgsl): for
+// i < total, c[i] = (acc ? c[i] : 0) + Σ_{s < split} part[s*total + i],
+// adding the chunks in k order.
+struct Params {
+    total: u32,
+    split: u32,
+    acc: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> c: array<f32>;
+@group(0) @binding(2) var<storage, read> part: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+    let i = flat_index(wid, nwg, lid);
+    if (i >= p.total) {
+        return;
+    }
+    var s = 0.0;
+    for (var q = 0u; q < p.split; q++) {
+        s += part[q * p.total + i];
+    }
+    if (p.acc != 0u) {
+        s += c[i];
+    }
+    c[i] = s;
+}
