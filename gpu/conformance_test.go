@@ -94,6 +94,7 @@ func testDevice(t *testing.T, d Device) {
 		{"FillCopy", testFillCopy},
 		{"Gather", testGather},
 		{"MatMul", testMatMul},
+		{"MatMulBiasAct", testMatMulBiasAct},
 		{"Bias", testBias},
 		{"Activate", testActivate},
 		{"Softmax", testSoftmax},
@@ -318,6 +319,35 @@ func (s *suite) matmul(sh mmShape, ta, tb, acc bool) {
 	s.checkTol(fmt.Sprintf("MatMul %dx%dx%d ta=%v tb=%v acc=%v", m, k, n, ta, tb, acc), c,
 		func(i int, ref float64) float64 { return 1e-6 + 4*f32eps*(sq*bnd[i]+math.Abs(ref)) })
 	s.free(a, b, c)
+}
+
+// testMatMulBiasAct checks the fused forward product: every activation, with
+// and without a bias, on shapes with and without a split k.
+func testMatMulBiasAct(s *suite) {
+	for _, sh := range []mmShape{{1, 1, 1}, {7, 5, 3}, {33, 65, 7}, {32, 89, 100}, {129, 27, 32}, {32, 512, 32}, {5, 3000, 6}} {
+		for _, act := range []Act{Linear, ReLU, Sigmoid, Tanh} {
+			for _, withBias := range []bool{false, true} {
+				m, k, n := sh.m, sh.k, sh.n
+				a, b, c := s.rand(m*k, -1, 1), s.rand(k*n, -1, 1), s.poison(m*n)
+				var bd, br Buffer
+				var bias *pair
+				if withBias {
+					bias = s.rand(n, -2, 2)
+					bd, br = bias.d, bias.r
+				}
+				s.d.MatMulBiasAct(c.d, a.d, b.d, bd, m, k, n, act)
+				s.r.MatMulBiasAct(c.r, a.r, b.r, br, m, k, n, act)
+				// float32's rounding of the product, through an activation
+				// whose slope is at most 1.
+				s.check(fmt.Sprintf("MatMulBiasAct %dx%dx%d %v bias=%v", m, k, n, act, withBias), c,
+					1e-5*math.Sqrt(float64(k)), 1e-5)
+				s.free(a, b, c)
+				if bias != nil {
+					s.free(bias)
+				}
+			}
+		}
+	}
 }
 
 func testBias(s *suite) {

@@ -144,6 +144,19 @@ func (d *CPU[T]) parallel(n int, work int, fn func(lo, hi int)) {
 	wg.Wait()
 }
 
+func (d *CPU[T]) MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act) {
+	if act == Softmax {
+		panic("gpu: MatMulBiasAct does not do softmax")
+	}
+	d.MatMul(c, a, b, m, k, n, false, false, false)
+	if bias != nil {
+		d.AddBias(c, bias, m, n)
+	}
+	if act != Linear {
+		d.Activate(act, c, c, m*n)
+	}
+}
+
 func (d *CPU[T]) AddBias(y, bias Buffer, rows, cols int) {
 	yy, b := d.f(y)[:rows*cols], d.f(bias)[:cols]
 	for r := 0; r < rows; r++ {

@@ -161,6 +161,12 @@ type Device interface {
 	// is stored (n, k). All row-major.
 	//   for i < m, j < n: c[i*n+j] = (acc ? c[i*n+j] : 0) + Σ_p opA[i,p]*opB[p,j]
 	MatMul(c, a, b Buffer, m, k, n int, transA, transB, acc bool)
+	// MatMulBiasAct is a layer's forward product with its bias and
+	// activation fused (one kernel on a GPU): a is (m, k), b is (k, n),
+	// bias is n floats or nil, act is elementwise (not Softmax); c must not
+	// overlap a or b. The same as MatMul, AddBias and Activate in turn:
+	//   c[i*n+j] = act(Σ_p a[i,p]*b[p,j] + bias[j])
+	MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act)
 	// AddBias adds a per-column bias: for r < rows, j < cols: y[r*cols+j] += bias[j].
 	AddBias(y, bias Buffer, rows, cols int)
 	// SumRows accumulates column sums: for j < cols: db[j] += Σ_r dy[r*cols+j].

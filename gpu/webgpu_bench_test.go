@@ -135,6 +135,27 @@ func BenchmarkDispatch(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/dispatch")
 		b.ReportMetric(float64(d.Stats().Submits-st.Submits), "submits")
 	})
+	// record: the host's side alone, recording dispatches between submits
+	// (what a training step costs the CPU, whatever the GPU does).
+	b.Run("record", func(b *testing.B) {
+		b.StopTimer()
+		for i := 0; i < b.N; {
+			n := min(b.N-i, d.perSubmit-1)
+			if err := d.Sync(); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			for j := 0; j < n; j++ {
+				d.AddBias(y, bias, 1, 64)
+			}
+			b.StopTimer()
+			i += n
+		}
+		if err := d.Sync(); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e3/float64(b.N), "µs/dispatch")
+	})
 	b.Run("sync", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			d.AddBias(y, bias, 1, 64)

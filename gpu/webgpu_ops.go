@@ -111,6 +111,19 @@ func mmTileOK(tm, tn, bk int, maxShared uint64) bool {
 }
 
 func (d *WebGPU) MatMul(c, a, b Buffer, m, k, n int, transA, transB, acc bool) {
+	d.matmul(c, a, b, nil, m, k, n, transA, transB, acc, Linear)
+}
+
+func (d *WebGPU) MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act) {
+	if act == Softmax || act < Linear || act > Tanh {
+		panic("gpu: MatMulBiasAct does not do " + act.String())
+	}
+	d.matmul(c, a, b, bias, m, k, n, false, false, false, act)
+}
+
+// matmul records matmul.wgsl (and sum_split.wgsl after a split k) for
+// MatMul and MatMulBiasAct.
+func (d *WebGPU) matmul(c, a, b, bias Buffer, m, k, n int, transA, transB, acc bool, act Act) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -147,6 +160,12 @@ func (d *WebGPU) MatMul(c, a, b Buffer, m, k, n int, transA, transB, acc bool) {
 	if n%4 == 0 {
 		flags |= 32
 	}
+	hasBias := 0
+	if bias != nil {
+		hasBias = 1
+	}
+	// The epilogue: bias and activation, in the kernel or after a split.
+	epilogue := hasBias*64 | int(act)<<8
 	bm, bn := 16*tm, 16*tn
 	tilesM, tilesN := (m+bm-1)/bm, (n+bn-1)/bn
 	split, kchunk := mmSplit(tilesM*tilesN, k, bk)
@@ -157,14 +176,18 @@ func (d *WebGPU) MatMul(c, a, b Buffer, m, k, n int, transA, transB, acc bool) {
 	if split > 1 {
 		out = d.splitScratch(split * m * n)
 		flags &^= 1 // chunks are written, sum_split accumulates
+	} else {
+		flags |= epilogue
 	}
-	d.begin().u(m, n, k, flags, kchunk, tilesM, split).bind(d.view(out, true)).bind(d.view(a, true)).bind(d.view(b, true))
+	d.begin().u(m, n, k, flags, kchunk, tilesM, split).
+		bind(d.view(out, true)).bind(d.view(a, true)).bind(d.view(b, true)).bind(d.view(bias, false))
 	rows := tilesM * split
 	gy := min(rows, maxGroups)
 	gz := (rows + gy - 1) / gy
 	d.run(kernelKey{name: "matmul", mm: shaders.MatMulTile{TM: tm, TN: tn, BK: bk}}, tilesN, gy, gz)
 	if split > 1 {
-		d.begin().u(m*n, split, accFlag).bind(d.view(c, false)).bind(d.view(out, false))
+		d.begin().u(m*n, split, accFlag, n, hasBias, int(act)).
+			bind(d.view(c, false)).bind(d.view(out, false)).bind(d.view(bias, false))
 		d.elementwise("sum_split", m*n)
 	}
 }
@@ -229,7 +252,7 @@ func (d *WebGPU) SumRows(db, dy Buffer, rows, cols int) {
 	d.begin().u(rows, cols, cpw, lanes, chunkRows, chunks).bind(d.view(out, false)).bind(d.view(dy, false))
 	d.perGroup("sum_rows", groups*chunks)
 	if chunks > 1 {
-		d.begin().u(cols, chunks, 1).bind(d.view(db, false)).bind(d.view(out, false))
+		d.begin().u(cols, chunks, 1, cols, 0, int(Linear)).bind(d.view(db, false)).bind(d.view(out, false)).bind(d.view(nil, false))
 		d.elementwise("sum_split", cols)
 	}
 }

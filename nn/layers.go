@@ -106,6 +106,15 @@ func parseAct(name string) (gpu.Act, error) {
 	return a, nil
 }
 
+// fusedAct is the part of activation a that MatMulBiasAct applies: all but
+// softmax, which the layer then applies row by row.
+func fusedAct(a gpu.Act) gpu.Act {
+	if a == gpu.Softmax {
+		return gpu.Linear
+	}
+	return a
+}
+
 func activate(r *run, a gpu.Act, y gpu.Buffer, rows, cols int) {
 	switch a {
 	case gpu.Linear:
@@ -193,11 +202,18 @@ func (l *DenseLayer) rows(n int) int { return n * l.in.Size() / l.in[len(l.in)-1
 // forward: x is (rows, in), kernel (in, units), y (rows, units).
 func (l *DenseLayer) forward(r *run, x, y gpu.Buffer, n int) {
 	rows, in := l.rows(n), l.in[len(l.in)-1]
-	r.dev.MatMul(y, x, l.params[0].w, rows, in, l.Units, false, false, false)
-	if l.UseBias {
-		r.dev.AddBias(y, l.params[1].w, rows, l.Units)
+	r.dev.MatMulBiasAct(y, x, l.params[0].w, l.bias(), rows, in, l.Units, fusedAct(l.act))
+	if l.act == gpu.Softmax {
+		r.dev.Softmax(y, y, rows, l.Units)
 	}
-	activate(r, l.act, y, rows, l.Units)
+}
+
+// bias is the bias's weights, nil without one.
+func (l *DenseLayer) bias() gpu.Buffer {
+	if !l.UseBias {
+		return nil
+	}
+	return l.params[1].w
 }
 
 func (l *DenseLayer) backward(r *run, x, y, dy, dx gpu.Buffer, n int) {
@@ -469,11 +485,14 @@ func (l *Conv2DLayer) forward(r *run, x, y gpu.Buffer, n int) {
 	g.N = n
 	rows, kc := g.ColRows(), g.ColCols()
 	r.dev.Im2Col(r.s1, x, g)
-	r.dev.MatMul(y, r.s1, l.params[0].w, rows, kc, l.Filters, false, false, false)
+	var bias gpu.Buffer
 	if l.UseBias {
-		r.dev.AddBias(y, l.params[1].w, rows, l.Filters)
+		bias = l.params[1].w
 	}
-	activate(r, l.act, y, rows, l.Filters)
+	r.dev.MatMulBiasAct(y, r.s1, l.params[0].w, bias, rows, kc, l.Filters, fusedAct(l.act))
+	if l.act == gpu.Softmax {
+		r.dev.Softmax(y, y, rows, l.Filters)
+	}
 }
 
 func (l *Conv2DLayer) backward(r *run, x, y, dy, dx gpu.Buffer, n int) {

@@ -9,17 +9,6 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 
-fn activation(a: u32, v: f32) -> f32 {
-    switch a {
-        case 1u: { return max(v, 0.0); }
-        case 2u: { return 1.0 / (1.0 + exp(-v)); }
-        // tanh is 1 in float32 beyond |v| = 9; clamping keeps implementations
-        // that compute it through exp from overflowing to NaN.
-        case 3u: { return tanh(clamp(v, -20.0, 20.0)); }
-        default: { return v; }
-    }
-}
-
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>) {

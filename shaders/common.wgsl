@@ -54,3 +54,17 @@ struct GatherParams {
     base: u32,
     stride: u32,
 }
+
+// activation is gpu.Act's elementwise functions: 0 linear, 1 relu,
+// 2 sigmoid, 3 tanh (activate, and the fused epilogues of matmul and
+// sum_split).
+fn activation(a: u32, v: f32) -> f32 {
+    switch a {
+        case 1u: { return max(v, 0.0); }
+        case 2u: { return 1.0 / (1.0 + exp(-v)); }
+        // tanh is 1 in float32 beyond |v| = 9; clamping keeps implementations
+        // that compute it through exp from overflowing to NaN.
+        case 3u: { return tanh(clamp(v, -20.0, 20.0)); }
+        default: { return v; }
+    }
+}

@@ -12,6 +12,8 @@
 //   VEC_A    load A as vec4 along its contiguous dimension (k, or m when
 //            TRANS_A), which must then be a multiple of 4; VEC_B likewise
 //   VEC_C    load and store C as vec4 (n a multiple of 4)
+//   BIAS     add bias[j] to column j (MatMulBiasAct), then
+//   ACT      bits 8-10: the activation applied last (common.wgsl's codes)
 //
 // A workgroup of 16x16 invocations computes a BM x BN = 16*TM x 16*TN tile of
 // C. Each k step stages a BM x BK slab of op(A) and a BK x BN slab of op(B) in
@@ -58,6 +60,7 @@ const TRANS_B: u32 = 4u;
 const VEC_A: u32 = 8u;
 const VEC_B: u32 = 16u;
 const VEC_C: u32 = 32u;
+const BIAS: u32 = 64u;
 
 fn flag(f: u32) -> bool {
     return (p.flags & f) != 0u;
@@ -69,6 +72,21 @@ fn flag(f: u32) -> bool {
 @group(0) @binding(1) var<storage, read_write> c4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> a4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> b4: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
+
+// epilogue adds the bias of columns col..col+3 (those below n) and applies
+// the activation.
+fn epilogue(v: vec4<f32>, col: u32) -> vec4<f32> {
+    var r = v;
+    let act = (p.flags >> 8u) & 7u;
+    for (var e = 0u; e < 4u; e++) {
+        if (flag(BIAS) && col + e < p.n) {
+            r[e] += bias[col + e];
+        }
+        r[e] = activation(act, r[e]);
+    }
+    return r;
+}
 
 fn a_at(i: u32) -> f32 {
     return a4[i >> 2u][i & 3u];
@@ -292,16 +310,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
                     if (flag(ACC)) {
                         v += c4[o];
                     }
-                    c4[o] = v;
+                    c4[o] = epilogue(v, col);
                 } else {
                     for (var e = 0u; e < 4u; e++) {
                         if (col + e < p.n) {
                             let o = base + row * p.n + col + e;
                             if (flag(ACC)) {
-                                c4[o >> 2u][o & 3u] += v[e];
-                            } else {
-                                c4[o >> 2u][o & 3u] = v[e];
+                                v[e] += c4[o >> 2u][o & 3u];
                             }
+                        }
+                    }
+                    v = epilogue(v, col);
+                    for (var e = 0u; e < 4u; e++) {
+                        if (col + e < p.n) {
+                            let o = base + row * p.n + col + e;
+                            c4[o >> 2u][o & 3u] = v[e];
                         }
                     }
                 }

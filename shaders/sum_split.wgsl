@@ -1,15 +1,21 @@
-// SumSplit: the second half of a split-k MatMul (see matmul.wgsl): for
-// i < total, c[i] = (acc ? c[i] : 0) + Σ_{s < split} part[s*total + i],
-// adding the chunks in k order.
+// SumSplit: the second half of a split-k MatMul (see matmul.wgsl) or of a
+// chunked SumRows: for i < total,
+//   c[i] = act((acc ? c[i] : 0) + Σ_{s < split} part[s*total + i] + bias[i % n])
+// adding the chunks in k order; the bias (when has_bias) and the activation
+// are MatMulBiasAct's.
 struct Params {
     total: u32,
     split: u32,
     acc: u32,
+    n: u32,
+    has_bias: u32,
+    act: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> c: array<f32>;
 @group(0) @binding(2) var<storage, read> part: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -25,5 +31,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (p.acc != 0u) {
         s += c[i];
     }
-    c[i] = s;
+    if (p.has_bias != 0u) {
+        s += bias[i % p.n];
+    }
+    c[i] = activation(p.act, s);
 }
