@@ -184,25 +184,45 @@ func (p *pen) triangles(vs []ebiten.Vertex, is []uint16, clr color.Color) {
 	p.dst.DrawTriangles(vs, is, p.white, op)
 }
 
-// polyline strokes the points (xs[i], ys[i]); NaN points break the line.
+// polyline strokes the points (xs[i], ys[i]), anti-aliased (see aa.go);
+// NaN points break the line.
 func (p *pen) polyline(xs, ys []float64, width float64, clr color.Color) {
-	var path vector.Path
-	started := false
+	var m aaMesh
+	var px, py []float32
+	flush := func() {
+		m.stroke(px, py, float32(width*p.s))
+		px, py = px[:0], py[:0]
+	}
 	for i := range xs {
 		if math.IsNaN(ys[i]) || math.IsNaN(xs[i]) {
-			started = false
+			flush()
 			continue
 		}
-		if !started {
-			path.MoveTo(float32(xs[i]), float32(ys[i]))
-			started = true
-		} else {
-			path.LineTo(float32(xs[i]), float32(ys[i]))
-		}
+		px, py = append(px, float32(xs[i])), append(py, float32(ys[i]))
 	}
-	op := &vector.StrokeOptions{Width: float32(width * p.s), LineJoin: vector.LineJoinRound, LineCap: vector.LineCapRound}
-	vs, is := path.AppendVerticesAndIndicesForStroke(nil, nil, op)
-	p.triangles(vs, is, clr)
+	flush()
+	p.mesh(&m, clr)
+}
+
+// aaLine strokes one anti-aliased segment.
+func (p *pen) aaLine(x0, y0, x1, y1, width float64, clr color.Color) {
+	p.polyline([]float64{x0, x1}, []float64{y0, y1}, width, clr)
+}
+
+// mesh draws anti-aliased shapes in one colour, each vertex's alpha scaled
+// by its coverage.
+func (p *pen) mesh(m *aaMesh, clr color.Color) {
+	c := color.NRGBAModel.Convert(clr).(color.NRGBA)
+	r, g, b, a := float32(c.R)/255, float32(c.G)/255, float32(c.B)/255, float32(c.A)/255
+	op := &ebiten.DrawTrianglesOptions{} // FillAll: no stencil pass (see area)
+	for _, bt := range m.batches {
+		vs := make([]ebiten.Vertex, len(bt.vs))
+		for i, v := range bt.vs {
+			// Straight alpha (Ebiten's default ColorScaleMode).
+			vs[i] = ebiten.Vertex{DstX: v.x, DstY: v.y, SrcX: 0.5, SrcY: 0.5, ColorR: r, ColorG: g, ColorB: b, ColorA: a * v.a}
+		}
+		p.dst.DrawTriangles(vs, bt.is, p.white, op)
+	}
 }
 
 // area fills between the polyline (xs[i], ys[i]) and the horizontal line
@@ -225,30 +245,16 @@ func (p *pen) area(xs, ys []float64, base float64, clr color.Color) {
 	}
 }
 
-// dots draws filled circles of radius r (CSS px) in batches.
+// dots draws anti-aliased filled circles of radius r (CSS px).
 func (p *pen) dots(xs, ys []float64, r float64, clr color.Color) {
-	var path vector.Path
-	rr := float32(r * p.s)
-	flush := func() {
-		vs, is := path.AppendVerticesAndIndicesForFilling(nil, nil)
-		if len(vs) > 0 {
-			p.triangles(vs, is, clr)
-		}
-		path = vector.Path{}
-	}
+	var m aaMesh
 	for i := range xs {
 		if math.IsNaN(xs[i]) || math.IsNaN(ys[i]) {
 			continue
 		}
-		x, y := float32(xs[i]), float32(ys[i])
-		path.MoveTo(x+rr, y)
-		path.Arc(x, y, rr, 0, 2*math.Pi, vector.Clockwise)
-		path.Close()
-		if i%500 == 499 { // stay under 65,536 vertices a batch
-			flush()
-		}
+		m.disc(float32(xs[i]), float32(ys[i]), float32(r*p.s))
 	}
-	flush()
+	p.mesh(&m, clr)
 }
 
 // panel draws a white card with a title and returns the area under it.
@@ -339,7 +345,7 @@ func (p *pen) legend(a axes, names []string, cols []color.Color) {
 	p.fill(rect{x - 4*s, y - 2*s, w + 32*s, float64(len(names))*15*s + 4*s}, color.NRGBA{255, 255, 255, 220})
 	for i, n := range names {
 		yy := y + float64(i)*15*s + 7*s
-		p.line(x, yy, x+18*s, yy, 2.5, cols[i])
+		p.aaLine(x, yy, x+18*s, yy, 2.5, cols[i])
 		p.text(n, x+24*s, yy, 10.5, colText, 0, 0.5, 0)
 	}
 }
@@ -476,7 +482,7 @@ func (p *pen) scatter(r rect, title, xlabel, ylabel string, sets [][2][]float32,
 		}
 		p.dots(xs, ys, 2.6, cols[k])
 	}
-	p.line(a.px(lo), a.py(lo), a.px(hi), a.py(hi), 1.2, colText)
+	p.aaLine(a.px(lo), a.py(lo), a.px(hi), a.py(hi), 1.2, colText)
 	lc := make([]color.Color, len(cols))
 	for i, c := range cols {
 		cc := color.NRGBAModel.Convert(c).(color.NRGBA)
