@@ -30,10 +30,14 @@ type CIFARConfig struct {
 	DataPath  string
 	// Callbacks are called by Fit after the lesson's own.
 	Callbacks []nn.Callback
-	// StopSkipsEvaluation: when the Context stops Fit (the browser's Stop
-	// button), return the history without the final evaluation, which
-	// takes seconds on the pure-Go device.
-	StopSkipsEvaluation bool
+	// StopSkipsTrainEval: when the Context stops Fit (the browser's Stop
+	// button), skip the evaluation of the training set, which takes seconds
+	// on the pure-Go device; the test images are still predicted with the
+	// weights as they are.
+	StopSkipsTrainEval bool
+	// FitDone, if set, is called when Fit has returned, before the final
+	// evaluation and predictions (the page says what it does next).
+	FitDone func(h *nn.History)
 }
 
 func (c *CIFARConfig) defaults() {
@@ -189,35 +193,53 @@ func RunCIFAR(ctx context.Context, c CIFARConfig, dev gpu.Device, data *CIFARDat
 	if err != nil {
 		return res, err
 	}
-	if c.StopSkipsEvaluation && h.Stopped {
-		return res, nil
+	if c.FitDone != nil {
+		c.FitDone(h)
 	}
-	for _, set := range []struct {
-		name string
-		d    *nn.Data
-	}{{"train", trd}, {"test", ted}} {
-		ev, err := m.Evaluate(set.d, c.BatchSize)
+	if !(c.StopSkipsTrainEval && h.Stopped) {
+		ev, err := m.Evaluate(trd, c.BatchSize)
 		if err != nil {
 			return res, err
 		}
-		res.Metrics[set.name+"_accuracy"] = ev["accuracy"]
-		res.Metrics[set.name+"_loss"] = ev["loss"]
+		res.Metrics["train_accuracy"] = ev["accuracy"]
+		res.Metrics["train_loss"] = ev["loss"]
 	}
-	res.Metrics["val_accuracy"] = res.Metrics["test_accuracy"]
-	if va := h.History["val_accuracy"]; len(va) > 0 {
-		res.Metrics["val_accuracy"] = va[len(va)-1]
-	}
+	// The test set in one pass: predictions, and from them what
+	// model.evaluate would print.
 	logits, err := m.Predict(ted, c.BatchSize)
 	if err != nil {
 		return res, err
 	}
 	res.TestProbs = softmaxRows(logits, 10)
+	var loss float64
+	correct := 0
 	for i := 0; i < test.N; i++ {
-		p := argmax(res.TestProbs[i*10 : (i+1)*10])
+		probs, y := res.TestProbs[i*10:(i+1)*10], int(test.Labels[i])
+		p := argmax(probs)
 		res.TestPred = append(res.TestPred, p)
-		res.Confusion[test.Labels[i]][p]++
+		res.Confusion[y][p]++
+		if p == y {
+			correct++
+		}
+		loss -= logSoftmax(logits[i*10:(i+1)*10], y)
+	}
+	res.Metrics["test_accuracy"] = float64(correct) / float64(max(test.N, 1))
+	res.Metrics["test_loss"] = loss / float64(max(test.N, 1))
+	res.Metrics["val_accuracy"] = res.Metrics["test_accuracy"]
+	if va := h.History["val_accuracy"]; len(va) > 0 {
+		res.Metrics["val_accuracy"] = va[len(va)-1]
 	}
 	return res, nil
+}
+
+// logSoftmax returns log(softmax(logits)[y]) in float64.
+func logSoftmax(logits []float32, y int) float64 {
+	m := float64(logits[argmax(logits)])
+	var s float64
+	for _, v := range logits {
+		s += math.Exp(float64(v) - m)
+	}
+	return float64(logits[y]) - m - math.Log(s)
 }
 
 func argmax(v []float32) int {

@@ -115,6 +115,44 @@ func TestCIFARShortRunLearns(t *testing.T) {
 	if n != 1000 || len(res.TestProbs) != 10000 {
 		t.Errorf("confusion matrix counts %d, probabilities %d", n, len(res.TestProbs))
 	}
+	// The test metrics come from the predictions; the last epoch validated
+	// on the same images with the same weights (model.evaluate's numbers).
+	last := func(k string) float64 { return res.History[k][len(res.History[k])-1] }
+	if a, v := res.Metrics["test_accuracy"], last("val_accuracy"); math.Abs(a-v) > 1e-9 {
+		t.Errorf("test accuracy %v from the predictions, %v from the last validation", a, v)
+	}
+	if l, v := res.Metrics["test_loss"], last("val_loss"); math.Abs(l-v) > 1e-4*v {
+		t.Errorf("test loss %v from the predictions, %v from the last validation", l, v)
+	}
+	if res.Metrics["train_accuracy"] <= 0.1 {
+		t.Errorf("train accuracy %v", res.Metrics["train_accuracy"])
+	}
+}
+
+// A stopped run skips the training set's evaluation when asked, yet still
+// predicts the test images with the weights it has.
+func TestCIFARStoppedStillPredicts(t *testing.T) {
+	d, err := LoadCIFARData("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	batches := 0
+	onBatch := func(epoch, step, steps int) {
+		if batches++; batches == 3 {
+			cancel()
+		}
+	}
+	res, err := RunCIFAR(ctx, CIFARConfig{N: 320, TestN: 100, Epochs: 3, StopSkipsTrainEval: true}, gpu.NewCPU(), d, nil, nil, onBatch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := res.Metrics["train_accuracy"]; ok {
+		t.Errorf("train accuracy evaluated after a stop: %v", res.Metrics)
+	}
+	if len(res.TestPred) != 100 || res.Metrics["test_loss"] <= 0 {
+		t.Errorf("%d test predictions, metrics %v", len(res.TestPred), res.Metrics)
+	}
 }
 
 // Benchmarks (go test -bench . ./lab): the issues' speed figures, on the

@@ -150,7 +150,14 @@ func (c *cifarLesson) train(a *app, ctx context.Context, dev gpu.Device, text st
 		Model: cifarPreset(text), N: n, TestN: testN,
 		Epochs: f.Epochs, BatchSize: f.Batch, Patience: f.Patience, Restore: f.Restore,
 		Optimizer: f.Optimizer, LR: f.LR, Seed: f.Seed,
-		StopSkipsEvaluation: true,
+		StopSkipsTrainEval: true,
+		FitDone: func(h *nn.History) {
+			what := "Evaluating the model"
+			if h.Stopped {
+				what = fmt.Sprintf("Stopped after %d of %d epochs. Predicting", len(h.Epochs), f.Epochs)
+			}
+			setText("run-status", fmt.Sprintf("%s: the %d test images…", what, min(testN, c.testSet.N)))
+		},
 	}
 	if cfg.Model == "" {
 		lines, err := keras.ParseLayers(text)
@@ -178,10 +185,7 @@ func (c *cifarLesson) train(a *app, ctx context.Context, dev gpu.Device, text st
 		return nil, stopped, jerr
 	}
 	m := res.Metrics
-	if err == nil && stopped {
-		resultsTable(nil, []string{fmt.Sprintf("Stopped after %d of %d epochs (%.1f s): no final evaluation.", res.EpochsRun, f.Epochs, res.TrainSeconds)})
-	}
-	if err == nil && !stopped {
+	if err == nil && len(res.TestPred) > 0 {
 		test := c.testSet
 		k := min(25, len(res.TestPred))
 		set := ImageSet{W: test.W, H: test.H, Pixels: test.Pixels[:k*test.W*test.H*3]}
@@ -192,10 +196,20 @@ func (c *cifarLesson) train(a *app, ctx context.Context, dev gpu.Device, text st
 		}
 		a.view.send(Msg{Kind: MsgCIFAR, Preds: &Predictions{Images: set, Confusion: res.Confusion,
 			Classes: datasets.CIFARClasses[:], Accuracy: m["test_accuracy"]}})
+		train := "—"
+		if v, ok := m["train_accuracy"]; ok {
+			train = f3(v)
+		}
 		rows := [][]string{{"accuracy", "train", "validation", "test"},
-			{"model", f3(m["train_accuracy"]), f3(m["val_accuracy"]), f3(m["test_accuracy"])}}
+			{"model", train, f3(m["val_accuracy"]), f3(m["test_accuracy"])}}
 		line := runLine(res.EpochsRun, f.Epochs, res.TrainSeconds, res.Params)
-		line += fmt.Sprintf(" %.0f images/s.", res.ImagesPerSec)
+		if stopped {
+			line = fmt.Sprintf("Stopped after %d of %d epochs (%.1f s): the predictions use the weights as they are; the training set was not evaluated.",
+				res.EpochsRun, f.Epochs, res.TrainSeconds)
+		}
+		if res.ImagesPerSec > 0 {
+			line += fmt.Sprintf(" %.0f images/s.", res.ImagesPerSec)
+		}
 		resultsTable(rows, append([]string{line}, res.Notes...))
 	}
 	setText("run-status", statusLine(stopped, err, res.EpochsRun, res.TrainSeconds))
