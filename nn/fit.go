@@ -102,7 +102,15 @@ func (m *Model) workspace(batch int) *workspace {
 	w.xb = d.Alloc(batch * m.Input.Shape.Size())
 	w.yb = d.Alloc(batch * max(m.yCols(), m.OutputShape().Size()))
 	maxAct, maxScratch := m.Input.Shape.Size(), 1
-	for _, l := range m.Layers {
+	for i, l := range m.Layers {
+		if reshapes(l) {
+			prev := w.xb
+			if i > 0 {
+				prev = w.acts[i-1]
+			}
+			w.acts = append(w.acts, prev)
+			continue
+		}
 		w.acts = append(w.acts, d.Alloc(batch*l.base().out.Size()))
 		maxAct = max(maxAct, l.base().out.Size())
 		maxScratch = max(maxScratch, l.scratch())
@@ -121,10 +129,21 @@ func (m *Model) newRun(w *workspace, training bool) *run {
 func (m *Model) forward(r *run, w *workspace, n int) gpu.Buffer {
 	x := w.xb
 	for i, l := range m.Layers {
-		l.forward(r, x, w.acts[i], n)
+		if !reshapes(l) {
+			l.forward(r, x, w.acts[i], n)
+		}
 		x = w.acts[i]
 	}
 	return x
+}
+
+// A reshaper's output is its input read with another shape (Flatten): the
+// workspace gives it its input's buffer, and neither pass runs a kernel.
+type reshaper interface{ reshapeOnly() }
+
+func reshapes(l Layer) bool {
+	_, ok := l.(reshaper)
+	return ok
 }
 
 // backward propagates the loss gradient in w.d0 through the layers,
@@ -132,6 +151,9 @@ func (m *Model) forward(r *run, w *workspace, n int) gpu.Buffer {
 func (m *Model) backward(r *run, w *workspace, n int) {
 	dy, dx := w.d0, w.d1
 	for i := len(m.Layers) - 1; i >= 0; i-- {
+		if reshapes(m.Layers[i]) {
+			continue // the gradient passes through unchanged
+		}
 		x := w.xb
 		if i > 0 {
 			x = w.acts[i-1]

@@ -37,6 +37,9 @@ func gradCases() []gradCase {
 		{"activation and flatten", Input(2, 3), func() []Layer {
 			return []Layer{Dense(4, ""), Activation("tanh"), Flatten(), Dense(2, "")}
 		}, MeanSquaredError, 3},
+		{"flatten first and last (shares its input's buffer)", Input(3, 2, 2), func() []Layer {
+			return []Layer{Flatten(), Dense(3, "tanh"), Flatten()}
+		}, MeanSquaredError, 3},
 		{"conv valid s1, same s2, pool, sparse CE logits", Input(7, 9, 2), func() []Layer {
 			return []Layer{c3(3, 1, "valid"), c3(4, 2, "same"), MaxPooling2D([2]int{2, 2}), Flatten(), Dense(3, "")}
 		}, SparseCategoricalCrossentropy(true), 3},

@@ -279,6 +279,10 @@ func (l *FlattenLayer) Type() string { return "Flatten" }
 func (l *FlattenLayer) build(in Shape) (Shape, error) {
 	return Shape{in.Size()}, nil
 }
+func (l *FlattenLayer) reshapeOnly() {}
+
+// forward and backward copy; a Model instead lets Flatten share its input's
+// buffer (see reshaper).
 func (l *FlattenLayer) forward(r *run, x, y gpu.Buffer, n int) { r.dev.Copy(y, x, n*l.in.Size()) }
 func (l *FlattenLayer) backward(r *run, x, y, dy, dx gpu.Buffer, n int) {
 	if dx != nil {
