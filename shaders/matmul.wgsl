@@ -96,16 +96,13 @@ fn b_at(i: u32) -> f32 {
     return b4[i >> 2u][i & 3u];
 }
 
-// The k range of this workgroup's chunk: [k_beg, k_end).
-var<private> k_beg: u32;
-var<private> k_end: u32;
-
 var<workgroup> As: array<vec4<f32>, AS_LEN>;   // [buffer][k][m/4]
 var<workgroup> Bs: array<vec4<f32>, BS_LEN>;   // [buffer][k][n/4]
 
 // fetch_a loads vec4 number v of op(A)'s slab at (m0, k0): four consecutive
 // elements along A's contiguous dimension.
-fn fetch_a(m0: u32, k0: u32, v: u32) -> vec4<f32> {
+// k_end ends the workgroup's chunk of k.
+fn fetch_a(m0: u32, k0: u32, v: u32, k_end: u32) -> vec4<f32> {
     var r = vec4<f32>(0.0);
     if (flag(TRANS_A)) {
         // A is (k, m): the slab is BK rows of BM.
@@ -161,7 +158,7 @@ fn store_a(buf: u32, v: u32, r: vec4<f32>) {
 }
 
 // fetch_b loads vec4 number v of op(B)'s slab at (k0, n0).
-fn fetch_b(n0: u32, k0: u32, v: u32) -> vec4<f32> {
+fn fetch_b(n0: u32, k0: u32, v: u32, k_end: u32) -> vec4<f32> {
     var r = vec4<f32>(0.0);
     if (flag(TRANS_B)) {
         // B is (n, k): the slab is BN rows of BK.
@@ -227,8 +224,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     let m0 = (tr % p.tiles_m) * BM;
     let n0 = wid.x * BN;
-    k_beg = chunk * p.kchunk;
-    k_end = min(p.k, k_beg + p.kchunk);
+    // The k range of this workgroup's chunk (uniform: Tint checks that the
+    // barriers below are reached by all invocations or none).
+    let k_beg = chunk * p.kchunk;
+    let k_end = min(p.k, k_beg + p.kchunk);
     let base = chunk * p.m * p.n;   // where this chunk's C starts
     let tx = t % 16u;
     let ty = t / 16u;
@@ -238,10 +237,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     var rb: array<vec4<f32>, LB>;
 
     for (var i = 0u; i < LA; i++) {
-        store_a(0u, t + i * 256u, fetch_a(m0, k_beg, t + i * 256u));
+        store_a(0u, t + i * 256u, fetch_a(m0, k_beg, t + i * 256u, k_end));
     }
     for (var i = 0u; i < LB; i++) {
-        store_b(0u, t + i * 256u, fetch_b(n0, k_beg, t + i * 256u));
+        store_b(0u, t + i * 256u, fetch_b(n0, k_beg, t + i * 256u, k_end));
     }
     workgroupBarrier();
 
@@ -255,10 +254,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         if (more) {
             let k0 = k_beg + (s + 1u) * BK;
             for (var i = 0u; i < LA; i++) {
-                ra[i] = fetch_a(m0, k0, t + i * 256u);
+                ra[i] = fetch_a(m0, k0, t + i * 256u, k_end);
             }
             for (var i = 0u; i < LB; i++) {
-                rb[i] = fetch_b(n0, k0, t + i * 256u);
+                rb[i] = fetch_b(n0, k0, t + i * 256u, k_end);
             }
         }
         for (var kk = 0u; kk < BK; kk++) {
