@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 )
@@ -25,19 +24,6 @@ func TestConformanceWebGPU(t *testing.T) {
 	t.Logf("stats: %+v", d.Stats())
 }
 
-var xdgOnce sync.Once
-
-// ensureXDG gives Mesa's Vulkan driver the runtime directory it wants.
-func ensureXDG() {
-	xdgOnce.Do(func() {
-		if os.Getenv("XDG_RUNTIME_DIR") == "" {
-			dir := filepath.Join(os.TempDir(), fmt.Sprintf("nnlab-xdg-%d", os.Getuid()))
-			if os.MkdirAll(dir, 0o700) == nil {
-				os.Setenv("XDG_RUNTIME_DIR", dir)
-			}
-		}
-	})
-}
 
 var (
 	testGPUOnce sync.Once
@@ -51,7 +37,6 @@ var (
 func openTestWebGPU(t testing.TB) *WebGPU {
 	t.Helper()
 	testGPUOnce.Do(func() {
-		ensureXDG()
 		testGPU, testGPUErr = NewWebGPU()
 	})
 	d, err := testGPU, testGPUErr

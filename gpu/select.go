@@ -40,12 +40,13 @@ func Open(kind string) (dev Device, note string, err error) {
 		w, err := NewWebGPU()
 		cpu := NewCPU()
 		if err != nil {
-			return cpu, fmt.Sprintf("WebGPU unavailable (%v); using %s", err, cpu.Name()), nil
+			why := strings.TrimPrefix(err.Error(), errWebGPU.Error()+": ")
+			return cpu, fmt.Sprintf("WebGPU is unavailable: %s; using %s", why, cpu.Name()), nil
 		}
 		if softwareAdapter(w) {
 			name := w.Name()
 			w.Close()
-			return cpu, fmt.Sprintf("WebGPU adapter %s emulates a GPU on the CPU, slower than pure Go; using %s (device \"webgpu\" forces it)", name, cpu.Name()), nil
+			return cpu, fmt.Sprintf("the WebGPU adapter %q emulates a GPU on the CPU, slower than pure Go: using %s; choose webgpu to use the adapter anyway", name, cpu.Name()), nil
 		}
 		return w, "using " + w.Name(), nil
 	}

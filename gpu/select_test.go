@@ -6,7 +6,6 @@ import (
 )
 
 func TestOpen(t *testing.T) {
-	ensureXDG()
 	d, note, err := Open("cpu")
 	if err != nil || d.Name() != "pure Go (CPU)" || !strings.Contains(note, "pure Go") {
 		t.Fatalf(`Open("cpu") = %v, %q, %v`, d, note, err)

@@ -5,6 +5,7 @@ package gpu
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"unsafe"
 
@@ -23,6 +24,14 @@ type platform struct {
 func (d *WebGPU) open() (err error) {
 	if os.Getenv("NNLAB_WGPU_LOG") == "" {
 		wgpu.SetLogLevel(wgpu.LogLevelOff) // wgpu-native warns about windowing on headless machines
+	}
+	// Mesa's Vulkan drivers print "XDG_RUNTIME_DIR is invalid" without one
+	// (a container, a cron job): give them a private directory.
+	if os.Getenv("XDG_RUNTIME_DIR") == "" {
+		dir := filepath.Join(os.TempDir(), fmt.Sprintf("nnlab-xdg-%d", os.Getuid()))
+		if os.MkdirAll(dir, 0o700) == nil {
+			os.Setenv("XDG_RUNTIME_DIR", dir)
+		}
 	}
 	defer func() {
 		if r := recover(); r != nil { // CreateInstance panics when it finds no backend

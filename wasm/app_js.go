@@ -141,7 +141,7 @@ func (a *app) openDevice(kind string) {
 		note = ""
 	}
 	if note != "" {
-		note = "(" + note + ")"
+		note = "— " + note
 	}
 	setText("device-note", note)
 }
