@@ -24,7 +24,6 @@ func TestConformanceWebGPU(t *testing.T) {
 	t.Logf("stats: %+v", d.Stats())
 }
 
-
 var (
 	testGPUOnce sync.Once
 	testGPU     *WebGPU
