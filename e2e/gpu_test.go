@@ -45,6 +45,8 @@ const harness = `<!doctype html>
 // against float64, the MatMul tiles, ordering, aliasing) compiled to wasm in
 // headless Chromium on SwiftShader: the WGSL goes through Tint there, which
 // checks what naga natively does not (uniformity of barriers, for one).
+// NNLAB_BROWSER_GPU_BENCH=Dispatch runs that benchmark of package gpu
+// instead and logs it (the cost of recording a dispatch from wasm).
 func TestGPUConformanceInBrowser(t *testing.T) {
 	chromium(t)
 	if testing.Short() {
@@ -73,7 +75,12 @@ func TestGPUConformanceInBrowser(t *testing.T) {
 	defer srv.Close()
 
 	p := newPage(t, true)
-	cfg := `{"args":["-test.run","WebGPU","-test.v"],"env":{"NNLAB_REQUIRE_WEBGPU":"1","XDG_RUNTIME_DIR":"/tmp","HOME":"/"}}`
+	args := `["-test.run","WebGPU","-test.v"]`
+	bench := os.Getenv("NNLAB_BROWSER_GPU_BENCH")
+	if bench != "" {
+		args = `["-test.run","^$","-test.bench","` + bench + `","-test.benchtime","2000x"]`
+	}
+	cfg := `{"args":` + args + `,"env":{"NNLAB_REQUIRE_WEBGPU":"1","XDG_RUNTIME_DIR":"/tmp","HOME":"/"}}`
 	if err := chromedp.Do(p.ctx, chromedp.Navigate(srv.URL+"/#"+cfg)); err != nil {
 		t.Fatal(err)
 	}
@@ -82,6 +89,13 @@ func TestGPUConformanceInBrowser(t *testing.T) {
 	code := eval[int](p, `window.testDone.code`)
 	out := eval[string](p, `window.testDone.out`)
 	t.Logf("gpu tests in Chromium: exit %d after %v", code, time.Since(start).Round(time.Second))
+	if bench != "" {
+		t.Logf("%s", out)
+		if code != 0 {
+			t.Fatalf("benchmark %s: exit %d", bench, code)
+		}
+		return
+	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	var passed []string
 	for _, l := range lines {

@@ -236,7 +236,7 @@ func (d *WebGPU) UploadBytes(data []uint8) Buffer {
 			data = append(data[:len(data):len(data)], make([]uint8, 4-len(data)%4)...)
 		}
 		// Nothing recorded can use a new buffer: write it directly.
-		if err := d.queue.WriteBuffer(b.mem.buf, 0, data); err != nil {
+		if err := d.writeBuffer(b.mem.buf, 0, data); err != nil {
 			d.fail(fmt.Errorf("gpu: WebGPU: UploadBytes: %w", err))
 		}
 	}
@@ -329,7 +329,7 @@ func (d *WebGPU) Write(dst Buffer, off int, src []float32) {
 					return
 				}
 			}
-			if err := d.queue.WriteBuffer(d.upload, d.upUsed, data); err != nil {
+			if err := d.writeBuffer(d.upload, d.upUsed, data); err != nil {
 				d.fail(fmt.Errorf("gpu: WebGPU: Write: %w", err))
 				return
 			}
@@ -345,7 +345,7 @@ func (d *WebGPU) Write(dst Buffer, off int, src []float32) {
 	if d.enc != nil {
 		d.submit()
 	}
-	if err := d.queue.WriteBuffer(w.mem.buf, at, data); err != nil {
+	if err := d.writeBuffer(w.mem.buf, at, data); err != nil {
 		d.fail(fmt.Errorf("gpu: WebGPU: Write: %w", err))
 	}
 }
@@ -473,7 +473,7 @@ func (d *WebGPU) submit() {
 	if d.nparams > 0 {
 		words := d.params[:d.nparams*paramWords]
 		data := unsafe.Slice((*byte)(unsafe.Pointer(&words[0])), len(words)*4)
-		if err := d.queue.WriteBuffer(d.ring, 0, data); err != nil {
+		if err := d.writeBuffer(d.ring, 0, data); err != nil {
 			d.fail(fmt.Errorf("gpu: WebGPU: uploading parameters: %w", err))
 		}
 	}
@@ -817,13 +817,7 @@ func (d *WebGPU) run(key kernelKey, gx, gy, gz int) {
 	slot := d.nparams
 	d.nparams++
 	copy(d.params[slot*paramWords:(slot+1)*paramWords], c.p[:])
-	if d.lastPipe != k {
-		d.pass.SetPipeline(k.pipe)
-		d.lastPipe = k
-	}
-	d.dynOff[0] = uint32(slot * ringSlot)
-	d.pass.SetBindGroup(0, group, d.dynOff[:])
-	d.pass.DispatchWorkgroups(uint32(gx), uint32(gy), uint32(gz))
+	d.record(k, group, slot, gx, gy, gz)
 	d.stats.Dispatches++
 	if d.syncEach {
 		fmt.Fprintf(os.Stderr, "gpu: WebGPU: %s %dx%dx%d\n", key.name, gx, gy, gz)

@@ -24,6 +24,64 @@ type platform struct {
 	scopes  []js.Value // promises of popErrorScope, settled by the next wait
 	onLost  js.Func
 	onError js.Func
+	offsets []js.Value // [slot*ringSlot], the dynamic offsets of ring slots
+	staging js.Value   // a Uint8Array that writes go through
+}
+
+// stagingMax bounds the staging array kept between writes; larger writes
+// (a dataset) get one of their own.
+const stagingMax = 4 << 20
+
+// writeBuffer writes data into buf at off, in queue order. It copies data
+// into a JavaScript array first: cogentcore/webgpu's WriteBuffer views the
+// wasm memory directly, and that view is detached ("Cannot perform
+// Construct on a detached ArrayBuffer") when an allocation grows the memory
+// while the call's arguments are being made.
+func (d *WebGPU) writeBuffer(buf *wgpu.Buffer, off uint64, data []byte) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("writeBuffer: %v", r)
+		}
+	}()
+	arr := d.plat.staging
+	if n := len(data); n > stagingMax {
+		arr = js.Global().Get("Uint8Array").New(n)
+	} else if arr.IsUndefined() || arr.Length() < n {
+		arr = js.Global().Get("Uint8Array").New(max(roundUp(uint64(n), 1<<16), 1<<16))
+		d.plat.staging = arr
+	}
+	js.CopyBytesToJS(arr, data)
+	jsOf(d.queue).Call("writeBuffer", jsOf(buf), off, arr, 0, len(data))
+	return nil
+}
+
+// jsOf is the JavaScript object of a cogentcore/webgpu handle: its types
+// under GOOS=js are structs of one js.Value (checked in init).
+func jsOf[T any](h *T) js.Value { return *(*js.Value)(unsafe.Pointer(h)) }
+
+func init() {
+	one := unsafe.Sizeof(js.Value{})
+	if unsafe.Sizeof(wgpu.ComputePassEncoder{}) != one || unsafe.Sizeof(wgpu.BindGroup{}) != one ||
+		unsafe.Sizeof(wgpu.ComputePipeline{}) != one || unsafe.Sizeof(wgpu.Queue{}) != one || unsafe.Sizeof(wgpu.Buffer{}) != one {
+		panic("gpu: cogentcore/webgpu's handles are no longer one js.Value: update jsOf")
+	}
+}
+
+// record records a dispatch into the current pass, its parameters at ring
+// slot slot. It calls the JavaScript methods itself, with cached arguments:
+// cogentcore's wrappers build a new array of dynamic offsets and argument
+// slices for every call, which made recording a dispatch cost about 6 µs.
+func (d *WebGPU) record(k *kernel, group *wgpu.BindGroup, slot, gx, gy, gz int) {
+	pass := jsOf(d.pass)
+	if d.lastPipe != k {
+		pass.Call("setPipeline", jsOf(k.pipe))
+		d.lastPipe = k
+	}
+	for len(d.plat.offsets) <= slot {
+		d.plat.offsets = append(d.plat.offsets, js.ValueOf([]any{len(d.plat.offsets) * ringSlot}))
+	}
+	pass.Call("setBindGroup", 0, jsOf(group), d.plat.offsets[slot])
+	pass.Call("dispatchWorkgroups", gx, gy, gz)
 }
 
 func (d *WebGPU) open() error {

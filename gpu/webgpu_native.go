@@ -21,6 +21,23 @@ type platform struct {
 	adapter *wgpu.Adapter
 }
 
+// writeBuffer writes data into buf at off, in queue order.
+func (d *WebGPU) writeBuffer(buf *wgpu.Buffer, off uint64, data []byte) error {
+	return d.queue.WriteBuffer(buf, off, data)
+}
+
+// record records a dispatch into the current pass, its parameters at ring
+// slot slot.
+func (d *WebGPU) record(k *kernel, group *wgpu.BindGroup, slot, gx, gy, gz int) {
+	if d.lastPipe != k {
+		d.pass.SetPipeline(k.pipe)
+		d.lastPipe = k
+	}
+	d.dynOff[0] = uint32(slot * ringSlot)
+	d.pass.SetBindGroup(0, group, d.dynOff[:])
+	d.pass.DispatchWorkgroups(uint32(gx), uint32(gy), uint32(gz))
+}
+
 func (d *WebGPU) open() (err error) {
 	if os.Getenv("NNLAB_WGPU_LOG") == "" {
 		wgpu.SetLogLevel(wgpu.LogLevelOff) // wgpu-native warns about windowing on headless machines
