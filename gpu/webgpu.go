@@ -143,7 +143,7 @@ func NewWebGPU() (*WebGPU, error) {
 		return nil, err
 	}
 	d.syncEach = os.Getenv("NNLAB_WEBGPU_SYNC") == "1"
-	d.perSubmit = ringSlots
+	d.perSubmit = platformPerSubmit
 	if d.software {
 		d.perSubmit = softwarePerSubmit
 	}

@@ -26,7 +26,19 @@ type platform struct {
 	onError js.Func
 	offsets []js.Value // [slot*ringSlot], the dynamic offsets of ring slots
 	staging js.Value   // a Uint8Array that writes go through
+	// inflight holds the onSubmittedWorkDone promises of the submits the
+	// GPU may still be running, at most maxInFlight.
+	inflight []js.Value
 }
+
+// In the page the trainer keeps at most maxInFlight submits of at most
+// platformPerSubmit dispatches ahead of the GPU: recording an epoch ahead
+// would make Stop wait for all of it, and the progress shown would run ahead
+// of the training. Waiting for a submit lets the page paint meanwhile.
+const (
+	platformPerSubmit = 512
+	maxInFlight       = 2
+)
 
 // stagingMax bounds the staging array kept between writes; larger writes
 // (a dataset) get one of their own.
@@ -202,11 +214,19 @@ func (d *WebGPU) finishAndSubmit(enc *wgpu.CommandEncoder) {
 		d.queue.Submit(cb)
 	}
 	d.plat.scopes = append(d.plat.scopes, dev.Call("popErrorScope"), dev.Call("popErrorScope"))
+	d.plat.inflight = append(d.plat.inflight, jsOf(d.queue).Call("onSubmittedWorkDone"))
+	for len(d.plat.inflight) > maxInFlight {
+		jsx.Await(d.plat.inflight[0])
+		d.plat.inflight[0] = js.Undefined()
+		d.plat.inflight = d.plat.inflight[1:]
+	}
 }
 
 // wait blocks until the submitted work is done and its error scopes settled.
 func (d *WebGPU) wait() {
 	d.queue.OnSubmittedWorkDone(func(wgpu.QueueWorkDoneStatus) {})
+	clear(d.plat.inflight)
+	d.plat.inflight = d.plat.inflight[:0]
 	for _, p := range d.plat.scopes {
 		if e, ok := jsx.Await(p); ok && e.Truthy() {
 			d.fail(fmt.Errorf("gpu: WebGPU: %s", jsString(e.Get("message"))))

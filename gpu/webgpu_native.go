@@ -21,6 +21,10 @@ type platform struct {
 	adapter *wgpu.Adapter
 }
 
+// platformPerSubmit is the dispatches a submit holds on a GPU: the whole
+// ring, about an epoch of the weather lesson.
+const platformPerSubmit = ringSlots
+
 // writeBuffer writes data into buf at off, in queue order.
 func (d *WebGPU) writeBuffer(buf *wgpu.Buffer, off uint64, data []byte) error {
 	return d.queue.WriteBuffer(buf, off, data)

@@ -41,7 +41,25 @@ func TestWeatherLessonReproduces(t *testing.T) {
 		t.Errorf("scatter pairs: %d test, %d train", len(res.TestPred), len(res.TrainPred))
 	}
 	if got := datasets.RMSE(res.TestPred, res.TestTrue); math.Abs(got-m["test_rmse"]) > 1e-3 {
-		t.Errorf("RMSE of the predictions %.4f != evaluate's %.4f", got, m["test_rmse"])
+		t.Errorf("RMSE of the predictions %.4f != the reported %.4f", got, m["test_rmse"])
+	}
+	sameAsLastValidation(t, res)
+}
+
+// sameAsLastValidation: the metrics computed from the predictions agree with
+// what Fit's last validation pass measured on the device with the same
+// weights (model.evaluate's numbers).
+func sameAsLastValidation(t *testing.T, res *WeatherResult) {
+	t.Helper()
+	for _, k := range []string{"loss", "root_mean_squared_error"} {
+		h := res.History["val_"+k]
+		key := "val_loss"
+		if k != "loss" {
+			key = "val_rmse"
+		}
+		if got, want := res.Metrics[key], h[len(h)-1]; math.Abs(got-want) > 1e-5*want {
+			t.Errorf("%s %v from the predictions, %v from the last validation", key, got, want)
+		}
 	}
 }
 
@@ -77,7 +95,8 @@ func TestWeatherExercises(t *testing.T) {
 	if res.Features != 9 || res.Samples.Train+res.Samples.Val+res.Samples.Test != 365*9+1 {
 		t.Errorf("BASEL 9 years: %d features, %+v", res.Features, res.Samples)
 	}
-	c = WeatherConfig{Targets: []string{"BASEL_sunshine", "BASEL_precipitation"}, Epochs: 2, Nodes1: 10, Nodes2: 5}
+	// Exercise 2 (optional): sunshine and precipitation; here with mae.
+	c = WeatherConfig{Targets: []string{"BASEL_sunshine", "BASEL_precipitation"}, Epochs: 2, Nodes1: 10, Nodes2: 5, Loss: "mae"}
 	res, err = RunWeather(context.Background(), c, gpu.NewCPU(), nil, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -85,6 +104,7 @@ func TestWeatherExercises(t *testing.T) {
 	if res.Params != 900+55+12 {
 		t.Errorf("two outputs: %d params", res.Params)
 	}
+	sameAsLastValidation(t, res)
 }
 
 func TestCIFARShortRunLearns(t *testing.T) {

@@ -38,6 +38,9 @@ type WeatherConfig struct {
 	// Callbacks are called by Fit after the lesson's own (the browser's
 	// weight histograms read the model after each epoch).
 	Callbacks []nn.Callback
+	// FitDone, if set, is called when Fit has returned, before the final
+	// evaluation (the page says what it does next).
+	FitDone func(h *nn.History)
 }
 
 func (c *WeatherConfig) defaults() {
@@ -223,16 +226,31 @@ func RunWeather(ctx context.Context, c WeatherConfig, dev gpu.Device, data *Weat
 	if err != nil {
 		return res, err
 	}
+	if c.FitDone != nil {
+		c.FitDone(h)
+	}
+	// One inference pass a set: its predictions, and from them what
+	// model.evaluate prints (the loss and the RMSE over all targets).
+	preds := map[string][]float32{}
 	for _, set := range []struct {
 		name string
 		d    *nn.Data
 	}{{"train", train}, {"val", val}, {"test", test}} {
-		ev, err := m.Evaluate(set.d, c.BatchSize)
+		p, err := m.Predict(set.d, 0)
 		if err != nil {
 			return res, err
 		}
-		res.Metrics[set.name+"_rmse"] = ev["root_mean_squared_error"]
-		res.Metrics[set.name+"_loss"] = ev["loss"]
+		preds[set.name] = p
+		l, rmse, ok := regressionMetrics(loss, p, set.d.Y)
+		if !ok {
+			ev, err := m.Evaluate(set.d, c.BatchSize)
+			if err != nil {
+				return res, err
+			}
+			l, rmse = ev["loss"], ev["root_mean_squared_error"]
+		}
+		res.Metrics[set.name+"_rmse"] = rmse
+		res.Metrics[set.name+"_loss"] = l
 	}
 	nt := s.YTrain.Cols
 	first := func(y []float32) []float32 {
@@ -242,13 +260,7 @@ func RunWeather(ctx context.Context, c WeatherConfig, dev gpu.Device, data *Weat
 		}
 		return out
 	}
-	if res.TrainPred, err = m.Predict(train, 0); err != nil {
-		return res, err
-	}
-	if res.TestPred, err = m.Predict(test, 0); err != nil {
-		return res, err
-	}
-	res.TrainPred, res.TestPred = first(res.TrainPred), first(res.TestPred)
+	res.TrainPred, res.TestPred = first(preds["train"]), first(preds["test"])
 	res.TrainTrue, res.TestTrue = first(s.YTrain.Data), first(s.YTest.Data)
 	// The baseline predicts tomorrow's value of the (first) target with
 	// today's (X_test['BASEL_sunshine']).
@@ -259,4 +271,29 @@ func RunWeather(ctx context.Context, c WeatherConfig, dev gpu.Device, data *Weat
 		res.Notes = append(res.Notes, fmt.Sprintf("no baseline: the features do not include %s", data.Targets[0]))
 	}
 	return res, nil
+}
+
+// regressionMetrics returns what model.evaluate reports for predictions p of
+// targets y under an mse or mae loss: the loss (the mean over all values)
+// and RootMeanSquaredError; ok is false for other losses.
+func regressionMetrics(loss nn.Loss, p, y []float32) (l, rmse float64, ok bool) {
+	if len(p) != len(y) || len(y) == 0 {
+		return 0, 0, false
+	}
+	var sq, abs float64
+	for i := range y {
+		d := float64(p[i]) - float64(y[i])
+		sq += d * d
+		abs += math.Abs(d)
+	}
+	n := float64(len(y))
+	switch loss.Name {
+	case "mse":
+		l = sq / n
+	case "mae":
+		l = abs / n
+	default:
+		return 0, 0, false
+	}
+	return l, math.Sqrt(sq / n), true
 }

@@ -180,6 +180,13 @@ func (w *weatherLesson) train(a *app, ctx context.Context, dev gpu.Device, text 
 	}
 	keys := []string{"loss", "root_mean_squared_error", "val_loss", "val_root_mean_squared_error"}
 	cfg.Callbacks = []nn.Callback{&epochReporter{a: a, epochs: f.Epochs, keys: keys}}
+	cfg.FitDone = func(h *nn.History) {
+		what := "Evaluating"
+		if h.Stopped {
+			what = fmt.Sprintf("Stopped after %d of %d epochs. Evaluating", len(h.Epochs), f.Epochs)
+		}
+		setText("run-status", what+" the model on the training, validation and test sets…")
+	}
 	p := &progress{a: a, epochs: f.Epochs}
 	a.view.send(Msg{Kind: MsgRun, Epochs: f.Epochs, Keys: keys, Status: "training", Loss: f.Loss,
 		Title: fmt.Sprintf("%s, %s (lr %s), batch %d, on %s", f.Loss, f.Optimizer, lrText(f.LR), f.Batch, dev.Name())})

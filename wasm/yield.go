@@ -67,6 +67,11 @@ func (d yieldingDevice) MatMul(c, a, b gpu.Buffer, m, k, n int, transA, transB, 
 	d.Device.MatMul(c, a, b, m, k, n, transA, transB, acc)
 }
 
+func (d yieldingDevice) MatMulBiasAct(c, a, b, bias gpu.Buffer, m, k, n int, act gpu.Act) {
+	d.y.Maybe()
+	d.Device.MatMulBiasAct(c, a, b, bias, m, k, n, act)
+}
+
 func (d yieldingDevice) Im2Col(col, x gpu.Buffer, g gpu.ConvGeom) {
 	d.y.Maybe()
 	d.Device.Im2Col(col, x, g)
