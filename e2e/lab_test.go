@@ -3,6 +3,8 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	cdpage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
 	"math"
 	"strings"
 	"testing"
@@ -324,4 +326,45 @@ func TestAutoDevice(t *testing.T) {
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// TestDeviceLostInBrowser destroys the page's GPUDevice during a WebGPU fit
+// (as a driver reset or a sleeping laptop would lose it): training goes on
+// from the last completed epoch on the pure-Go device, finishes every epoch
+// and says so.
+func TestDeviceLostInBrowser(t *testing.T) {
+	p := newPage(t, true)
+	// Keep the devices the page asks for, to destroy them from the test.
+	grab := `(() => {
+		const orig = GPUAdapter.prototype.requestDevice;
+		GPUAdapter.prototype.requestDevice = async function (...args) {
+			const d = await orig.apply(this, args);
+			(window.__nnlabDevices ||= []).push(d);
+			return d;
+		};
+	})();`
+	if _, err := chromedp.Call(p.ctx, cdpage.AddScriptToEvaluateOnNewDocument, cdpage.AddScriptToEvaluateOnNewDocumentParams{Source: grab}); err != nil {
+		t.Fatal(err)
+	}
+	const epochs = 8
+	p.open(fmt.Sprintf("lesson=weather&epochs=%d&device=webgpu&autorun=1", epochs))
+	p.waitStatus(60*time.Second, "training")
+	p.waitFor(60*time.Second, "two epochs on the plots", `(() => { const d = document.getElementById("view").contentDocument; return d && +d.documentElement.dataset.epochs >= 2 })()`)
+	n := eval[int](p, `(window.__nnlabDevices || []).map(d => d.destroy()).length`)
+	if n == 0 {
+		t.Fatal("the page asked for no GPUDevice")
+	}
+	s := p.waitStatus(120*time.Second, "done", "stopped", "error")
+	r := p.result()
+	t.Logf("status %s; notes %v; results: %s", s, r["notes"], p.text("results"))
+	if s != "done" || num(t, r, "epochs_run") != epochs {
+		t.Fatalf("after losing the GPU device: status %q, epochs_run %v; want done with all %d epochs", s, r["epochs_run"], epochs)
+	}
+	notes := fmt.Sprint(r["notes"])
+	if !strings.Contains(notes, "lost") || !strings.Contains(notes, "pure Go") {
+		t.Errorf("notes %q do not say the device was lost and training went on in pure Go", notes)
+	}
+	if res := p.text("results"); !strings.Contains(res, "lost") {
+		t.Errorf("the page's results do not mention the lost device: %q", res)
+	}
 }

@@ -1,6 +1,7 @@
 package gpu
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -19,6 +20,9 @@ import (
 // The note is for the user ("WebGPU: NVIDIA H200 (WebGPU, vulkan)", or why
 // the pure-Go device runs); err is non-nil only when the kind is unknown or
 // "webgpu" was asked for and is unavailable.
+// errWebGPU prefixes errors of opening a WebGPU device.
+var errWebGPU = errors.New("gpu: WebGPU unavailable")
+
 func Open(kind string) (dev Device, note string, err error) {
 	if kind == "" {
 		kind = os.Getenv("NNLAB_DEVICE")

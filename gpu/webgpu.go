@@ -3,7 +3,6 @@
 package gpu
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -191,6 +190,14 @@ func (d *WebGPU) setLost(msg string) {
 	if d.lost == nil && !d.closed {
 		d.lost = fmt.Errorf("%w: %s", ErrDeviceLost, msg)
 	}
+}
+
+// Lost reports whether the device has been lost (a driver reset, a
+// destroyed device): nothing more will run on it.
+func (d *WebGPU) Lost() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.lost != nil
 }
 
 // takeErr returns the first error since the last call, or the loss of the
@@ -901,9 +908,6 @@ func (d *WebGPU) perGroup(name string, groups int) {
 }
 
 var _ Device = (*WebGPU)(nil)
-
-// errWebGPU prefixes errors of opening a device.
-var errWebGPU = errors.New("gpu: WebGPU unavailable")
 
 // softwareAdapter reports whether d runs on a CPU emulation of a GPU.
 func softwareAdapter(d *WebGPU) bool { return d.software }

@@ -129,6 +129,11 @@ func (a *app) openDevice(kind string) {
 		showError(fmt.Sprintf("Device %q: %v; using the pure-Go device.", kind, err))
 		dev, note = gpu.NewCPU(), err.Error()
 	}
+	a.useDevice(dev, note)
+}
+
+// useDevice makes dev the lab's device and shows it with the note.
+func (a *app) useDevice(dev gpu.Device, note string) {
 	a.mu.Lock()
 	old := a.dev
 	a.dev, a.devNote = dev, note
@@ -444,6 +449,10 @@ func (a *app) train() {
 
 	a.y = yielder{Pause: browserTurn}
 	res, stopped, err := a.lesson().train(a, ctx, dev, text)
+	if w, ok := dev.(*gpu.WebGPU); ok && w.Lost() {
+		// Fit went on in pure Go; later runs start there.
+		a.useDevice(gpu.NewCPU(), "the GPU device was lost during the last run: using pure Go (CPU); reload the page to try WebGPU again")
+	}
 	if res != nil {
 		res["lesson"] = a.s.Lesson
 		res["model_text"] = text
