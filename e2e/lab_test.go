@@ -108,8 +108,10 @@ func TestCIFARCPU(t *testing.T) {
 }
 
 // TestStop starts a long fit and presses Stop, on the pure-Go device and on
-// WebGPU: the run ends within about a second, with fewer epochs, and the
-// plots kept redrawing while it trained.
+// WebGPU: training halts within about a second, with fewer epochs, and the
+// plots kept redrawing while it trained. SwiftShader's WebGPU emulates the GPU
+// on the CPU, about 3 s a weather epoch here: its bounds are looser (the
+// queued work it must drain, two submits, is a few milliseconds on a GPU).
 func TestStop(t *testing.T) {
 	for _, dev := range []string{"cpu", "webgpu"} {
 		t.Run(dev, func(t *testing.T) { testStop(t, dev) })
@@ -117,14 +119,18 @@ func TestStop(t *testing.T) {
 }
 
 func testStop(t *testing.T, dev string) {
+	window, halt := time.Second, 1500*time.Millisecond
+	if dev == "webgpu" {
+		window, halt = 4*time.Second, 4*time.Second
+	}
 	p := newPage(t, true)
 	p.open("lesson=weather&epochs=5000&device=" + dev + "&autorun=1")
 	p.waitStatus(30*time.Second, "training")
 	p.waitFor(30*time.Second, "three epochs on the plots", `(() => { const d = document.getElementById("view").contentDocument; return d && +d.documentElement.dataset.epochs >= 3 })()`)
 	frames := eval[float64](p, `+document.getElementById("view").contentDocument.documentElement.dataset.redraws`)
-	time.Sleep(time.Second)
+	time.Sleep(window)
 	frames2 := eval[float64](p, `+document.getElementById("view").contentDocument.documentElement.dataset.redraws`)
-	t.Logf("plots repainted %v times in the second before Stop", frames2-frames)
+	t.Logf("plots repainted %v times in the %v before Stop", frames2-frames, window)
 	if frames2 <= frames {
 		t.Errorf("the plots did not repaint while training (%v, then %v repaints)", frames, frames2)
 	}
@@ -132,15 +138,15 @@ func testStop(t *testing.T, dev string) {
 	eval[bool](p, `(document.getElementById("stop").click(), true)`)
 	// Training halts at once; the final evaluation follows (milliseconds on
 	// the pure-Go device, seconds on SwiftShader's CPU-emulated GPU).
-	p.waitFor(5*time.Second, "the stop", `document.getElementById("run-status").textContent.startsWith("Stopped after")`)
+	p.waitFor(2*halt, "the stop", `document.getElementById("run-status").textContent.startsWith("Stopped after")`)
 	took := time.Since(start)
 	s := p.waitStatus(30*time.Second, "stopped", "done", "error")
 	t.Logf("training halted %v after Stop, results after %v", took, time.Since(start))
 	if s != "stopped" {
 		t.Fatalf("status %q after Stop", s)
 	}
-	if took > 1500*time.Millisecond {
-		t.Errorf("training halted %v after Stop, want about a second at most", took)
+	if took > halt {
+		t.Errorf("training halted %v after Stop, want %v at most", took, halt)
 	}
 	r := p.result()
 	if n := num(t, r, "epochs_run"); n >= 5000 || n < 3 {
