@@ -79,7 +79,7 @@ func testDevice(t *testing.T, d Device) {
 		{"Gather", testGather},
 		{"MatMul", testMatMul},
 		{"MatMulBiasAct", testMatMulBiasAct},
-		{"Bias", testBias},
+		{"WeightGrads", testWeightGrads},
 		{"Activate", testActivate},
 		{"Softmax", testSoftmax},
 		{"Conv", testConv},
@@ -334,19 +334,36 @@ func testMatMulBiasAct(s *suite) {
 	}
 }
 
-func testBias(s *suite) {
-	for _, sh := range [][2]int{{1, 1}, {7, 33}, {65, 127}, {1, 300}, {3000, 7}, {28800, 32}, {9001, 1}, {5000, 3}} {
-		rows, cols := sh[0], sh[1]
-		y, bias := s.rand(rows*cols, -1, 1), s.rand(cols, -1, 1)
-		s.d.AddBias(y.d, bias.d, rows, cols)
-		s.r.AddBias(y.r, bias.r, rows, cols)
-		s.check(fmt.Sprintf("AddBias %dx%d", rows, cols), y, 1e-6, 1e-6)
-		db, dy := s.rand(cols, -1, 1), s.rand(rows*cols, -1, 1)
-		s.d.SumRows(db.d, dy.d, rows, cols)
-		s.r.SumRows(db.r, dy.r, rows, cols)
-		s.check(fmt.Sprintf("SumRows %dx%d", rows, cols), db, 1e-6*float64(rows), 1e-5)
-		s.free(y, bias, db, dy)
+// testWeightGrads checks the fused kernel and bias gradients, accumulated
+// onto random values, with and without a bias, with and without a split k.
+func testWeightGrads(s *suite) {
+	for _, sh := range [][3]int{{32, 89, 100}, {32, 100, 50}, {32, 50, 1}, {1, 7, 5}, {5, 3, 7}, {4000, 27, 32}, {1999, 9, 5},
+		{300, 64, 130}, {28800, 3, 32}, {9001, 1, 1}} {
+		for _, withBias := range []bool{true, false} {
+			s.weightGrads(sh[0], sh[1], sh[2], withBias)
+		}
 	}
+}
+
+func (s *suite) weightGrads(rows, in, out int, withBias bool) {
+	s.t.Helper()
+	x, dy := s.rand(rows*in, -1, 1), s.rand(rows*out, -1, 1)
+	dw := s.rand(in*out, -1, 1)
+	var db *pair
+	var dbd, dbr Buffer
+	if withBias {
+		db = s.rand(out, -1, 1)
+		dbd, dbr = db.d, db.r
+	}
+	s.d.WeightGrads(dw.d, dbd, x.d, dy.d, rows, in, out)
+	s.r.WeightGrads(dw.r, dbr, x.r, dy.r, rows, in, out)
+	name := fmt.Sprintf("WeightGrads rows=%d in=%d out=%d bias=%v", rows, in, out, withBias)
+	s.check(name+" dw", dw, 1e-5*math.Sqrt(float64(rows)), 1e-5)
+	if db != nil {
+		s.check(name+" db", db, 1e-6*float64(rows), 1e-5)
+		s.free(db)
+	}
+	s.free(x, dy, dw)
 }
 
 func testActivate(s *suite) {

@@ -150,14 +150,22 @@ func (d *CPU[T]) MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act) {
 	}
 	d.MatMul(c, a, b, m, k, n, false, false, false)
 	if bias != nil {
-		d.AddBias(c, bias, m, n)
+		d.addBias(c, bias, m, n)
 	}
 	if act != Linear {
 		d.Activate(act, c, c, m*n)
 	}
 }
 
-func (d *CPU[T]) AddBias(y, bias Buffer, rows, cols int) {
+func (d *CPU[T]) WeightGrads(dw, db, x, dy Buffer, rows, in, out int) {
+	d.MatMul(dw, x, dy, in, rows, out, true, false, true)
+	if db != nil {
+		d.sumRows(db, dy, rows, out)
+	}
+}
+
+// addBias adds bias[j] to column j of y (rows, cols).
+func (d *CPU[T]) addBias(y, bias Buffer, rows, cols int) {
 	yy, b := d.f(y)[:rows*cols], d.f(bias)[:cols]
 	for r := 0; r < rows; r++ {
 		row := yy[r*cols : (r+1)*cols]
@@ -167,7 +175,8 @@ func (d *CPU[T]) AddBias(y, bias Buffer, rows, cols int) {
 	}
 }
 
-func (d *CPU[T]) SumRows(db, dy Buffer, rows, cols int) {
+// sumRows adds the column sums of dy (rows, cols) to db.
+func (d *CPU[T]) sumRows(db, dy Buffer, rows, cols int) {
 	g, y := d.f(db)[:cols], d.f(dy)[:rows*cols]
 	for r := 0; r < rows; r++ {
 		row := y[r*cols : (r+1)*cols]

@@ -164,13 +164,16 @@ type Device interface {
 	// MatMulBiasAct is a layer's forward product with its bias and
 	// activation fused (one kernel on a GPU): a is (m, k), b is (k, n),
 	// bias is n floats or nil, act is elementwise (not Softmax); c must not
-	// overlap a or b. The same as MatMul, AddBias and Activate in turn:
+	// overlap a or b. The same as MatMul, adding bias to each row, and
+	// Activate in turn:
 	//   c[i*n+j] = act(Σ_p a[i,p]*b[p,j] + bias[j])
 	MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act)
-	// AddBias adds a per-column bias: for r < rows, j < cols: y[r*cols+j] += bias[j].
-	AddBias(y, bias Buffer, rows, cols int)
-	// SumRows accumulates column sums: for j < cols: db[j] += Σ_r dy[r*cols+j].
-	SumRows(db, dy Buffer, rows, cols int)
+	// WeightGrads accumulates a layer's kernel and bias gradients (one
+	// kernel on a GPU): x is (rows, in), dy is (rows, out), db may be nil.
+	// The same as MatMul(dw, x, dy, in, rows, out, true, false, true) and
+	// the column sums of dy added to db:
+	//   dw[i*out+j] += Σ_r x[r,i]*dy[r,j];  db[j] += Σ_r dy[r,j]
+	WeightGrads(dw, db, x, dy Buffer, rows, in, out int)
 
 	// Activate applies an elementwise activation (not Softmax): y[i] = f(x[i]).
 	// y may be x.

@@ -119,15 +119,15 @@ func checkSamples(b *testing.B, d Device, C Buffer, ha, hb []float32, m, k, n in
 // and with a Read after each.
 func BenchmarkDispatch(b *testing.B) {
 	d := benchDevice(b)
-	y, bias := d.Alloc(64), d.Alloc(64)
-	d.AddBias(y, bias, 1, 64)
+	y := d.Alloc(64)
+	d.Activate(ReLU, y, y, 64)
 	if err := d.Sync(); err != nil {
 		b.Fatal(err)
 	}
 	b.Run("pass", func(b *testing.B) {
 		st := d.Stats()
 		for i := 0; i < b.N; i++ {
-			d.AddBias(y, bias, 1, 64)
+			d.Activate(ReLU, y, y, 64)
 		}
 		if err := d.Sync(); err != nil {
 			b.Fatal(err)
@@ -146,7 +146,7 @@ func BenchmarkDispatch(b *testing.B) {
 			}
 			b.StartTimer()
 			for j := 0; j < n; j++ {
-				d.AddBias(y, bias, 1, 64)
+				d.Activate(ReLU, y, y, 64)
 			}
 			b.StopTimer()
 			i += n
@@ -158,7 +158,7 @@ func BenchmarkDispatch(b *testing.B) {
 	})
 	b.Run("sync", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			d.AddBias(y, bias, 1, 64)
+			d.Activate(ReLU, y, y, 64)
 			if err := d.Sync(); err != nil {
 				b.Fatal(err)
 			}
@@ -168,7 +168,7 @@ func BenchmarkDispatch(b *testing.B) {
 	b.Run("read", func(b *testing.B) {
 		out := make([]float32, 1)
 		for i := 0; i < b.N; i++ {
-			d.AddBias(y, bias, 1, 64)
+			d.Activate(ReLU, y, y, 64)
 			if err := d.Read(out, y, 0); err != nil {
 				b.Fatal(err)
 			}

@@ -111,19 +111,39 @@ func mmTileOK(tm, tn, bk int, maxShared uint64) bool {
 }
 
 func (d *WebGPU) MatMul(c, a, b Buffer, m, k, n int, transA, transB, acc bool) {
-	d.matmul(c, a, b, nil, m, k, n, transA, transB, acc, Linear)
+	d.matmul(mmCall{c: c, a: a, b: b, m: m, k: k, n: n, transA: transA, transB: transB, acc: acc})
 }
 
 func (d *WebGPU) MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act) {
 	if act == Softmax || act < Linear || act > Tanh {
 		panic("gpu: MatMulBiasAct does not do " + act.String())
 	}
-	d.matmul(c, a, b, bias, m, k, n, false, false, false, act)
+	d.matmul(mmCall{c: c, a: a, b: b, m: m, k: k, n: n, bias: bias, act: act})
 }
 
-// matmul records matmul.wgsl (and sum_split.wgsl after a split k) for
-// MatMul and MatMulBiasAct.
-func (d *WebGPU) matmul(c, a, b, bias Buffer, m, k, n int, transA, transB, acc bool, act Act) {
+// WeightGrads is one product: xᵀ·dy with a row of ones appended to xᵀ,
+// whose products (the column sums of dy) go to db.
+func (d *WebGPU) WeightGrads(dw, db, x, dy Buffer, rows, in, out int) {
+	c := mmCall{c: dw, a: x, b: dy, m: in, k: rows, n: out, transA: true, acc: true}
+	if db != nil {
+		c.db, c.m = db, in+1
+	}
+	d.matmul(c)
+}
+
+// mmCall is one matmul.wgsl product (see MatMul, MatMulBiasAct, WeightGrads).
+type mmCall struct {
+	c, a, b             Buffer
+	m, k, n             int
+	transA, transB, acc bool
+	bias                Buffer // added to each row, then act (MatMulBiasAct)
+	act                 Act
+	db                  Buffer // with transA: op(A)'s last row is ones, its row of C goes here
+}
+
+// matmul records matmul.wgsl (and sum_split.wgsl after a split k).
+func (d *WebGPU) matmul(mc mmCall) {
+	m, k, n := mc.m, mc.k, mc.n
 	if m == 0 || n == 0 {
 		return
 	}
@@ -137,59 +157,79 @@ func (d *WebGPU) matmul(c, a, b, bias Buffer, m, k, n int, transA, transB, acc b
 		return
 	}
 	// Flags of matmul.wgsl.
+	const (
+		fAcc, fTransA, fTransB, fVecA, fVecB, fVecC, fBias, fOnes = 1, 2, 4, 8, 16, 32, 64, 128
+	)
 	flags := 0
-	if acc {
-		flags |= 1
+	if mc.acc {
+		flags |= fAcc
 	}
-	if transA {
-		flags |= 2
-		if m%4 == 0 {
-			flags |= 8
+	ones := mc.db != nil
+	switch {
+	case mc.transA:
+		flags |= fTransA
+		if m%4 == 0 && !ones {
+			flags |= fVecA
 		}
-	} else if k%4 == 0 {
-		flags |= 8
+	case k%4 == 0:
+		flags |= fVecA
 	}
-	if transB {
-		flags |= 4
+	if ones {
+		flags |= fOnes
+	}
+	if mc.transB {
+		flags |= fTransB
 		if k%4 == 0 {
-			flags |= 16
+			flags |= fVecB
 		}
 	} else if n%4 == 0 {
-		flags |= 16
+		flags |= fVecB
 	}
 	if n%4 == 0 {
-		flags |= 32
+		flags |= fVecC
 	}
 	hasBias := 0
-	if bias != nil {
+	if mc.bias != nil {
 		hasBias = 1
 	}
 	// The epilogue: bias and activation, in the kernel or after a split.
-	epilogue := hasBias*64 | int(act)<<8
+	epilogue := hasBias*fBias | int(mc.act)<<8
 	bm, bn := 16*tm, 16*tn
 	tilesM, tilesN := (m+bm-1)/bm, (n+bn-1)/bn
 	split, kchunk := mmSplit(tilesM*tilesN, k, bk)
 	if d.noSplit {
 		split, kchunk = 1, max(k, 1)
 	}
-	out, accFlag := c, flags&1
+	out := mc.c
 	if split > 1 {
 		out = d.splitScratch(split * m * n)
-		flags &^= 1 // chunks are written, sum_split accumulates
+		flags &^= fAcc // chunks are written, sum_split accumulates
 	} else {
 		flags |= epilogue
 	}
 	d.begin().u(m, n, k, flags, kchunk, tilesM, split).
-		bind(d.view(out, true)).bind(d.view(a, true)).bind(d.view(b, true)).bind(d.view(bias, false))
+		bind(d.view(out, true)).bind(d.view(mc.a, true)).bind(d.view(mc.b, true)).
+		bind(d.view(mc.bias, false)).bind(d.view(mc.db, false))
 	rows := tilesM * split
 	gy := min(rows, maxGroups)
 	gz := (rows + gy - 1) / gy
 	d.run(kernelKey{name: "matmul", mm: shaders.MatMulTile{TM: tm, TN: tn, BK: bk}}, tilesN, gy, gz)
 	if split > 1 {
-		d.begin().u(m*n, split, accFlag, n, hasBias, int(act)).
-			bind(d.view(c, false)).bind(d.view(out, false)).bind(d.view(bias, false))
+		cLen := m * n
+		if ones {
+			cLen = (m - 1) * n
+		}
+		d.begin().u(m*n, split, b2i(mc.acc), n, hasBias, int(mc.act), cLen).
+			bind(d.view(mc.c, false)).bind(d.view(out, false)).bind(d.view(mc.bias, false)).bind(d.view(mc.db, false))
 		d.elementwise("sum_split", m*n)
 	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // mmSplit decides how many chunks of k a MatMul with this many output tiles
@@ -219,11 +259,6 @@ func (d *WebGPU) splitScratch(n int) Buffer {
 	return d.View(d.scratch, 0, n)
 }
 
-func (d *WebGPU) AddBias(y, bias Buffer, rows, cols int) {
-	d.begin().u(rows*cols, cols).bind(d.view(y, false)).bind(d.view(bias, false))
-	d.elementwise("add_bias", rows*cols)
-}
-
 // colSplit shares a workgroup of 256 between cpw columns of lanes invocations
 // each, lanes the power of two that covers rows (at most 256).
 func colSplit(rows, cols int) (cpw, lanes, groups int) {
@@ -233,39 +268,6 @@ func colSplit(rows, cols int) (cpw, lanes, groups int) {
 	}
 	cpw = 256 / lanes
 	return cpw, lanes, (cols + cpw - 1) / cpw
-}
-
-func (d *WebGPU) SumRows(db, dy Buffer, rows, cols int) {
-	if rows == 0 || cols == 0 {
-		return
-	}
-	cpw, lanes, groups := colSplit(rows, cols)
-	chunks := rowChunks(rows, lanes, groups)
-	if d.noSplit {
-		chunks = 1
-	}
-	chunkRows := (rows + chunks - 1) / chunks
-	out := db
-	if chunks > 1 {
-		out = d.splitScratch(chunks * cols)
-	}
-	d.begin().u(rows, cols, cpw, lanes, chunkRows, chunks).bind(d.view(out, false)).bind(d.view(dy, false))
-	d.perGroup("sum_rows", groups*chunks)
-	if chunks > 1 {
-		d.begin().u(cols, chunks, 1, cols, 0, int(Linear)).bind(d.view(db, false)).bind(d.view(out, false)).bind(d.view(nil, false))
-		d.elementwise("sum_split", cols)
-	}
-}
-
-// rowChunks cuts long columns of a SumRows into chunks (see sum_rows.wgsl)
-// when its groups workgroups are too few for a large GPU: about 16 rows an
-// invocation, at most splitGroups workgroups in all.
-func rowChunks(rows, lanes, groups int) int {
-	const splitGroups, rowsPerLane = 128, 16
-	if groups >= splitGroups {
-		return 1
-	}
-	return max(1, min((rows+lanes*rowsPerLane-1)/(lanes*rowsPerLane), splitGroups/groups))
 }
 
 func (d *WebGPU) Activate(a Act, y, x Buffer, n int) {

@@ -114,6 +114,8 @@ func TestWebGPUMatMulTiles(t *testing.T) {
 				}
 			}
 		}
+		s.weightGrads(300, 27, 33, true)
+		s.weightGrads(64, 130, 8, true)
 	}
 }
 
@@ -154,11 +156,13 @@ func TestWebGPUAliasedViews(t *testing.T) {
 func TestWebGPUOrdering(t *testing.T) {
 	d := openTestWebGPU(t)
 	st0 := d.Stats()
-	x, y := d.Alloc(100), d.Alloc(100)
+	x, y, one := d.Alloc(100), d.Alloc(100), d.Alloc(1)
+	d.Fill(one, 1, 1)
+	addX := func(n int) { d.MatMul(y, one, x, 1, 1, n, false, false, true) } // y += x
 	d.Fill(x, 1, 100)
 	d.Copy(y, x, 100) // y = 1
 	d.Write(x, 0, []float32{5, 6})
-	d.AddBias(y, x, 1, 100) // y = 1 + x = 6, 7, 2, 2, ...
+	addX(100) // y = 1 + x = 6, 7, 2, 2, ...
 	tmp := d.Alloc(100)
 	d.Copy(tmp, y, 100)
 	d.Free(tmp) // freed with work recorded that uses it
@@ -175,7 +179,7 @@ func TestWebGPUOrdering(t *testing.T) {
 	}
 	// Many dispatches: the parameter ring fills and submits on its own.
 	for i := 0; i < ringSlots+10; i++ {
-		d.AddBias(y, x, 1, 1)
+		addX(1)
 	}
 	if err := d.Read(got, y, 0); err != nil {
 		t.Fatal(err)
@@ -196,7 +200,7 @@ func TestWebGPUNoAllocs(t *testing.T) {
 	step := func() {
 		d.MatMul(c, a, b, 64, 64, 64, false, false, false)
 		d.Activate(ReLU, c, c, 64*64)
-		d.SumRows(a, c, 64, 64)
+		d.WeightGrads(b, nil, a, c, 64, 64, 64)
 	}
 	step()
 	if err := d.Sync(); err != nil {

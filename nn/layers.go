@@ -208,7 +208,7 @@ func (l *DenseLayer) forward(r *run, x, y gpu.Buffer, n int) {
 	}
 }
 
-// bias is the bias's weights, nil without one.
+// bias is the bias's weights, nil without one; biasGrad its gradient.
 func (l *DenseLayer) bias() gpu.Buffer {
 	if !l.UseBias {
 		return nil
@@ -216,14 +216,18 @@ func (l *DenseLayer) bias() gpu.Buffer {
 	return l.params[1].w
 }
 
+func (l *DenseLayer) biasGrad() gpu.Buffer {
+	if !l.UseBias {
+		return nil
+	}
+	return l.params[1].g
+}
+
 func (l *DenseLayer) backward(r *run, x, y, dy, dx gpu.Buffer, n int) {
 	rows, in := l.rows(n), l.in[len(l.in)-1]
 	activateGrad(r, l.act, dy, y, rows, l.Units)
 	// dkernel (in, units) += xᵀ·dz; dbias += Σ_rows dz; dx = dz·kernelᵀ.
-	r.dev.MatMul(l.params[0].g, x, dy, in, rows, l.Units, true, false, true)
-	if l.UseBias {
-		r.dev.SumRows(l.params[1].g, dy, rows, l.Units)
-	}
+	r.dev.WeightGrads(l.params[0].g, l.biasGrad(), x, dy, rows, in, l.Units)
 	if dx != nil {
 		r.dev.MatMul(dx, dy, l.params[0].w, rows, l.Units, in, false, true, false)
 	}
@@ -505,10 +509,11 @@ func (l *Conv2DLayer) backward(r *run, x, y, dy, dx gpu.Buffer, n int) {
 	rows, kc := g.ColRows(), g.ColCols()
 	activateGrad(r, l.act, dy, y, rows, l.Filters)
 	r.dev.Im2Col(r.s1, x, g) // recomputed rather than kept: memory over flops
-	r.dev.MatMul(l.params[0].g, r.s1, dy, kc, rows, l.Filters, true, false, true)
+	var db gpu.Buffer
 	if l.UseBias {
-		r.dev.SumRows(l.params[1].g, dy, rows, l.Filters)
+		db = l.params[1].g
 	}
+	r.dev.WeightGrads(l.params[0].g, db, r.s1, dy, rows, kc, l.Filters)
 	if dx != nil {
 		r.dev.MatMul(r.s2, dy, l.params[0].w, rows, l.Filters, kc, false, true, false)
 		r.dev.Col2Im(dx, r.s2, g)

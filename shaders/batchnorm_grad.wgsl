@@ -2,8 +2,8 @@
 // into dgamma, dbeta.
 //   xh = (x-mean)/sqrt(var+eps); dbeta += Σ_r dy; dgamma += Σ_r dy*xh
 //   dx = gamma/sqrt(var+eps) * (dy - mean_r(dy) - xh*mean_r(dy*xh))
-// A workgroup owns cpw columns: it reduces both sums as in sum_rows.wgsl,
-// then writes its columns of dx.
+// A workgroup owns cpw columns: it reduces both sums as batchnorm_stats.wgsl
+// does (lanes per column, a fixed tree), then writes its columns of dx.
 struct Params {
     rows: u32,
     cols: u32,

@@ -1,8 +1,9 @@
 // BatchNormStats: per-column batch mean and biased variance of x (rows, cols),
 // and Keras's update of the moving statistics:
 //   moving = moving*momentum + batch*(1-momentum)
-// Columns are reduced as in sum_rows.wgsl (cpw columns per workgroup, lanes
-// invocations per column, fixed-order tree), mean first, then Σ (x-mean)².
+// A workgroup of 256 reduces cpw columns with lanes = 256/cpw invocations
+// per column, each taking every lanes-th row, then adding its lanes in a fixed
+// tree (the result does not depend on timing): mean first, then Σ (x-mean)².
 struct Params {
     rows: u32,
     cols: u32,

@@ -14,6 +14,9 @@
 //   VEC_C    load and store C as vec4 (n a multiple of 4)
 //   BIAS     add bias[j] to column j (MatMulBiasAct), then
 //   ACT      bits 8-10: the activation applied last (common.wgsl's codes)
+//   ONES     with TRANS_A (WeightGrads): op(A) has one more row, m-1, of
+//            ones (A is stored (k, m-1)); that row of C, the column sums of
+//            B (a bias gradient), goes to dbias instead of C
 //
 // A workgroup of 16x16 invocations computes a BM x BN = 16*TM x 16*TN tile of
 // C. Each k step stages a BM x BK slab of op(A) and a BK x BN slab of op(B) in
@@ -61,6 +64,7 @@ const VEC_A: u32 = 8u;
 const VEC_B: u32 = 16u;
 const VEC_C: u32 = 32u;
 const BIAS: u32 = 64u;
+const ONES: u32 = 128u;
 
 fn flag(f: u32) -> bool {
     return (p.flags & f) != 0u;
@@ -73,6 +77,7 @@ fn flag(f: u32) -> bool {
 @group(0) @binding(2) var<storage, read> a4: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> b4: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dbias: array<f32>;
 
 // epilogue adds the bias of columns col..col+3 (those below n) and applies
 // the activation.
@@ -116,9 +121,13 @@ fn fetch_a(m0: u32, k0: u32, v: u32, k_end: u32) -> vec4<f32> {
                 r = a4[(gk * p.m + gm) / 4u];
             }
         } else {
+            // Stored columns; with ONES the one after them reads 1.
+            let ma = select(p.m, p.m - 1u, flag(ONES));
             for (var q = 0u; q < 4u; q++) {
-                if (gm + q < p.m) {
-                    r[q] = a_at(gk * p.m + gm + q);
+                if (gm + q < ma) {
+                    r[q] = a_at(gk * ma + gm + q);
+                } else if (gm + q == ma && flag(ONES)) {
+                    r[q] = 1.0;
                 }
             }
         }
@@ -296,6 +305,24 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         for (var q = 0u; q < 4u; q++) {
             let row = m0 + i * 64u + ty * 4u + q;
             if (row >= p.m) {
+                continue;
+            }
+            if (flag(ONES) && row == p.m - 1u && p.split == 1u) {
+                // The ones row: bias gradients (a split writes it with the
+                // other rows, and sum_split routes it).
+                for (var j = 0u; j < RN; j++) {
+                    let col = n0 + j * 64u + tx * 4u;
+                    let v = acc[(i * 4u + q) * RN + j];
+                    for (var e = 0u; e < 4u; e++) {
+                        if (col + e < p.n) {
+                            var s = v[e];
+                            if (flag(ACC)) {
+                                s += dbias[col + e];
+                            }
+                            dbias[col + e] = s;
+                        }
+                    }
+                }
                 continue;
             }
             for (var j = 0u; j < RN; j++) {

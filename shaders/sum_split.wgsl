@@ -1,8 +1,9 @@
-// SumSplit: the second half of a split-k MatMul (see matmul.wgsl) or of a
-// chunked SumRows: for i < total,
+// SumSplit: the second half of a split-k MatMul (see matmul.wgsl): for
+// i < total,
 //   c[i] = act((acc ? c[i] : 0) + Σ_{s < split} part[s*total + i] + bias[i % n])
 // adding the chunks in k order; the bias (when has_bias) and the activation
-// are MatMulBiasAct's.
+// are MatMulBiasAct's. Entries from c_len on (WeightGrads' row of ones, the
+// bias gradient) go to db[i - c_len] instead.
 struct Params {
     total: u32,
     split: u32,
@@ -10,12 +11,14 @@ struct Params {
     n: u32,
     has_bias: u32,
     act: u32,
+    c_len: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> c: array<f32>;
 @group(0) @binding(2) var<storage, read> part: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> db: array<f32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -27,6 +30,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     var s = 0.0;
     for (var q = 0u; q < p.split; q++) {
         s += part[q * p.total + i];
+    }
+    if (i >= p.c_len) {
+        let j = i - p.c_len;
+        if (p.acc != 0u) {
+            s += db[j];
+        }
+        db[j] = s;
+        return;
     }
     if (p.acc != 0u) {
         s += c[i];
