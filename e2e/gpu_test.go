@@ -75,7 +75,7 @@ func TestGPUConformanceInBrowser(t *testing.T) {
 	defer srv.Close()
 
 	p := newPage(t, true)
-	args := `["-test.run","WebGPU","-test.v"]`
+	args := `["-test.run","WebGPU","-test.v","-test.short"]`
 	bench := os.Getenv("NNLAB_BROWSER_GPU_BENCH")
 	if bench != "" {
 		args = `["-test.run","^$","-test.bench","` + bench + `","-test.benchtime","2000x"]`

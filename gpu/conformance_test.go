@@ -264,6 +264,9 @@ var matmulShapes = []mmShape{
 
 func testMatMul(s *suite) {
 	for _, sh := range matmulShapes {
+		if testing.Short() && sh.m*sh.k*sh.n > 4_000_000 {
+			continue // -short (the browser's CPU-emulated GPU): smaller products only
+		}
 		for _, ta := range []bool{false, true} {
 			for _, tb := range []bool{false, true} {
 				for _, acc := range []bool{false, true} {
@@ -339,6 +342,9 @@ func testMatMulBiasAct(s *suite) {
 func testWeightGrads(s *suite) {
 	for _, sh := range [][3]int{{32, 89, 100}, {32, 100, 50}, {32, 50, 1}, {1, 7, 5}, {5, 3, 7}, {4000, 27, 32}, {1999, 9, 5},
 		{300, 64, 130}, {28800, 3, 32}, {9001, 1, 1}} {
+		if testing.Short() && sh[0] > 2000 {
+			continue // -short: the browser's CPU-emulated GPU is slow at long k
+		}
 		for _, withBias := range []bool{true, false} {
 			s.weightGrads(sh[0], sh[1], sh[2], withBias)
 		}
