@@ -337,8 +337,8 @@ func testMatMulBiasAct(s *suite) {
 	}
 }
 
-// testWeightGrads checks the fused kernel and bias gradients, accumulated
-// onto random values, with and without a bias, with and without a split k.
+// testWeightGrads checks the fused kernel and bias gradients, written over
+// random values, with and without a bias, with and without a split k.
 func testWeightGrads(s *suite) {
 	for _, sh := range [][3]int{{32, 89, 100}, {32, 100, 50}, {32, 50, 1}, {1, 7, 5}, {5, 3, 7}, {4000, 27, 32}, {1999, 9, 5},
 		{300, 64, 130}, {28800, 3, 32}, {9001, 1, 1}} {

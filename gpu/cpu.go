@@ -158,7 +158,7 @@ func (d *CPU[T]) MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act) {
 }
 
 func (d *CPU[T]) WeightGrads(dw, db, x, dy Buffer, rows, in, out int) {
-	d.MatMul(dw, x, dy, in, rows, out, true, false, true)
+	d.MatMul(dw, x, dy, in, rows, out, true, false, false)
 	if db != nil {
 		d.sumRows(db, dy, rows, out)
 	}
@@ -175,9 +175,10 @@ func (d *CPU[T]) addBias(y, bias Buffer, rows, cols int) {
 	}
 }
 
-// sumRows adds the column sums of dy (rows, cols) to db.
+// sumRows sets db to the column sums of dy (rows, cols).
 func (d *CPU[T]) sumRows(db, dy Buffer, rows, cols int) {
 	g, y := d.f(db)[:cols], d.f(dy)[:rows*cols]
+	clear(g)
 	for r := 0; r < rows; r++ {
 		row := y[r*cols : (r+1)*cols]
 		for j := range row {
@@ -434,8 +435,8 @@ func (d *CPU[T]) BatchNormGrad(dx, dgamma, dbeta, dy, x, mean, variance, gamma B
 			sdy += g[i]
 			sdyxh += g[i] * (in[i] - mu[j]) * inv
 		}
-		db[j] += sdy
-		dg[j] += sdyxh
+		db[j] = sdy
+		dg[j] = sdyxh
 		for r := 0; r < rows; r++ {
 			i := r*cols + j
 			xh := (in[i] - mu[j]) * inv

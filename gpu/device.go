@@ -168,11 +168,11 @@ type Device interface {
 	// Activate in turn:
 	//   c[i*n+j] = act(Σ_p a[i,p]*b[p,j] + bias[j])
 	MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act)
-	// WeightGrads accumulates a layer's kernel and bias gradients (one
-	// kernel on a GPU): x is (rows, in), dy is (rows, out), db may be nil.
-	// The same as MatMul(dw, x, dy, in, rows, out, true, false, true) and
-	// the column sums of dy added to db:
-	//   dw[i*out+j] += Σ_r x[r,i]*dy[r,j];  db[j] += Σ_r dy[r,j]
+	// WeightGrads sets a layer's kernel and bias gradients (one kernel on a
+	// GPU): x is (rows, in), dy is (rows, out), db may be nil. The same as
+	// MatMul(dw, x, dy, in, rows, out, true, false, false) and the column
+	// sums of dy into db:
+	//   dw[i*out+j] = Σ_r x[r,i]*dy[r,j];  db[j] = Σ_r dy[r,j]
 	WeightGrads(dw, db, x, dy Buffer, rows, in, out int)
 
 	// Activate applies an elementwise activation (not Softmax): y[i] = f(x[i]).
@@ -211,8 +211,8 @@ type Device interface {
 	//   y[r,j] = gamma[j]*(x[r,j]-mean[j])/sqrt(variance[j]+eps) + beta[j]
 	BatchNorm(y, x, mean, variance, gamma, beta Buffer, rows, cols int, eps float32)
 	// BatchNormGrad is the backward pass of training-mode batch norm (batch
-	// statistics): it overwrites dx and accumulates into dgamma, dbeta.
-	//   xh = (x-mean)/sqrt(var+eps); dbeta += Σ_r dy; dgamma += Σ_r dy*xh
+	// statistics): it overwrites dx, dgamma and dbeta.
+	//   xh = (x-mean)/sqrt(var+eps); dbeta = Σ_r dy; dgamma = Σ_r dy*xh
 	//   dx = gamma/sqrt(var+eps) * (dy - mean_r(dy) - xh*mean_r(dy*xh))
 	BatchNormGrad(dx, dgamma, dbeta, dy, x, mean, variance, gamma Buffer, rows, cols int, eps float32)
 

@@ -124,7 +124,7 @@ func (d *WebGPU) MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act) {
 // WeightGrads is one product: xᵀ·dy with a row of ones appended to xᵀ,
 // whose products (the column sums of dy) go to db.
 func (d *WebGPU) WeightGrads(dw, db, x, dy Buffer, rows, in, out int) {
-	c := mmCall{c: dw, a: x, b: dy, m: in, k: rows, n: out, transA: true, acc: true}
+	c := mmCall{c: dw, a: x, b: dy, m: in, k: rows, n: out, transA: true}
 	if db != nil {
 		c.db, c.m = db, in+1
 	}

@@ -172,7 +172,8 @@ func (m *Model) backward(r *run, w *workspace, n int) {
 func (m *Model) trainStep(w *workspace, n int) {
 	r := m.newRun(w, true)
 	out := m.forward(r, w, n)
-	m.dev.Fill(m.g, 0, m.nTrain)
+	// Every trainable parameter's gradient is overwritten by its layer's
+	// backward (the padding between them stays zero from the allocation).
 	m.dev.Loss(m.loss.Kind, w.d0, m.acc, 0, out, w.yb, n, m.OutputShape().Size(), 1/float32(n))
 	m.backward(r, w, n)
 	m.step++

@@ -133,7 +133,8 @@ func TestGradients(t *testing.T) {
 			// analytic
 			run := m.newRun(ws, true)
 			out := m.forward(run, ws, c.n)
-			m.dev.Fill(m.g, 0, m.nTrain)
+			// Garbage first: the backward pass must overwrite every gradient.
+			m.dev.Fill(m.g, 12345, m.nTrain)
 			m.dev.Loss(m.loss.Kind, ws.d0, m.acc, 0, out, ws.yb, c.n, m.OutputShape().Size(), 1/float32(c.n))
 			m.backward(run, ws, c.n)
 			g := append([]float64(nil), gpu.Host[float64](m.g)...)

@@ -1,6 +1,6 @@
-// BatchNormGrad, training mode (batch statistics): overwrites dx, accumulates
-// into dgamma, dbeta.
-//   xh = (x-mean)/sqrt(var+eps); dbeta += Σ_r dy; dgamma += Σ_r dy*xh
+// BatchNormGrad, training mode (batch statistics): overwrites dx, dgamma and
+// dbeta.
+//   xh = (x-mean)/sqrt(var+eps); dbeta = Σ_r dy; dgamma = Σ_r dy*xh
 //   dx = gamma/sqrt(var+eps) * (dy - mean_r(dy) - xh*mean_r(dy*xh))
 // A workgroup owns cpw columns: it reduces both sums as batchnorm_stats.wgsl
 // does (lanes per column, a fixed tree), then writes its columns of dx.
@@ -55,8 +55,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         return;
     }
     if (lane == 0u) {
-        dbeta[c] += s.x;
-        dgamma[c] += s.y;
+        dbeta[c] = s.x;
+        dgamma[c] = s.y;
     }
     let nr = f32(p.rows);
     let k = gamma[c] * inv;
