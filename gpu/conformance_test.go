@@ -80,6 +80,7 @@ func testDevice(t *testing.T, d Device) {
 		{"MatMul", testMatMul},
 		{"MatMulBiasAct", testMatMulBiasAct},
 		{"WeightGrads", testWeightGrads},
+		{"MatMulActGrad", testMatMulActGrad},
 		{"Activate", testActivate},
 		{"Softmax", testSoftmax},
 		{"Conv", testConv},
@@ -332,6 +333,29 @@ func testMatMulBiasAct(s *suite) {
 				if bias != nil {
 					s.free(bias)
 				}
+			}
+		}
+	}
+}
+
+// testMatMulActGrad checks input gradients times an activation's derivative,
+// for every activation, B plain and transposed, with and without a split k.
+// The outputs y are drawn where each derivative is well away from its kinks.
+func testMatMulActGrad(s *suite) {
+	for _, sh := range []mmShape{{1, 1, 1}, {32, 100, 89}, {32, 50, 100}, {7, 5, 3}, {129, 17, 130}, {5, 3000, 6}} {
+		for _, act := range []Act{Linear, ReLU, Sigmoid, Tanh} {
+			for _, tb := range []bool{true, false} {
+				m, k, n := sh.m, sh.k, sh.n
+				a, b, c := s.rand(m*k, -1, 1), s.rand(k*n, -1, 1), s.poison(m*n)
+				lo, hi := -1.0, 1.0
+				if act == Sigmoid {
+					lo, hi = 0, 1
+				}
+				y := s.rand(m*n, lo, hi)
+				s.d.MatMulActGrad(c.d, a.d, b.d, y.d, m, k, n, tb, act)
+				s.r.MatMulActGrad(c.r, a.r, b.r, y.r, m, k, n, tb, act)
+				s.check(fmt.Sprintf("MatMulActGrad %dx%dx%d tb=%v %v", m, k, n, tb, act), c, 1e-5*math.Sqrt(float64(k)), 1e-5)
+				s.free(a, b, c, y)
 			}
 		}
 	}

@@ -157,6 +157,16 @@ func (d *CPU[T]) MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act) {
 	}
 }
 
+func (d *CPU[T]) MatMulActGrad(c, a, b, y Buffer, m, k, n int, transB bool, act Act) {
+	if act == Softmax {
+		panic("gpu: MatMulActGrad does not do softmax")
+	}
+	d.MatMul(c, a, b, m, k, n, false, transB, false)
+	if act != Linear {
+		d.ActivateGrad(act, c, c, y, m*n)
+	}
+}
+
 func (d *CPU[T]) WeightGrads(dw, db, x, dy Buffer, rows, in, out int) {
 	d.MatMul(dw, x, dy, in, rows, out, true, false, false)
 	if db != nil {

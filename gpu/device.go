@@ -168,6 +168,11 @@ type Device interface {
 	// Activate in turn:
 	//   c[i*n+j] = act(Σ_p a[i,p]*b[p,j] + bias[j])
 	MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act)
+	// MatMulActGrad is an input gradient with the previous layer's
+	// activation gradient fused (one kernel on a GPU): c = op(a)·op(b) as
+	// MatMul without transA or acc, times act's derivative written through
+	// its output y (m, n), as ActivateGrad(act, c, c, y, m*n) would.
+	MatMulActGrad(c, a, b, y Buffer, m, k, n int, transB bool, act Act)
 	// WeightGrads sets a layer's kernel and bias gradients (one kernel on a
 	// GPU): x is (rows, in), dy is (rows, out), db may be nil. The same as
 	// MatMul(dw, x, dy, in, rows, out, true, false, false) and the column

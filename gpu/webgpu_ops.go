@@ -121,6 +121,13 @@ func (d *WebGPU) MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act) {
 	d.matmul(mmCall{c: c, a: a, b: b, m: m, k: k, n: n, bias: bias, act: act})
 }
 
+func (d *WebGPU) MatMulActGrad(c, a, b, y Buffer, m, k, n int, transB bool, act Act) {
+	if act == Softmax || act < Linear || act > Tanh {
+		panic("gpu: MatMulActGrad does not do " + act.String())
+	}
+	d.matmul(mmCall{c: c, a: a, b: b, m: m, k: k, n: n, transB: transB, act: act, actGradY: y})
+}
+
 // WeightGrads is one product: xᵀ·dy with a row of ones appended to xᵀ,
 // whose products (the column sums of dy) go to db.
 func (d *WebGPU) WeightGrads(dw, db, x, dy Buffer, rows, in, out int) {
@@ -138,6 +145,7 @@ type mmCall struct {
 	transA, transB, acc bool
 	bias                Buffer // added to each row, then act (MatMulBiasAct)
 	act                 Act
+	actGradY            Buffer // act's output: C is multiplied by act' at it (MatMulActGrad)
 	db                  Buffer // with transA: op(A)'s last row is ones, its row of C goes here
 }
 
@@ -158,7 +166,7 @@ func (d *WebGPU) matmul(mc mmCall) {
 	}
 	// Flags of matmul.wgsl.
 	const (
-		fAcc, fTransA, fTransB, fVecA, fVecB, fVecC, fBias, fOnes = 1, 2, 4, 8, 16, 32, 64, 128
+		fAcc, fTransA, fTransB, fVecA, fVecB, fVecC, fBias, fOnes, fActGrad = 1, 2, 4, 8, 16, 32, 64, 128, 2048
 	)
 	flags := 0
 	if mc.acc {
@@ -192,8 +200,13 @@ func (d *WebGPU) matmul(mc mmCall) {
 	if mc.bias != nil {
 		hasBias = 1
 	}
-	// The epilogue: bias and activation, in the kernel or after a split.
-	epilogue := hasBias*fBias | int(mc.act)<<8
+	// The epilogue, in the kernel or after a split: bias and activation, or
+	// the activation's derivative at actGradY (bound where the bias goes).
+	aux, actGrad := mc.bias, 0
+	if mc.actGradY != nil {
+		aux, actGrad = mc.actGradY, 1
+	}
+	epilogue := hasBias*fBias | int(mc.act)<<8 | actGrad*fActGrad
 	bm, bn := 16*tm, 16*tn
 	tilesM, tilesN := (m+bm-1)/bm, (n+bn-1)/bn
 	split, kchunk := mmSplit(tilesM*tilesN, k, bk)
@@ -209,7 +222,7 @@ func (d *WebGPU) matmul(mc mmCall) {
 	}
 	d.begin().u(m, n, k, flags, kchunk, tilesM, split).
 		bind(d.view(out, true)).bind(d.view(mc.a, true)).bind(d.view(mc.b, true)).
-		bind(d.view(mc.bias, false)).bind(d.view(mc.db, false))
+		bind(d.view(aux, false)).bind(d.view(mc.db, false))
 	rows := tilesM * split
 	gy := min(rows, maxGroups)
 	gz := (rows + gy - 1) / gy
@@ -219,8 +232,8 @@ func (d *WebGPU) matmul(mc mmCall) {
 		if ones {
 			cLen = (m - 1) * n
 		}
-		d.begin().u(m*n, split, b2i(mc.acc), n, hasBias, int(mc.act), cLen).
-			bind(d.view(mc.c, false)).bind(d.view(out, false)).bind(d.view(mc.bias, false)).bind(d.view(mc.db, false))
+		d.begin().u(m*n, split, b2i(mc.acc), n, hasBias, int(mc.act), cLen, actGrad).
+			bind(d.view(mc.c, false)).bind(d.view(out, false)).bind(d.view(aux, false)).bind(d.view(mc.db, false))
 		d.elementwise("sum_split", m*n)
 	}
 }

@@ -70,8 +70,12 @@ type workspace struct {
 	batch  int
 	xb, yb gpu.Buffer
 	acts   []gpu.Buffer // output of each layer
-	d0, d1 gpu.Buffer   // gradient ping-pong
-	s1, s2 gpu.Buffer
+	// dxAct[i] is the activation whose derivative layer i folds into its
+	// dx; actDone[i] says layer i's own was folded by the next.
+	dxAct   []gpu.Act
+	actDone []bool
+	d0, d1  gpu.Buffer // gradient ping-pong
+	s1, s2  gpu.Buffer
 }
 
 func (w *workspace) free(dev gpu.Device) {
@@ -115,6 +119,7 @@ func (m *Model) workspace(batch int) *workspace {
 		maxAct = max(maxAct, l.base().out.Size())
 		maxScratch = max(maxScratch, l.scratch())
 	}
+	w.dxAct, w.actDone = m.foldedActs()
 	w.d0, w.d1 = d.Alloc(batch*maxAct), d.Alloc(batch*maxAct)
 	w.s1, w.s2 = d.Alloc(batch*maxScratch), d.Alloc(batch*maxScratch)
 	m.ws = w
@@ -135,6 +140,31 @@ func (m *Model) forward(r *run, w *workspace, n int) gpu.Buffer {
 		x = w.acts[i]
 	}
 	return x
+}
+
+// foldedActs decides which activation derivatives fold into the next
+// layer's dx product: a Dense (a dxFuser) after a layer that ends with
+// relu, sigmoid or tanh (an actProducer), Flattens between them allowed.
+// The product then yields the gradient at the producer's pre-activation,
+// and the producer skips its own ActivateGrad: one kernel fewer.
+func (m *Model) foldedActs() (dxAct []gpu.Act, actDone []bool) {
+	dxAct, actDone = make([]gpu.Act, len(m.Layers)), make([]bool, len(m.Layers))
+	for i, l := range m.Layers {
+		if _, ok := l.(dxFuser); !ok {
+			continue
+		}
+		p := i - 1
+		for p >= 0 && reshapes(m.Layers[p]) {
+			p--
+		}
+		if p < 0 {
+			continue
+		}
+		if ap, ok := m.Layers[p].(actProducer); ok && ap.outAct() != gpu.Linear {
+			dxAct[i], actDone[p] = ap.outAct(), true
+		}
+	}
+	return dxAct, actDone
 }
 
 // A reshaper's output is its input read with another shape (Flatten): the
@@ -162,6 +192,7 @@ func (m *Model) backward(r *run, w *workspace, n int) {
 		if i > 0 {
 			dxi = dx
 		}
+		r.dxAct, r.actDone = w.dxAct[i], w.actDone[i]
 		m.Layers[i].backward(r, x, w.acts[i], dy, dxi, n)
 		dy, dx = dx, dy
 	}

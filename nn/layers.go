@@ -93,6 +93,27 @@ type run struct {
 	step     uint32 // optimizer step, for dropout masks
 	seed     uint32
 	s1, s2   gpu.Buffer // scratch buffers
+	// In backward: dxAct, when not Linear, is the activation of the layer
+	// that produced x, whose derivative this layer multiplies into dx (one
+	// kernel); actDone says that dy already has this layer's own.
+	dxAct   gpu.Act
+	actDone bool
+}
+
+// An actProducer ends its forward with an elementwise activation whose
+// derivative the next layer may fold into its dx (see Model.backward).
+type actProducer interface{ outAct() gpu.Act }
+
+// A dxFuser computes dx with one product that can take the producer's
+// activation derivative (Device.MatMulActGrad).
+type dxFuser interface{ fusesDxAct() }
+
+// foldable is a's part that a product can fold in: relu, sigmoid, tanh.
+func foldable(a gpu.Act) gpu.Act {
+	if a == gpu.Softmax {
+		return gpu.Linear
+	}
+	return a
 }
 
 func parseAct(name string) (gpu.Act, error) {
@@ -223,12 +244,22 @@ func (l *DenseLayer) biasGrad() gpu.Buffer {
 	return l.params[1].g
 }
 
+func (l *DenseLayer) outAct() gpu.Act { return foldable(l.act) }
+func (l *DenseLayer) fusesDxAct()     {}
+
 func (l *DenseLayer) backward(r *run, x, y, dy, dx gpu.Buffer, n int) {
 	rows, in := l.rows(n), l.in[len(l.in)-1]
-	activateGrad(r, l.act, dy, y, rows, l.Units)
-	// dkernel (in, units) += xᵀ·dz; dbias += Σ_rows dz; dx = dz·kernelᵀ.
+	if !r.actDone {
+		activateGrad(r, l.act, dy, y, rows, l.Units)
+	}
+	// dkernel (in, units) = xᵀ·dz; dbias = Σ_rows dz; dx = dz·kernelᵀ (times
+	// the derivative of x's producer's activation when it folds in).
 	r.dev.WeightGrads(l.params[0].g, l.biasGrad(), x, dy, rows, in, l.Units)
-	if dx != nil {
+	switch {
+	case dx == nil:
+	case r.dxAct != gpu.Linear:
+		r.dev.MatMulActGrad(dx, dy, l.params[0].w, x, rows, l.Units, in, true, r.dxAct)
+	default:
 		r.dev.MatMul(dx, dy, l.params[0].w, rows, l.Units, in, false, true, false)
 	}
 }
@@ -503,11 +534,15 @@ func (l *Conv2DLayer) forward(r *run, x, y gpu.Buffer, n int) {
 	}
 }
 
+func (l *Conv2DLayer) outAct() gpu.Act { return foldable(l.act) }
+
 func (l *Conv2DLayer) backward(r *run, x, y, dy, dx gpu.Buffer, n int) {
 	g := l.geom
 	g.N = n
 	rows, kc := g.ColRows(), g.ColCols()
-	activateGrad(r, l.act, dy, y, rows, l.Filters)
+	if !r.actDone {
+		activateGrad(r, l.act, dy, y, rows, l.Filters)
+	}
 	r.dev.Im2Col(r.s1, x, g) // recomputed rather than kept: memory over flops
 	var db gpu.Buffer
 	if l.UseBias {

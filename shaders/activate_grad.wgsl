@@ -18,12 +18,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (i >= p.n) {
         return;
     }
-    let g = dy[i];
-    let v = y[i];
-    switch p.act {
-        case 1u: { dx[i] = select(0.0, g, v > 0.0); }
-        case 2u: { dx[i] = g * v * (1.0 - v); }
-        case 3u: { dx[i] = g * (1.0 - v * v); }
-        default: { dx[i] = g; }
-    }
+    dx[i] = activation_grad(p.act, dy[i], y[i]);
 }

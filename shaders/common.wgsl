@@ -68,3 +68,15 @@ fn activation(a: u32, v: f32) -> f32 {
         default: { return v; }
     }
 }
+
+// activation_grad is g times the derivative of activation a written through
+// its output y (activate_grad, and the fused epilogues): relu y > 0 ? g : 0,
+// sigmoid g*y*(1-y), tanh g*(1-y²), linear g.
+fn activation_grad(a: u32, g: f32, y: f32) -> f32 {
+    switch a {
+        case 1u: { return select(0.0, g, y > 0.0); }
+        case 2u: { return g * y * (1.0 - y); }
+        case 3u: { return g * (1.0 - y * y); }
+        default: { return g; }
+    }
+}

@@ -14,6 +14,9 @@
 //   VEC_C    load and store C as vec4 (n a multiple of 4)
 //   BIAS     add bias[j] to column j (MatMulBiasAct), then
 //   ACT      bits 8-10: the activation applied last (common.wgsl's codes)
+//   ACT_GRAD instead of BIAS and the activation (MatMulActGrad): multiply
+//            C[i,j] by the derivative of ACT at bias[i*n+j], the activation's
+//            output (bias then holds that output, m x n)
 //   ONES     with TRANS_A (WeightGrads): op(A) has one more row, m-1, of
 //            ones (A is stored (k, m-1)); that row of C, the column sums of
 //            B (a bias gradient), goes to dbias instead of C
@@ -65,6 +68,7 @@ const VEC_B: u32 = 16u;
 const VEC_C: u32 = 32u;
 const BIAS: u32 = 64u;
 const ONES: u32 = 128u;
+const ACT_GRAD: u32 = 2048u;
 
 fn flag(f: u32) -> bool {
     return (p.flags & f) != 0u;
@@ -79,12 +83,18 @@ fn flag(f: u32) -> bool {
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dbias: array<f32>;
 
-// epilogue adds the bias of columns col..col+3 (those below n) and applies
-// the activation.
-fn epilogue(v: vec4<f32>, col: u32) -> vec4<f32> {
+// epilogue finishes C[row, col..col+3] (the columns below n): adds the bias
+// and applies the activation, or multiplies by the activation's derivative.
+fn epilogue(v: vec4<f32>, row: u32, col: u32) -> vec4<f32> {
     var r = v;
     let act = (p.flags >> 8u) & 7u;
     for (var e = 0u; e < 4u; e++) {
+        if (flag(ACT_GRAD)) {
+            if (col + e < p.n) {
+                r[e] = activation_grad(act, r[e], bias[row * p.n + col + e]);
+            }
+            continue;
+        }
         if (flag(BIAS) && col + e < p.n) {
             r[e] += bias[col + e];
         }
@@ -336,7 +346,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
                     if (flag(ACC)) {
                         v += c4[o];
                     }
-                    c4[o] = epilogue(v, col);
+                    c4[o] = epilogue(v, row, col);
                 } else {
                     for (var e = 0u; e < 4u; e++) {
                         if (col + e < p.n) {
@@ -346,7 +356,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
                             }
                         }
                     }
-                    v = epilogue(v, col);
+                    v = epilogue(v, row, col);
                     for (var e = 0u; e < 4u; e++) {
                         if (col + e < p.n) {
                             let o = base + row * p.n + col + e;

@@ -1,8 +1,9 @@
 // SumSplit: the second half of a split-k MatMul (see matmul.wgsl): for
-// i < total,
-//   c[i] = act((acc ? c[i] : 0) + Σ_{s < split} part[s*total + i] + bias[i % n])
-// adding the chunks in k order; the bias (when has_bias) and the activation
-// are MatMulBiasAct's. Entries from c_len on (WeightGrads' row of ones, the
+// i < total, s = (acc ? c[i] : 0) + Σ_{q < split} part[q*total + i], adding
+// the chunks in k order, then
+//   c[i] = act(s + (has_bias ? bias[i % n] : 0))   (MatMul, MatMulBiasAct), or
+//   c[i] = s * act'(bias[i]) with act_grad, bias holding the activation's
+//          output                                (MatMulActGrad) Entries from c_len on (WeightGrads' row of ones, the
 // bias gradient) go to db[i - c_len] instead.
 struct Params {
     total: u32,
@@ -12,6 +13,7 @@ struct Params {
     has_bias: u32,
     act: u32,
     c_len: u32,
+    act_grad: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -41,6 +43,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     if (p.acc != 0u) {
         s += c[i];
+    }
+    if (p.act_grad != 0u) {
+        c[i] = activation_grad(p.act, s, bias[i]);
+        return;
     }
     if (p.has_bias != 0u) {
         s += bias[i % p.n];

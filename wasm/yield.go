@@ -72,6 +72,11 @@ func (d yieldingDevice) MatMulBiasAct(c, a, b, bias gpu.Buffer, m, k, n int, act
 	d.Device.MatMulBiasAct(c, a, b, bias, m, k, n, act)
 }
 
+func (d yieldingDevice) MatMulActGrad(c, a, b, y gpu.Buffer, m, k, n int, transB bool, act gpu.Act) {
+	d.y.Maybe()
+	d.Device.MatMulActGrad(c, a, b, y, m, k, n, transB, act)
+}
+
 func (d yieldingDevice) WeightGrads(dw, db, x, dy gpu.Buffer, rows, in, out int) {
 	d.y.Maybe()
 	d.Device.WeightGrads(dw, db, x, dy, rows, in, out)
