@@ -138,7 +138,8 @@ func (d *WebGPU) WeightGrads(dw, db, x, dy Buffer, rows, in, out int) {
 	d.matmul(c)
 }
 
-// mmCall is one matmul.wgsl product (see MatMul, MatMulBiasAct, WeightGrads).
+// mmCall is one matmul.wgsl product (MatMul, MatMulBiasAct, MatMulActGrad,
+// WeightGrads).
 type mmCall struct {
 	c, a, b             Buffer
 	m, k, n             int
@@ -196,15 +197,12 @@ func (d *WebGPU) matmul(mc mmCall) {
 	if n%4 == 0 {
 		flags |= fVecC
 	}
-	hasBias := 0
-	if mc.bias != nil {
-		hasBias = 1
-	}
 	// The epilogue, in the kernel or after a split: bias and activation, or
 	// the activation's derivative at actGradY (bound where the bias goes).
-	aux, actGrad := mc.bias, 0
+	hasBias, actGrad := b2i(mc.bias != nil), b2i(mc.actGradY != nil)
+	aux := mc.bias
 	if mc.actGradY != nil {
-		aux, actGrad = mc.actGradY, 1
+		aux = mc.actGradY
 	}
 	epilogue := hasBias*fBias | int(mc.act)<<8 | actGrad*fActGrad
 	bm, bn := 16*tm, 16*tn
