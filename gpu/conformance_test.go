@@ -501,6 +501,23 @@ func testConv(s *suite) {
 		s.r.MaxPoolGrad(dxp.r, dy.r, xp.r, g)
 		s.check("MaxPoolGrad "+name, dxp, 1e-6, 1e-6)
 		s.free(xp, y, dy, dxp)
+
+		// The fused products: im2col read in place (ConvForward,
+		// ConvWeightGrads on WebGPU) against Im2Col then the product.
+		const filters = 5
+		kc, rows := g.ColCols(), g.ColRows()
+		xc, w, bias := s.rand(nx, -1, 1), s.rand(kc*filters, -1, 1), s.rand(filters, -1, 1)
+		scratch := s.poison(rows * kc)
+		yc := s.poison(rows * filters)
+		s.d.ConvForward(yc.d, xc.d, scratch.d, w.d, bias.d, g, filters, ReLU)
+		s.r.ConvForward(yc.r, xc.r, scratch.r, w.r, bias.r, g, filters, ReLU)
+		s.check("ConvForward "+name, yc, 1e-5*math.Sqrt(float64(kc)), 1e-5)
+		dyc, dw, db := s.rand(rows*filters, -1, 1), s.rand(kc*filters, -1, 1), s.rand(filters, -1, 1)
+		s.d.ConvWeightGrads(dw.d, db.d, xc.d, scratch.d, dyc.d, g, filters)
+		s.r.ConvWeightGrads(dw.r, db.r, xc.r, scratch.r, dyc.r, g, filters)
+		s.check("ConvWeightGrads dw "+name, dw, 1e-5*math.Sqrt(float64(rows)), 1e-5)
+		s.check("ConvWeightGrads db "+name, db, 1e-6*float64(rows), 1e-5)
+		s.free(xc, w, bias, scratch, yc, dyc, dw, db)
 	}
 }
 

@@ -157,6 +157,16 @@ func (d *CPU[T]) MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act) {
 	}
 }
 
+func (d *CPU[T]) ConvForward(y, x, col, w, bias Buffer, g ConvGeom, filters int, act Act) {
+	d.Im2Col(col, x, g)
+	d.MatMulBiasAct(y, col, w, bias, g.ColRows(), g.ColCols(), filters, act)
+}
+
+func (d *CPU[T]) ConvWeightGrads(dw, db, x, col, dy Buffer, g ConvGeom, filters int) {
+	d.Im2Col(col, x, g)
+	d.WeightGrads(dw, db, col, dy, g.ColRows(), g.ColCols(), filters)
+}
+
 func (d *CPU[T]) MatMulActGrad(c, a, b, y Buffer, m, k, n int, transB bool, act Act) {
 	if act == Softmax {
 		panic("gpu: MatMulActGrad does not do softmax")

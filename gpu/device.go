@@ -168,6 +168,15 @@ type Device interface {
 	// Activate in turn:
 	//   c[i*n+j] = act(Σ_p a[i,p]*b[p,j] + bias[j])
 	MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act)
+	// ConvForward is a Conv2D layer's forward pass, as Im2Col(col, x, g) then
+	// MatMulBiasAct(y, col, w, bias, g.ColRows(), g.ColCols(), filters, act).
+	// col is scratch of g.ColRows()*g.ColCols() floats: the pure-Go device
+	// fills it, the WebGPU device reads the image directly (one kernel).
+	ConvForward(y, x, col, w, bias Buffer, g ConvGeom, filters int, act Act)
+	// ConvWeightGrads sets a Conv2D layer's kernel and bias gradients, as
+	// Im2Col(col, x, g) then WeightGrads(dw, db, col, dy, g.ColRows(),
+	// g.ColCols(), filters); col as in ConvForward.
+	ConvWeightGrads(dw, db, x, col, dy Buffer, g ConvGeom, filters int)
 	// MatMulActGrad is an input gradient with the previous layer's
 	// activation gradient fused (one kernel on a GPU): c = op(a)·op(b) as
 	// MatMul without transA or acc, times act's derivative written through

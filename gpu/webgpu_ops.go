@@ -121,6 +121,21 @@ func (d *WebGPU) MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act) {
 	d.matmul(mmCall{c: c, a: a, b: b, m: m, k: k, n: n, bias: bias, act: act})
 }
 
+func (d *WebGPU) ConvForward(y, x, col, w, bias Buffer, g ConvGeom, filters int, act Act) {
+	if act == Softmax || act < Linear || act > Tanh {
+		panic("gpu: ConvForward does not do " + act.String())
+	}
+	d.matmul(mmCall{c: y, a: x, b: w, m: g.ColRows(), k: g.ColCols(), n: filters, bias: bias, act: act, conv: g, im2col: true})
+}
+
+func (d *WebGPU) ConvWeightGrads(dw, db, x, col, dy Buffer, g ConvGeom, filters int) {
+	c := mmCall{c: dw, a: x, b: dy, m: g.ColCols(), k: g.ColRows(), n: filters, transA: true, conv: g, im2col: true}
+	if db != nil {
+		c.db, c.m = db, c.m+1
+	}
+	d.matmul(c)
+}
+
 func (d *WebGPU) MatMulActGrad(c, a, b, y Buffer, m, k, n int, transB bool, act Act) {
 	if act == Softmax || act < Linear || act > Tanh {
 		panic("gpu: MatMulActGrad does not do " + act.String())
@@ -146,8 +161,10 @@ type mmCall struct {
 	transA, transB, acc bool
 	bias                Buffer // added to each row, then act (MatMulBiasAct)
 	act                 Act
-	actGradY            Buffer // act's output: C is multiplied by act' at it (MatMulActGrad)
-	db                  Buffer // with transA: op(A)'s last row is ones, its row of C goes here
+	actGradY            Buffer   // act's output: C is multiplied by act' at it (MatMulActGrad)
+	db                  Buffer   // with transA: op(A)'s last row is ones, its row of C goes here
+	im2col              bool     // A is the im2col matrix of the image bound as a,
+	conv                ConvGeom // with this geometry
 }
 
 // matmul records matmul.wgsl (and sum_split.wgsl after a split k).
@@ -167,7 +184,7 @@ func (d *WebGPU) matmul(mc mmCall) {
 	}
 	// Flags of matmul.wgsl.
 	const (
-		fAcc, fTransA, fTransB, fVecA, fVecB, fVecC, fBias, fOnes, fActGrad = 1, 2, 4, 8, 16, 32, 64, 128, 2048
+		fAcc, fTransA, fTransB, fVecA, fVecB, fVecC, fBias, fOnes, fActGrad, fIm2col = 1, 2, 4, 8, 16, 32, 64, 128, 2048, 4096
 	)
 	flags := 0
 	if mc.acc {
@@ -175,6 +192,11 @@ func (d *WebGPU) matmul(mc mmCall) {
 	}
 	ones := mc.db != nil
 	switch {
+	case mc.im2col:
+		flags |= fIm2col
+		if mc.transA {
+			flags |= fTransA
+		}
 	case mc.transA:
 		flags |= fTransA
 		if m%4 == 0 && !ones {
@@ -218,7 +240,8 @@ func (d *WebGPU) matmul(mc mmCall) {
 	} else {
 		flags |= epilogue
 	}
-	d.begin().u(m, n, k, flags, kchunk, tilesM, split).
+	g := mc.conv
+	d.begin().u(m, n, k, flags, kchunk, tilesM, split, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PadT, g.PadL, g.OH, g.OW).
 		bind(d.view(out, true)).bind(d.view(mc.a, true)).bind(d.view(mc.b, true)).
 		bind(d.view(aux, false)).bind(d.view(mc.db, false))
 	rows := tilesM * split

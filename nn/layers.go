@@ -108,7 +108,9 @@ type actProducer interface{ outAct() gpu.Act }
 // activation derivative (Device.MatMulActGrad).
 type dxFuser interface{ fusesDxAct() }
 
-// foldable is a's part that a product can fold in: relu, sigmoid, tanh.
+// foldable is a's part that a product can fold in (MatMulBiasAct,
+// ConvForward, MatMulActGrad): relu, sigmoid, tanh; softmax, which works on
+// whole rows, is left to the layer.
 func foldable(a gpu.Act) gpu.Act {
 	if a == gpu.Softmax {
 		return gpu.Linear
@@ -125,15 +127,6 @@ func parseAct(name string) (gpu.Act, error) {
 		return 0, fmt.Errorf("unknown activation %q (use relu, sigmoid, tanh, softmax or linear)", name)
 	}
 	return a, nil
-}
-
-// fusedAct is the part of activation a that MatMulBiasAct applies: all but
-// softmax, which the layer then applies row by row.
-func fusedAct(a gpu.Act) gpu.Act {
-	if a == gpu.Softmax {
-		return gpu.Linear
-	}
-	return a
 }
 
 func activate(r *run, a gpu.Act, y gpu.Buffer, rows, cols int) {
@@ -223,7 +216,7 @@ func (l *DenseLayer) rows(n int) int { return n * l.in.Size() / l.in[len(l.in)-1
 // forward: x is (rows, in), kernel (in, units), y (rows, units).
 func (l *DenseLayer) forward(r *run, x, y gpu.Buffer, n int) {
 	rows, in := l.rows(n), l.in[len(l.in)-1]
-	r.dev.MatMulBiasAct(y, x, l.params[0].w, l.bias(), rows, in, l.Units, fusedAct(l.act))
+	r.dev.MatMulBiasAct(y, x, l.params[0].w, l.bias(), rows, in, l.Units, foldable(l.act))
 	if l.act == gpu.Softmax {
 		r.dev.Softmax(y, y, rows, l.Units)
 	}
@@ -522,15 +515,14 @@ func (l *Conv2DLayer) scratch() int { return l.geom.ColRows() * l.geom.ColCols()
 func (l *Conv2DLayer) forward(r *run, x, y gpu.Buffer, n int) {
 	g := l.geom
 	g.N = n
-	rows, kc := g.ColRows(), g.ColCols()
-	r.dev.Im2Col(r.s1, x, g)
 	var bias gpu.Buffer
 	if l.UseBias {
 		bias = l.params[1].w
 	}
-	r.dev.MatMulBiasAct(y, r.s1, l.params[0].w, bias, rows, kc, l.Filters, fusedAct(l.act))
+	// r.s1 is im2col scratch for devices that need one.
+	r.dev.ConvForward(y, x, r.s1, l.params[0].w, bias, g, l.Filters, foldable(l.act))
 	if l.act == gpu.Softmax {
-		r.dev.Softmax(y, y, rows, l.Filters)
+		r.dev.Softmax(y, y, g.ColRows(), l.Filters)
 	}
 }
 
@@ -543,12 +535,13 @@ func (l *Conv2DLayer) backward(r *run, x, y, dy, dx gpu.Buffer, n int) {
 	if !r.actDone {
 		activateGrad(r, l.act, dy, y, rows, l.Filters)
 	}
-	r.dev.Im2Col(r.s1, x, g) // recomputed rather than kept: memory over flops
 	var db gpu.Buffer
 	if l.UseBias {
 		db = l.params[1].g
 	}
-	r.dev.WeightGrads(l.params[0].g, db, r.s1, dy, rows, kc, l.Filters)
+	// im2col(x) again (in r.s1 on the pure-Go device, read in place on a
+	// GPU) rather than kept from forward: memory over flops.
+	r.dev.ConvWeightGrads(l.params[0].g, db, x, r.s1, dy, g, l.Filters)
 	if dx != nil {
 		r.dev.MatMul(r.s2, dy, l.params[0].w, rows, l.Filters, kc, false, true, false)
 		r.dev.Col2Im(dx, r.s2, g)

@@ -17,6 +17,9 @@
 //   ACT_GRAD instead of BIAS and the activation (MatMulActGrad): multiply
 //            C[i,j] by the derivative of ACT at bias[i*n+j], the activation's
 //            output (bias then holds that output, m x n)
+//   IM2COL   A is the im2col matrix of the image batch bound as A (ConvForward,
+//            ConvWeightGrads): its elements are read from the image by the
+//            geometry in p (as im2col.wgsl lays them out), never stored
 //   ONES     with TRANS_A (WeightGrads): op(A) has one more row, m-1, of
 //            ones (A is stored (k, m-1)); that row of C, the column sums of
 //            B (a bias gradient), goes to dbias instead of C
@@ -58,6 +61,19 @@ struct Params {
     kchunk: u32,   // k per split chunk, a multiple of BK (>= k when split is 1)
     tiles_m: u32,  // tiles along m: ceil(m / BM)
     split: u32,    // chunks along k
+    // With IM2COL, the convolution (gpu.ConvGeom): image (N, h, w, c),
+    // window kh x kw, strides, padding, output oh x ow.
+    h: i32,
+    w: i32,
+    c: i32,
+    kh: i32,
+    kw: i32,
+    sh: i32,
+    sw: i32,
+    pad_t: i32,
+    pad_l: i32,
+    oh: i32,
+    ow: i32,
 }
 
 const ACC: u32 = 1u;
@@ -69,6 +85,7 @@ const VEC_C: u32 = 32u;
 const BIAS: u32 = 64u;
 const ONES: u32 = 128u;
 const ACT_GRAD: u32 = 2048u;
+const IM2COL: u32 = 4096u;
 
 fn flag(f: u32) -> bool {
     return (p.flags & f) != 0u;
@@ -107,6 +124,29 @@ fn a_at(i: u32) -> f32 {
     return a4[i >> 2u][i & 3u];
 }
 
+// An im2col row (n, oh, ow) as (n, top row, left column) of its window
+// in the image.
+fn col_row(row: u32) -> vec3<i32> {
+    let r = i32(row);
+    let ow = r % p.ow;
+    let oh = (r / p.ow) % p.oh;
+    return vec3<i32>(r / (p.ow * p.oh), oh * p.sh - p.pad_t, ow * p.sw - p.pad_l);
+}
+
+// col_at is the im2col matrix's element at window w (col_row) and column
+// kcol = (kh, kw, c), read from the image in a4; zero in the padding.
+fn col_at(w: vec3<i32>, kcol: u32) -> f32 {
+    let q = i32(kcol);
+    let c = q % p.c;
+    let kw = (q / p.c) % p.kw;
+    let ih = w.y + q / (p.c * p.kw);
+    let iw = w.z + kw;
+    if (ih < 0 || ih >= p.h || iw < 0 || iw >= p.w) {
+        return 0.0;
+    }
+    return a_at(u32(((w.x * p.h + ih) * p.w + iw) * p.c + c));
+}
+
 fn b_at(i: u32) -> f32 {
     return b4[i >> 2u][i & 3u];
 }
@@ -133,9 +173,17 @@ fn fetch_a(m0: u32, k0: u32, v: u32, k_end: u32) -> vec4<f32> {
         } else {
             // Stored columns; with ONES the one after them reads 1.
             let ma = select(p.m, p.m - 1u, flag(ONES));
+            var w = vec3<i32>(0);
+            if (flag(IM2COL)) {
+                w = col_row(gk);
+            }
             for (var q = 0u; q < 4u; q++) {
                 if (gm + q < ma) {
-                    r[q] = a_at(gk * ma + gm + q);
+                    if (flag(IM2COL)) {
+                        r[q] = col_at(w, gm + q);
+                    } else {
+                        r[q] = a_at(gk * ma + gm + q);
+                    }
                 } else if (gm + q == ma && flag(ONES)) {
                     r[q] = 1.0;
                 }
@@ -153,9 +201,17 @@ fn fetch_a(m0: u32, k0: u32, v: u32, k_end: u32) -> vec4<f32> {
                 r = a4[(gm * p.k + gk) / 4u];
             }
         } else {
+            var w = vec3<i32>(0);
+            if (flag(IM2COL)) {
+                w = col_row(gm);
+            }
             for (var q = 0u; q < 4u; q++) {
                 if (gk + q < k_end) {
-                    r[q] = a_at(gm * p.k + gk + q);
+                    if (flag(IM2COL)) {
+                        r[q] = col_at(w, gk + q);
+                    } else {
+                        r[q] = a_at(gm * p.k + gk + q);
+                    }
                 }
             }
         }

@@ -77,6 +77,16 @@ func (d yieldingDevice) MatMulActGrad(c, a, b, y gpu.Buffer, m, k, n int, transB
 	d.Device.MatMulActGrad(c, a, b, y, m, k, n, transB, act)
 }
 
+func (d yieldingDevice) ConvForward(y, x, col, w, bias gpu.Buffer, g gpu.ConvGeom, filters int, act gpu.Act) {
+	d.y.Maybe()
+	d.Device.ConvForward(y, x, col, w, bias, g, filters, act)
+}
+
+func (d yieldingDevice) ConvWeightGrads(dw, db, x, col, dy gpu.Buffer, g gpu.ConvGeom, filters int) {
+	d.y.Maybe()
+	d.Device.ConvWeightGrads(dw, db, x, col, dy, g, filters)
+}
+
 func (d yieldingDevice) WeightGrads(dw, db, x, dy gpu.Buffer, rows, in, out int) {
 	d.y.Maybe()
 	d.Device.WeightGrads(dw, db, x, dy, rows, in, out)
