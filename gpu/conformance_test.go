@@ -496,11 +496,14 @@ func testConv(s *suite) {
 		s.d.MaxPool(y.d, xp.d, g)
 		s.r.MaxPool(y.r, xp.r, g)
 		s.check("MaxPool "+name, y, 0, 0)
-		dy, dxp := s.rand(ny, -1, 1), s.poison(nx)
-		s.d.MaxPoolGrad(dxp.d, dy.d, xp.d, g)
-		s.r.MaxPoolGrad(dxp.r, dy.r, xp.r, g)
-		s.check("MaxPoolGrad "+name, dxp, 1e-6, 1e-6)
-		s.free(xp, y, dy, dxp)
+		for _, act := range []Act{Linear, ReLU, Tanh} { // the previous layer's activation folded in
+			dy, dxp := s.rand(ny, -1, 1), s.poison(nx)
+			s.d.MaxPoolGrad(dxp.d, dy.d, xp.d, g, act)
+			s.r.MaxPoolGrad(dxp.r, dy.r, xp.r, g, act)
+			s.check(fmt.Sprintf("MaxPoolGrad %v %s", act, name), dxp, 1e-6, 1e-6)
+			s.free(dy, dxp)
+		}
+		s.free(xp, y)
 
 		// The fused products: im2col read in place (ConvForward,
 		// ConvWeightGrads on WebGPU) against Im2Col then the product.
@@ -580,9 +583,17 @@ func testDropout(s *suite) {
 			}
 		}
 		dy := s.rand(tc.n, -1, 1)
-		s.d.DropoutGrad(dy.d, dy.d, tc.n, tc.rate, tc.seed)
-		s.r.DropoutGrad(dy.r, dy.r, tc.n, tc.rate, tc.seed)
+		s.d.DropoutGrad(dy.d, dy.d, nil, tc.n, tc.rate, tc.seed, Linear)
+		s.r.DropoutGrad(dy.r, dy.r, nil, tc.n, tc.rate, tc.seed, Linear)
 		s.check("DropoutGrad in place "+name, dy, 0, 1e-6)
+		// With the previous layer's activation folded in (x as its output).
+		for _, act := range []Act{ReLU, Sigmoid, Tanh} {
+			dy2, dx := s.rand(tc.n, -1, 1), s.poison(tc.n)
+			s.d.DropoutGrad(dx.d, dy2.d, x.d, tc.n, tc.rate, tc.seed, act)
+			s.r.DropoutGrad(dx.r, dy2.r, x.r, tc.n, tc.rate, tc.seed, act)
+			s.check(fmt.Sprintf("DropoutGrad %v %s", act, name), dx, 1e-6, 1e-6)
+			s.free(dy2, dx)
+		}
 		s.free(x, y, dy)
 	}
 }

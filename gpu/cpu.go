@@ -389,7 +389,10 @@ func (d *CPU[T]) MaxPool(y, x Buffer, g ConvGeom) {
 	}
 }
 
-func (d *CPU[T]) MaxPoolGrad(dx, dy, x Buffer, g ConvGeom) {
+func (d *CPU[T]) MaxPoolGrad(dx, dy, x Buffer, g ConvGeom, act Act) {
+	if act == Softmax {
+		panic("gpu: MaxPoolGrad does not do softmax")
+	}
 	out, gy, in := d.f(dx)[:g.N*g.H*g.W*g.C], d.f(dy), d.f(x)
 	clear(out)
 	for n := 0; n < g.N; n++ {
@@ -403,6 +406,9 @@ func (d *CPU[T]) MaxPoolGrad(dx, dy, x Buffer, g ConvGeom) {
 				}
 			}
 		}
+	}
+	if act != Linear {
+		d.ActivateGrad(act, dx, dx, x, len(out))
 	}
 }
 
@@ -485,10 +491,21 @@ func DropoutKeep(seed, i uint32, rate float32) bool {
 }
 
 func (d *CPU[T]) Dropout(y, x Buffer, n int, rate float32, seed uint32) {
-	d.DropoutGrad(y, x, n, rate, seed)
+	d.dropout(y, x, n, rate, seed)
 }
 
-func (d *CPU[T]) DropoutGrad(dx, dy Buffer, n int, rate float32, seed uint32) {
+func (d *CPU[T]) DropoutGrad(dx, dy, x Buffer, n int, rate float32, seed uint32, act Act) {
+	if act == Softmax {
+		panic("gpu: DropoutGrad does not do softmax")
+	}
+	d.dropout(dx, dy, n, rate, seed)
+	if act != Linear {
+		d.ActivateGrad(act, dx, dx, x, n)
+	}
+}
+
+// dropout sets out[i] = in[i]/(1-rate) where DropoutKeep keeps i, else 0.
+func (d *CPU[T]) dropout(dx, dy Buffer, n int, rate float32, seed uint32) {
 	out, in := d.f(dx)[:n], d.f(dy)[:n]
 	s := T(1 / (1 - float64(rate)))
 	hs := hash32(seed)

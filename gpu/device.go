@@ -214,8 +214,10 @@ type Device interface {
 	//   y[((n*OH+oh)*OW+ow)*C+c] = max over kh, kw of x[((n*H+ih)*W+iw)*C+c]
 	MaxPool(y, x Buffer, g ConvGeom)
 	// MaxPoolGrad overwrites dx: each dy goes to the first maximum of its
-	// window in (kh, kw) scan order (as TensorFlow's MaxPoolGrad does).
-	MaxPoolGrad(dx, dy, x Buffer, g ConvGeom)
+	// window in (kh, kw) scan order (as TensorFlow's MaxPoolGrad does); then
+	// dx is multiplied by act's derivative at x, the output of the layer
+	// before (its activation folded in; Linear: none), as ActivateGrad would.
+	MaxPoolGrad(dx, dy, x Buffer, g ConvGeom, act Act)
 
 	// BatchNormStats computes per-column batch mean and (biased) variance of x
 	// (rows, cols) and updates the moving statistics as Keras does:
@@ -235,8 +237,10 @@ type Device interface {
 	// DropoutKeep(seed, i, rate) so every device draws the same mask.
 	//   y[i] = DropoutKeep(seed, i, rate) ? x[i]/(1-rate) : 0
 	Dropout(y, x Buffer, n int, rate float32, seed uint32)
-	// DropoutGrad applies the same mask to the gradient. dx may be dy.
-	DropoutGrad(dx, dy Buffer, n int, rate float32, seed uint32)
+	// DropoutGrad applies the same mask to the gradient, then multiplies
+	// it by act's derivative at x, the output of the layer before (its
+	// activation folded in; Linear: none, x may then be nil). dx may be dy.
+	DropoutGrad(dx, dy, x Buffer, n int, rate float32, seed uint32, act Act)
 
 	// Loss computes a loss over a batch of predictions p (rows, cols) against
 	// targets t, accumulates metric sums into acc[slot:slot+AccSlots] (see the

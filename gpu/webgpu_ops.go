@@ -337,8 +337,8 @@ func (d *WebGPU) SoftmaxGrad(dx, dy, y Buffer, rows, cols int) {
 }
 
 // conv records a convolution-geometry kernel over total invocations.
-func (d *WebGPU) conv(name string, g ConvGeom, total int, bufs ...Buffer) {
-	c := d.begin().u(total, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PadT, g.PadL, g.OH, g.OW)
+func (d *WebGPU) conv(name string, g ConvGeom, total int, act Act, bufs ...Buffer) {
+	c := d.begin().u(total, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PadT, g.PadL, g.OH, g.OW, int(act))
 	for _, b := range bufs {
 		c.bind(d.view(b, false))
 	}
@@ -346,19 +346,22 @@ func (d *WebGPU) conv(name string, g ConvGeom, total int, bufs ...Buffer) {
 }
 
 func (d *WebGPU) Im2Col(col, x Buffer, g ConvGeom) {
-	d.conv("im2col", g, g.ColRows()*g.ColCols(), col, x)
+	d.conv("im2col", g, g.ColRows()*g.ColCols(), Linear, col, x)
 }
 
 func (d *WebGPU) Col2Im(dx, col Buffer, g ConvGeom) {
-	d.conv("col2im", g, g.N*g.H*g.W*g.C, dx, col)
+	d.conv("col2im", g, g.N*g.H*g.W*g.C, Linear, dx, col)
 }
 
 func (d *WebGPU) MaxPool(y, x Buffer, g ConvGeom) {
-	d.conv("maxpool", g, g.N*g.OH*g.OW*g.C, y, x)
+	d.conv("maxpool", g, g.N*g.OH*g.OW*g.C, Linear, y, x)
 }
 
-func (d *WebGPU) MaxPoolGrad(dx, dy, x Buffer, g ConvGeom) {
-	d.conv("maxpool_grad", g, g.N*g.H*g.W*g.C, dx, dy, x)
+func (d *WebGPU) MaxPoolGrad(dx, dy, x Buffer, g ConvGeom, act Act) {
+	if act == Softmax || act < Linear || act > Tanh {
+		panic("gpu: MaxPoolGrad does not do " + act.String())
+	}
+	d.conv("maxpool_grad", g, g.N*g.H*g.W*g.C, act, dx, dy, x)
 }
 
 func (d *WebGPU) BatchNormStats(mean, variance, movMean, movVar, x Buffer, rows, cols int, momentum float32) {
@@ -392,12 +395,20 @@ func (d *WebGPU) BatchNormGrad(dx, dgamma, dbeta, dy, x, mean, variance, gamma B
 }
 
 func (d *WebGPU) Dropout(y, x Buffer, n int, rate float32, seed uint32) {
-	d.DropoutGrad(y, x, n, rate, seed)
+	d.dropout(y, x, nil, n, rate, seed, Linear)
 }
 
-func (d *WebGPU) DropoutGrad(dx, dy Buffer, n int, rate float32, seed uint32) {
+func (d *WebGPU) DropoutGrad(dx, dy, x Buffer, n int, rate float32, seed uint32, act Act) {
+	if act == Softmax || act < Linear || act > Tanh {
+		panic("gpu: DropoutGrad does not do " + act.String())
+	}
+	d.dropout(dx, dy, x, n, rate, seed, act)
+}
+
+// dropout records dropout.wgsl: y = mask(x)/(1-rate), times act' at z.
+func (d *WebGPU) dropout(y, x, z Buffer, n int, rate float32, seed uint32, act Act) {
 	scale := float32(1 / (1 - float64(rate))) // as the CPU device rounds it
-	d.begin().u(n, int(seed)).f(rate, scale).bind(d.view(dx, false)).bind(d.view(dy, false))
+	d.begin().u(n, int(seed)).f(rate, scale).u(int(act)).bind(d.view(y, false)).bind(d.view(x, false)).bind(d.view(z, false))
 	d.elementwise("dropout", n)
 }
 

@@ -143,10 +143,11 @@ func (m *Model) forward(r *run, w *workspace, n int) gpu.Buffer {
 }
 
 // foldedActs decides which activation derivatives fold into the next
-// layer's dx product: a Dense (a dxFuser) after a layer that ends with
-// relu, sigmoid or tanh (an actProducer), Flattens between them allowed.
-// The product then yields the gradient at the producer's pre-activation,
-// and the producer skips its own ActivateGrad: one kernel fewer.
+// layer's dx kernel: a Dense, MaxPooling2D or Dropout (a dxFuser) after a
+// layer that ends with relu, sigmoid or tanh (an actProducer), Flattens
+// between them allowed. That kernel then yields the gradient at the
+// producer's pre-activation, and the producer skips its own ActivateGrad:
+// one kernel fewer.
 func (m *Model) foldedActs() (dxAct []gpu.Act, actDone []bool) {
 	dxAct, actDone = make([]gpu.Act, len(m.Layers)), make([]bool, len(m.Layers))
 	for i, l := range m.Layers {

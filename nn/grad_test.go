@@ -34,6 +34,7 @@ func gradCases() []gradCase {
 			return []Layer{BatchNormalization(), Dense(5, "relu"), BatchNormalization(), Dense(1, "")}
 		}, MeanSquaredError, 8},
 		{"dropout", Input(6), func() []Layer { return []Layer{Dense(8, "relu"), Dropout(0.4), Dense(2, "")} }, MeanSquaredError, 5},
+		{"dropout 0 after tanh (folded into its copy)", Input(6), func() []Layer { return []Layer{Dense(5, "tanh"), Dropout(0), Dense(2, "")} }, MeanSquaredError, 4},
 		{"activation and flatten", Input(2, 3), func() []Layer {
 			return []Layer{Dense(4, ""), Activation("tanh"), Flatten(), Dense(2, "")}
 		}, MeanSquaredError, 3},
@@ -180,7 +181,7 @@ func TestMaxPoolTiesGoToFirstMaximum(t *testing.T) {
 	copy(gpu.Host[float64](dy), []float64{10, 20, 30, 40})
 	g := gpu.ConvGeom{N: 1, H: 4, W: 4, C: 1, KH: 2, KW: 2, SH: 2, SW: 2, OH: 2, OW: 2}
 	d.MaxPool(y, x, g)
-	d.MaxPoolGrad(dx, dy, x, g)
+	d.MaxPoolGrad(dx, dy, x, g, gpu.Linear)
 	wantY := []float64{1, 2, 3, 5}
 	wantDX := []float64{
 		10, 0, 0, 20,

@@ -104,8 +104,8 @@ type run struct {
 // derivative the next layer may fold into its dx (see Model.backward).
 type actProducer interface{ outAct() gpu.Act }
 
-// A dxFuser computes dx with one product that can take the producer's
-// activation derivative (Device.MatMulActGrad).
+// A dxFuser computes dx with one kernel that can take the producer's
+// activation derivative (Device.MatMulActGrad, MaxPoolGrad, DropoutGrad).
 type dxFuser interface{ fusesDxAct() }
 
 // foldable is a's part that a product can fold in (MatMulBiasAct,
@@ -356,12 +356,17 @@ func (l *DropoutLayer) backward(r *run, x, y, dy, dx gpu.Buffer, n int) {
 		return
 	}
 	size := n * l.in.Size()
-	if l.Rate == 0 {
+	switch {
+	case l.Rate > 0:
+		r.dev.DropoutGrad(dx, dy, x, size, float32(l.Rate), l.seed, r.dxAct)
+	case r.dxAct != gpu.Linear:
+		r.dev.ActivateGrad(r.dxAct, dx, dy, x, size)
+	default:
 		r.dev.Copy(dx, dy, size)
-		return
 	}
-	r.dev.DropoutGrad(dx, dy, size, float32(l.Rate), l.seed)
 }
+
+func (l *DropoutLayer) fusesDxAct() {}
 
 // ---- BatchNormalization ----
 
@@ -593,5 +598,7 @@ func (l *MaxPool2DLayer) backward(r *run, x, y, dy, dx gpu.Buffer, n int) {
 	}
 	g := l.geom
 	g.N = n
-	r.dev.MaxPoolGrad(dx, dy, x, g)
+	r.dev.MaxPoolGrad(dx, dy, x, g, r.dxAct)
 }
+
+func (l *MaxPool2DLayer) fusesDxAct() {}

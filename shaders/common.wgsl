@@ -28,6 +28,7 @@ struct ConvParams {
     pad_l: i32,
     oh: i32,
     ow: i32,
+    act: u32, // maxpool_grad: the activation whose derivative at x it applies
 }
 
 // window_start returns the output row (or column) o of the window whose

@@ -1,16 +1,20 @@
 // Dropout and DropoutGrad: y[i] = keep(seed, i) ? x[i]*scale : 0 with
 // scale = 1/(1-rate), the mask drawn from the same counter-based generator as
-// gpu.DropoutKeep, so every device draws the same mask. y may be x.
+// gpu.DropoutKeep, so every device draws the same mask. y may be x. For
+// DropoutGrad, y is then multiplied by the derivative of activation act at
+// z, the previous layer's output (its activation folded in; linear: none).
 struct Params {
     n: u32,
     seed: u32,
     rate: f32,
     scale: f32,
+    act: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
+@group(0) @binding(3) var<storage, read> z: array<f32>;
 
 // hash32 is Chris Wellons' "lowbias32", in wrapping u32 arithmetic (gpu.hash32).
 fn hash32(v: u32) -> u32 {
@@ -33,5 +37,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let h = hash32(i ^ hash32(p.seed));
     // 24 bits make a float32 in [0, 1) exactly.
     let keep = f32(h >> 8u) * (1.0 / 16777216.0) >= p.rate;
-    y[i] = select(0.0, x[i] * p.scale, keep);
+    var v = 0.0;
+    if (keep) {
+        v = x[i] * p.scale;
+        if (p.act != 0u) {
+            v = activation_grad(p.act, v, z[i]);
+        }
+    }
+    y[i] = v;
 }

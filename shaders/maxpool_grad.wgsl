@@ -1,7 +1,9 @@
 // MaxPoolGrad as a gather: one invocation per element i of dx sums dy over
 // the windows that contain i and whose first maximum in (kh, kw) scan order
 // is i (TensorFlow's routing). Windows are visited in (oh, ow) order, the
-// order in which the CPU device adds them.
+// order in which the CPU device adds them. Then dx is multiplied by the
+// derivative of activation p.act at x (the layer before's, folded in; linear:
+// none).
 @group(0) @binding(0) var<uniform> p: ConvParams;
 @group(0) @binding(1) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
@@ -60,5 +62,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
             }
         }
     }
-    dx[e] = s;
+    dx[e] = activation_grad(p.act, s, x[e]);
 }
