@@ -603,22 +603,37 @@ func testLoss(s *suite) {
 	for _, kind := range kinds {
 		for _, sh := range [][2]int{{1, 1}, {1, 3}, {7, 10}, {33, 4}, {300, 10}} {
 			rows, cols := sh[0], sh[1]
-			for _, grad := range []bool{true, false} {
-				name := fmt.Sprintf("Loss kind=%d %dx%d grad=%v", kind, rows, cols, grad)
+			for _, tc := range []struct{ grad, indexed bool }{{true, false}, {false, false}, {true, true}} {
+				name := fmt.Sprintf("Loss kind=%d %dx%d grad=%v indexed=%v", kind, rows, cols, tc.grad, tc.indexed)
 				p, t := s.lossInputs(kind, rows, cols)
 				acc := s.rand(12, 0, 10)
 				var dp *pair
 				var dpd, dpr Buffer
-				if grad {
+				if tc.grad {
 					dp = s.poison(rows * cols)
 					dpd, dpr = dp.d, dp.r
 				}
-				s.d.Loss(kind, dpd, acc.d, 4, p.d, t.d, rows, cols, 0.25)
-				s.r.Loss(kind, dpr, acc.r, 4, p.r, t.r, rows, cols, 0.25)
+				// Indexed: the targets of row r are row idx[3+r] of t, a
+				// permutation (as a shuffled epoch picks them).
+				var idx *pair
+				var idxd, idxr Buffer
+				if tc.indexed {
+					v := make([]float64, rows+3)
+					for i, j := range s.rng.Perm(rows) {
+						v[3+i] = float64(j)
+					}
+					idx = s.tensor(v)
+					idxd, idxr = idx.d, idx.r
+				}
+				s.d.Loss(kind, dpd, acc.d, 4, p.d, t.d, idxd, 3, rows, cols, 0.25)
+				s.r.Loss(kind, dpr, acc.r, 4, p.r, t.r, idxr, 3, rows, cols, 0.25)
 				s.check(name+" acc", acc, 1e-5*float64(rows), 1e-5)
-				if grad {
+				if tc.grad {
 					s.check(name+" gradient", dp, 1e-5, 1e-4)
 					s.free(dp)
+				}
+				if idx != nil {
+					s.free(idx)
 				}
 				s.free(p, t, acc)
 			}

@@ -519,8 +519,18 @@ func (d *CPU[T]) dropout(dx, dy Buffer, n int, rate float32, seed uint32) {
 	}
 }
 
-func (d *CPU[T]) Loss(kind LossKind, dp, acc Buffer, slot int, p, t Buffer, rows, cols int, scale float32) {
-	pp, tt, a := d.f(p), d.f(t), d.f(acc)[slot:slot+AccSlots]
+func (d *CPU[T]) Loss(kind LossKind, dp, acc Buffer, slot int, p, t, tIdx Buffer, tIdxOff, rows, cols int, scale float32) {
+	pp, ts, a := d.f(p), d.f(t), d.f(acc)[slot:slot+AccSlots]
+	tcols := cols
+	if kind == SparseCCE || kind == SparseCCEFromLogits {
+		tcols = 1
+	}
+	// tt is element (r, j) of the batch's targets.
+	tt := func(r, j int) T { return ts[r*tcols+j] }
+	if tIdx != nil {
+		idx := d.f(tIdx)[tIdxOff:]
+		tt = func(r, j int) T { return ts[int(idx[r])*tcols+j] }
+	}
 	var grad []T
 	if dp != nil {
 		grad = d.f(dp)
@@ -530,7 +540,7 @@ func (d *CPU[T]) Loss(kind LossKind, dp, acc Buffer, slot int, p, t Buffer, rows
 	case MSE, MAE:
 		var sq, ab T
 		for i := 0; i < rows*cols; i++ {
-			e := pp[i] - tt[i]
+			e := pp[i] - tt(i/cols, i%cols)
 			sq += e * e
 			ab += T(math.Abs(float64(e)))
 			if grad != nil {
@@ -587,12 +597,12 @@ func (d *CPU[T]) Loss(kind LossKind, dp, acc Buffer, slot int, p, t Buffer, rows
 			}
 			target := func(j int) T {
 				if sparse {
-					if int(tt[r]) == j {
+					if int(tt(r, 0)) == j {
 						return 1
 					}
 					return 0
 				}
-				return tt[r*cols+j]
+				return tt(r, j)
 			}
 			var loss T
 			arg, targ := 0, 0

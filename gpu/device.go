@@ -249,7 +249,9 @@ type Device interface {
 	// class index per row; otherwise t is (rows, cols).
 	//   per-sample loss: MSE mean_j (p-t)²; MAE mean_j |p-t|; CE -Σ_j t_j log q_j
 	//   with q = softmax(p) from logits, or q = clip(p, 1e-7, 1-1e-7) (Keras).
-	Loss(kind LossKind, dp, acc Buffer, slot int, p, t Buffer, rows, cols int, scale float32)
+	// With tIdx, row r's targets are row tIdx[tIdxOff+r] of t (the dataset's
+	// targets, picked by the batch's sample indices, as Gather picks inputs).
+	Loss(kind LossKind, dp, acc Buffer, slot int, p, t, tIdx Buffer, tIdxOff, rows, cols int, scale float32)
 
 	// Update applies one optimizer step to n parameters w with gradients g and
 	// state s1, s2 (each n long; unused ones may be nil), as Keras does:

@@ -412,13 +412,9 @@ func (d *WebGPU) dropout(y, x, z Buffer, n int, rate float32, seed uint32, act A
 	d.elementwise("dropout", n)
 }
 
-func (d *WebGPU) Loss(kind LossKind, dp, acc Buffer, slot int, p, t Buffer, rows, cols int, scale float32) {
-	hasGrad := 0
-	if dp != nil {
-		hasGrad = 1
-	}
-	d.begin().u(int(kind), rows, cols, slot).f(scale).u(hasGrad).
-		bind(d.view(dp, false)).bind(d.view(acc, false)).bind(d.view(p, false)).bind(d.view(t, false))
+func (d *WebGPU) Loss(kind LossKind, dp, acc Buffer, slot int, p, t, tIdx Buffer, tIdxOff, rows, cols int, scale float32) {
+	d.begin().u(int(kind), rows, cols, slot).f(scale).u(b2i(dp != nil), b2i(tIdx != nil), tIdxOff).
+		bind(d.view(dp, false)).bind(d.view(acc, false)).bind(d.view(p, false)).bind(d.view(t, false)).bind(d.view(tIdx, false))
 	d.perGroup("loss", 1)
 }
 

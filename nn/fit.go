@@ -67,9 +67,9 @@ type Callback interface {
 
 // workspace holds the device buffers for running batches of up to batch samples.
 type workspace struct {
-	batch  int
-	xb, yb gpu.Buffer
-	acts   []gpu.Buffer // output of each layer
+	batch int
+	xb    gpu.Buffer   // the batch's inputs (Loss reads the targets in place)
+	acts  []gpu.Buffer // output of each layer
 	// dxAct[i] is the activation whose derivative layer i folds into its
 	// dx; actDone[i] says layer i's own was folded by the next.
 	dxAct   []gpu.Act
@@ -82,7 +82,7 @@ func (w *workspace) free(dev gpu.Device) {
 	if w == nil {
 		return
 	}
-	for _, b := range append([]gpu.Buffer{w.xb, w.yb, w.d0, w.d1, w.s1, w.s2}, w.acts...) {
+	for _, b := range append([]gpu.Buffer{w.xb, w.d0, w.d1, w.s1, w.s2}, w.acts...) {
 		if b != nil {
 			dev.Free(b)
 		}
@@ -104,7 +104,6 @@ func (m *Model) workspace(batch int) *workspace {
 	d := m.dev
 	w := &workspace{batch: batch}
 	w.xb = d.Alloc(batch * m.Input.Shape.Size())
-	w.yb = d.Alloc(batch * max(m.yCols(), m.OutputShape().Size()))
 	maxAct, maxScratch := m.Input.Shape.Size(), 1
 	for i, l := range m.Layers {
 		if reshapes(l) {
@@ -199,14 +198,15 @@ func (m *Model) backward(r *run, w *workspace, n int) {
 	}
 }
 
-// trainStep records one optimizer step on the n samples in w.xb, w.yb and
-// adds the batch's metric sums to m.acc[0:AccSlots].
-func (m *Model) trainStep(w *workspace, n int) {
+// trainStep records one optimizer step on the n samples in w.xb, whose
+// targets are d's at sample indices idx[off:off+n], and adds the batch's
+// metric sums to m.acc[0:AccSlots].
+func (m *Model) trainStep(w *workspace, d *devData, off, n int) {
 	r := m.newRun(w, true)
 	out := m.forward(r, w, n)
 	// Every trainable parameter's gradient is overwritten by its layer's
 	// backward (the padding between them stays zero from the allocation).
-	m.dev.Loss(m.loss.Kind, w.d0, m.acc, 0, out, w.yb, n, m.OutputShape().Size(), 1/float32(n))
+	m.dev.Loss(m.loss.Kind, w.d0, m.acc, 0, out, d.y, d.idx, off, n, m.OutputShape().Size(), 1/float32(n))
 	m.backward(r, w, n)
 	m.step++
 	o := m.opt.OptParams
@@ -271,10 +271,10 @@ func (m *Model) freeData(d *devData) {
 	}
 }
 
-// gather loads samples idx[off:off+n] of d into the workspace.
+// gather loads the inputs of samples idx[off:off+n] of d into the workspace
+// (Loss picks their targets itself).
 func (m *Model) gather(w *workspace, d *devData, off, n int) {
 	m.dev.Gather(w.xb, d.x, d.idx, off, n, m.Input.Shape.Size(), d.scale)
-	m.dev.Gather(w.yb, d.y, d.idx, off, n, m.yCols(), 1)
 }
 
 // evalInto records the forward pass over all of d in batches, adding metric
@@ -288,7 +288,7 @@ func (m *Model) evalInto(ctx context.Context, w *workspace, d *devData, batch, s
 		n := min(batch, d.n-off)
 		m.gather(w, d, off, n)
 		out := m.forward(r, w, n)
-		m.dev.Loss(m.loss.Kind, nil, m.acc, slot, out, w.yb, n, m.OutputShape().Size(), 0)
+		m.dev.Loss(m.loss.Kind, nil, m.acc, slot, out, d.y, d.idx, off, n, m.OutputShape().Size(), 0)
 	}
 	return true
 }
@@ -417,7 +417,7 @@ func (m *Model) Fit(train *Data, cfg FitConfig) (*History, error) {
 			off := s * cfg.BatchSize
 			n := min(cfg.BatchSize, train.N-off)
 			m.gather(w, tr, off, n)
-			m.trainStep(w, n)
+			m.trainStep(w, tr, off, n)
 			if cfg.OnBatch != nil {
 				cfg.OnBatch(epoch, s+1, steps)
 			}

@@ -69,7 +69,7 @@ func gradCases() []gradCase {
 }
 
 // gradModel builds a float64 model with random weights and a random batch.
-func gradModel(t *testing.T, c gradCase, r *rand.Rand) (*Model, *workspace, *gpu.CPU[float64]) {
+func gradModel(t *testing.T, c gradCase, r *rand.Rand) (*Model, *workspace, gpu.Buffer) {
 	m, err := NewModel("g", c.in, c.layers()...)
 	if err != nil {
 		t.Fatal(err)
@@ -91,8 +91,9 @@ func gradModel(t *testing.T, c gradCase, r *rand.Rand) (*Model, *workspace, *gpu
 	for i := range x {
 		x[i] = r.NormFloat64()
 	}
-	y := gpu.Host[float64](ws.yb)
 	out := m.OutputShape().Size()
+	yb := m.dev.Alloc(c.n * out)
+	y := gpu.Host[float64](yb)
 	for i := 0; i < c.n; i++ {
 		switch {
 		case c.loss.sparse():
@@ -113,16 +114,16 @@ func gradModel(t *testing.T, c gradCase, r *rand.Rand) (*Model, *workspace, *gpu
 			}
 		}
 	}
-	return m, ws, dev
+	return m, ws, yb
 }
 
 // batchLoss is the mean loss of the batch in training mode (same dropout
 // masks every call: the step does not advance).
-func batchLoss(m *Model, ws *workspace, n int) float64 {
+func batchLoss(m *Model, ws *workspace, yb gpu.Buffer, n int) float64 {
 	r := m.newRun(ws, true)
 	out := m.forward(r, ws, n)
 	m.dev.Fill(m.acc, 0, gpu.AccSlots)
-	m.dev.Loss(m.loss.Kind, nil, m.acc, 0, out, ws.yb, n, m.OutputShape().Size(), 0)
+	m.dev.Loss(m.loss.Kind, nil, m.acc, 0, out, yb, nil, 0, n, m.OutputShape().Size(), 0)
 	return gpu.Host[float64](m.acc)[gpu.AccLoss] / float64(n)
 }
 
@@ -130,13 +131,13 @@ func TestGradients(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
 	for _, c := range gradCases() {
 		t.Run(c.name, func(t *testing.T) {
-			m, ws, _ := gradModel(t, c, r)
+			m, ws, yb := gradModel(t, c, r)
 			// analytic
 			run := m.newRun(ws, true)
 			out := m.forward(run, ws, c.n)
 			// Garbage first: the backward pass must overwrite every gradient.
 			m.dev.Fill(m.g, 12345, m.nTrain)
-			m.dev.Loss(m.loss.Kind, ws.d0, m.acc, 0, out, ws.yb, c.n, m.OutputShape().Size(), 1/float32(c.n))
+			m.dev.Loss(m.loss.Kind, ws.d0, m.acc, 0, out, yb, nil, 0, c.n, m.OutputShape().Size(), 1/float32(c.n))
 			m.backward(run, ws, c.n)
 			g := append([]float64(nil), gpu.Host[float64](m.g)...)
 			w := gpu.Host[float64](m.w)
@@ -150,9 +151,9 @@ func TestGradients(t *testing.T) {
 					i := p.off + k
 					old := w[i]
 					w[i] = old + h
-					fp := batchLoss(m, ws, c.n)
+					fp := batchLoss(m, ws, yb, c.n)
 					w[i] = old - h
-					fm := batchLoss(m, ws, c.n)
+					fm := batchLoss(m, ws, yb, c.n)
 					w[i] = old
 					num := (fp - fm) / (2 * h)
 					if d := math.Abs(num - g[i]); d > 1e-6+1e-5*math.Abs(num) {

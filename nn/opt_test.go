@@ -82,7 +82,7 @@ func TestLossValuesByHand(t *testing.T) {
 	copy(gpu.Host[float64](p), []float64{1, 2, 3, 5})
 	copy(gpu.Host[float64](tt), []float64{1, 4, 2, 1})
 	// two samples of two outputs: errors 0, -2, 1, 4
-	d.Loss(gpu.MSE, dp, acc, 0, p, tt, 2, 2, 0.5)
+	d.Loss(gpu.MSE, dp, acc, 0, p, tt, nil, 0, 2, 2, 0.5)
 	a := gpu.Host[float64](acc)
 	if a[gpu.AccLoss] != (0+4)/2.0+(1+16)/2.0 || a[gpu.AccSqErr] != 21 || a[gpu.AccAbsErr] != 7 {
 		t.Errorf("mse sums %v", a)
@@ -97,7 +97,7 @@ func TestLossValuesByHand(t *testing.T) {
 	l, lab, acc2 := d.Alloc(2), d.Alloc(1), d.Alloc(gpu.AccSlots)
 	copy(gpu.Host[float64](l), []float64{0, math.Log(3)})
 	gpu.Host[float64](lab)[0] = 1
-	d.Loss(gpu.SparseCCEFromLogits, nil, acc2, 0, l, lab, 1, 2, 1)
+	d.Loss(gpu.SparseCCEFromLogits, nil, acc2, 0, l, lab, nil, 0, 1, 2, 1)
 	if got := gpu.Host[float64](acc2)[gpu.AccLoss]; math.Abs(got+math.Log(0.75)) > 1e-12 {
 		t.Errorf("sparse CE = %g, want %g", got, -math.Log(0.75))
 	}

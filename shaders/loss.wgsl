@@ -4,8 +4,9 @@
 // scale*Σ(per-sample losses) into dp. kind is gpu.LossKind:
 //   0 MSE, 1 MAE, 2 sparse CE on probabilities, 3 sparse CE on logits,
 //   4 CE on probabilities, 5 CE on logits.
-// For the sparse kinds t holds one class index per row. Probabilities are
-// first rescaled to sum to one, then clipped to [1e-7, 1-1e-7] (Keras).
+// For the sparse kinds t holds one class index per row. With has_idx, row r's
+// targets are row idx[idx_off + r] of t. Probabilities are first rescaled to
+// sum to one, then clipped to [1e-7, 1-1e-7] (Keras).
 //
 // One workgroup does it all: batches are small, and a fixed-order tree makes
 // the sums independent of timing.
@@ -16,6 +17,8 @@ struct Params {
     slot: u32,
     scale: f32,
     has_grad: u32,
+    has_idx: u32,
+    idx_off: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -23,16 +26,26 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> acc: array<f32>;
 @group(0) @binding(3) var<storage, read> pred: array<f32>;
 @group(0) @binding(4) var<storage, read> tgt: array<f32>;
+@group(0) @binding(5) var<storage, read> idx: array<f32>;
 
 const EPS: f32 = 1e-7;
 
 var<workgroup> red: array<vec4<f32>, 256>;
 
+// tgt_at is element (r, j) of the batch's targets, tcols of them a row.
+fn tgt_at(r: u32, j: u32, tcols: u32) -> f32 {
+    var row = r;
+    if (p.has_idx != 0u) {
+        row = u32(idx[p.idx_off + r]);
+    }
+    return tgt[row * tcols + j];
+}
+
 fn target_of(r: u32, j: u32, sparse: bool) -> f32 {
     if (sparse) {
-        return select(0.0, 1.0, i32(tgt[r]) == i32(j));
+        return select(0.0, 1.0, i32(tgt_at(r, 0u, 1u)) == i32(j));
     }
-    return tgt[r * p.cols + j];
+    return tgt_at(r, j, p.cols);
 }
 
 // row_loss returns (loss, correct) of row r and writes its gradient.
@@ -114,7 +127,7 @@ fn main(@builtin(local_invocation_index) t: u32) {
     if (p.kind <= 1u) {
         let n = p.rows * p.cols;
         for (var i = t; i < n; i += 256u) {
-            let e = pred[i] - tgt[i];
+            let e = pred[i] - tgt_at(i / p.cols, i % p.cols, p.cols);
             a.y += e * e;
             a.z += abs(e);
             if (p.has_grad != 0u) {

@@ -97,7 +97,7 @@ func (d yieldingDevice) Im2Col(col, x gpu.Buffer, g gpu.ConvGeom) {
 	d.Device.Im2Col(col, x, g)
 }
 
-func (d yieldingDevice) Loss(kind gpu.LossKind, dp, acc gpu.Buffer, slot int, p, t gpu.Buffer, rows, cols int, scale float32) {
+func (d yieldingDevice) Loss(kind gpu.LossKind, dp, acc gpu.Buffer, slot int, p, t, tIdx gpu.Buffer, tIdxOff, rows, cols int, scale float32) {
 	d.y.Maybe()
-	d.Device.Loss(kind, dp, acc, slot, p, t, rows, cols, scale)
+	d.Device.Loss(kind, dp, acc, slot, p, t, tIdx, tIdxOff, rows, cols, scale)
 }
