@@ -511,16 +511,30 @@ func testConv(s *suite) {
 		kc, rows := g.ColCols(), g.ColRows()
 		xc, w, bias := s.rand(nx, -1, 1), s.rand(kc*filters, -1, 1), s.rand(filters, -1, 1)
 		scratch := s.poison(rows * kc)
-		yc := s.poison(rows * filters)
-		s.d.ConvForward(yc.d, xc.d, scratch.d, w.d, bias.d, g, filters, ReLU)
-		s.r.ConvForward(yc.r, xc.r, scratch.r, w.r, bias.r, g, filters, ReLU)
-		s.check("ConvForward "+name, yc, 1e-5*math.Sqrt(float64(kc)), 1e-5)
-		dyc, dw, db := s.rand(rows*filters, -1, 1), s.rand(kc*filters, -1, 1), s.rand(filters, -1, 1)
-		s.d.ConvWeightGrads(dw.d, db.d, xc.d, scratch.d, dyc.d, g, filters)
-		s.r.ConvWeightGrads(dw.r, db.r, xc.r, scratch.r, dyc.r, g, filters)
-		s.check("ConvWeightGrads dw "+name, dw, 1e-5*math.Sqrt(float64(rows)), 1e-5)
-		s.check("ConvWeightGrads db "+name, db, 1e-6*float64(rows), 1e-5)
-		s.free(xc, w, bias, scratch, yc, dyc, dw, db)
+		for i, act := range []Act{ReLU, Linear, Tanh} {
+			withBias := i != 1 // use_bias=False with a linear activation
+			var bd, br Buffer
+			if withBias {
+				bd, br = bias.d, bias.r
+			}
+			yc := s.poison(rows * filters)
+			s.d.ConvForward(yc.d, xc.d, scratch.d, w.d, bd, g, filters, act)
+			s.r.ConvForward(yc.r, xc.r, scratch.r, w.r, br, g, filters, act)
+			s.check(fmt.Sprintf("ConvForward %v bias=%v %s", act, withBias, name), yc, 1e-5*math.Sqrt(float64(kc)), 1e-5)
+			dyc, dw, db := s.rand(rows*filters, -1, 1), s.rand(kc*filters, -1, 1), s.rand(filters, -1, 1)
+			var dbd, dbr Buffer
+			if withBias {
+				dbd, dbr = db.d, db.r
+			}
+			s.d.ConvWeightGrads(dw.d, dbd, xc.d, scratch.d, dyc.d, g, filters)
+			s.r.ConvWeightGrads(dw.r, dbr, xc.r, scratch.r, dyc.r, g, filters)
+			s.check(fmt.Sprintf("ConvWeightGrads dw bias=%v %s", withBias, name), dw, 1e-5*math.Sqrt(float64(rows)), 1e-5)
+			if withBias {
+				s.check("ConvWeightGrads db "+name, db, 1e-6*float64(rows), 1e-5)
+			}
+			s.free(yc, dyc, dw, db)
+		}
+		s.free(xc, w, bias, scratch)
 	}
 }
 
