@@ -16,6 +16,11 @@ type Float interface{ ~float32 | ~float64 }
 // the work is large enough (in the browser GOMAXPROCS is 1).
 type CPU[T Float] struct {
 	workers int
+	// Pause, if set, is called before each MatMul and Im2Col, the kernels
+	// every heavy operation goes through (the fused ones included). The
+	// browser uses it to hand the page a turn now and then: a wasm program
+	// computing gets no event loop otherwise.
+	Pause func()
 }
 
 // NewCPU returns the pure-Go device computing in float32.
@@ -290,6 +295,9 @@ func (d *CPU[T]) SoftmaxGrad(dx, dy, y Buffer, rows, cols int) {
 }
 
 func (d *CPU[T]) Im2Col(col, x Buffer, g ConvGeom) {
+	if d.Pause != nil {
+		d.Pause()
+	}
 	c, in := d.f(col), d.f(x)
 	kc := g.ColCols()
 	d.parallel(g.N*g.OH, g.ColRows()*kc, func(lo, hi int) {

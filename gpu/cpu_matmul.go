@@ -8,6 +8,9 @@ package gpu
 // layouts (A or Aᵀ, B or Bᵀ) the block reads its A rows and B columns as
 // streams with fixed strides. Rows of C are split over the workers.
 func (d *CPU[T]) MatMul(c, a, b Buffer, m, k, n int, transA, transB, acc bool) {
+	if d.Pause != nil {
+		d.Pause()
+	}
 	cc, aa, bb := d.f(c)[:m*n], d.f(a)[:m*k], d.f(b)[:k*n]
 	if c32, ok := any(cc).([]float32); ok && sgemm != nil && m > 0 && n > 0 {
 		if k == 0 {

@@ -134,6 +134,13 @@ func (a *app) openDevice(kind string) {
 
 // useDevice makes dev the lab's device and shows it with the note.
 func (a *app) useDevice(dev gpu.Device, note string) {
+	// The pure-Go device lets the page breathe between its heavy kernels:
+	// FitConfig.OnBatch yields between training steps, this also covers the
+	// validation inside Fit and the final evaluation and predictions (seconds
+	// for CIFAR-10). A GPU device waits for its submits, which yields.
+	if c, ok := dev.(*gpu.CPU[float32]); ok {
+		c.Pause = a.y.Maybe
+	}
 	a.mu.Lock()
 	old := a.dev
 	a.dev, a.devNote = dev, note

@@ -175,7 +175,7 @@ func (c *cifarLesson) train(a *app, ctx context.Context, dev gpu.Device, text st
 	a.view.send(Msg{Kind: MsgRun, Epochs: f.Epochs, Keys: keys, Status: "training", Loss: "sparse categorical crossentropy",
 		Title: fmt.Sprintf("%d images, %s (lr %s), batch %d, on %s", n, f.Optimizer, lrText(f.LR), f.Batch, dev.Name())})
 	setText("run-status", "Training…")
-	res, err := lab.RunCIFAR(ctx, cfg, yieldingDevice{dev, &a.y}, &lab.CIFARData{Train: c.trainSet, Test: c.testSet}, nil, nil, p.batch)
+	res, err := lab.RunCIFAR(ctx, cfg, dev, &lab.CIFARData{Train: c.trainSet, Test: c.testSet}, nil, nil, p.batch)
 	if res == nil {
 		return nil, false, err
 	}

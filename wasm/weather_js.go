@@ -191,7 +191,7 @@ func (w *weatherLesson) train(a *app, ctx context.Context, dev gpu.Device, text 
 	a.view.send(Msg{Kind: MsgRun, Epochs: f.Epochs, Keys: keys, Status: "training", Loss: f.Loss,
 		Title: fmt.Sprintf("%s, %s (lr %s), batch %d, on %s", f.Loss, f.Optimizer, lrText(f.LR), f.Batch, dev.Name())})
 	setText("run-status", "Training…")
-	res, err := lab.RunWeather(ctx, cfg, yieldingDevice{dev, &a.y}, w.prep, nil, nil, p.batch)
+	res, err := lab.RunWeather(ctx, cfg, dev, w.prep, nil, nil, p.batch)
 	if res == nil {
 		return nil, false, err
 	}
