@@ -178,11 +178,7 @@ func RunCIFAR(ctx context.Context, c CIFARConfig, dev gpu.Device, data *CIFARDat
 	}
 	trd, ted := imageData(train), imageData(test)
 	cfg := nn.FitConfig{BatchSize: c.BatchSize, Epochs: c.Epochs, Validation: ted, Verbose: verbose, Context: ctx, OnEpoch: onEpoch, OnBatch: onBatch}
-	if c.Patience > 0 {
-		cfg.Callbacks = append(cfg.Callbacks, &nn.EarlyStopping{Monitor: "val_loss", Patience: c.Patience, RestoreBestWeights: c.Restore, Verbose: verbose})
-	}
-	cfg.Callbacks = append(cfg.Callbacks, c.Callbacks...)
-	h, err := m.Fit(trd, cfg)
+	h, err := fit(m, trd, cfg, c.Patience, c.Restore, c.Callbacks)
 	if h != nil {
 		res.EpochsRun, res.TrainSeconds, res.History, res.Notes = len(h.Epochs), h.Seconds, h.History, h.Notes
 		res.Device = m.Device().Name()

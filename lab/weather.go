@@ -160,6 +160,16 @@ func matrixData(x, y *datasets.Matrix) *nn.Data {
 	return &nn.Data{X: x.Data, Y: y.Data, N: x.Rows}
 }
 
+// fit is model.fit as both lessons run it: EarlyStopping(monitor="val_loss")
+// when patience > 0, then the caller's callbacks.
+func fit(m *nn.Model, train *nn.Data, cfg nn.FitConfig, patience int, restore bool, callbacks []nn.Callback) (*nn.History, error) {
+	if patience > 0 {
+		cfg.Callbacks = append(cfg.Callbacks, &nn.EarlyStopping{Monitor: "val_loss", Patience: patience, RestoreBestWeights: restore, Verbose: cfg.Verbose})
+	}
+	cfg.Callbacks = append(cfg.Callbacks, callbacks...)
+	return m.Fit(train, cfg)
+}
+
 // Compile compiles m with the config's optimizer, loss and metrics.
 func compile(m *nn.Model, optName string, lr, momentum float64, loss nn.Loss, metrics ...nn.Metric) error {
 	opt, err := nn.OptimizerByName(optName)
@@ -214,11 +224,7 @@ func RunWeather(ctx context.Context, c WeatherConfig, dev gpu.Device, data *Weat
 	}
 	train, val, test := matrixData(s.XTrain, s.YTrain), matrixData(s.XVal, s.YVal), matrixData(s.XTest, s.YTest)
 	cfg := nn.FitConfig{BatchSize: c.BatchSize, Epochs: c.Epochs, Validation: val, Verbose: verbose, Context: ctx, OnEpoch: onEpoch, OnBatch: onBatch}
-	if c.Patience > 0 {
-		cfg.Callbacks = append(cfg.Callbacks, &nn.EarlyStopping{Monitor: "val_loss", Patience: c.Patience, RestoreBestWeights: c.Restore, Verbose: verbose})
-	}
-	cfg.Callbacks = append(cfg.Callbacks, c.Callbacks...)
-	h, err := m.Fit(train, cfg)
+	h, err := fit(m, train, cfg, c.Patience, c.Restore, c.Callbacks)
 	if h != nil {
 		res.EpochsRun, res.TrainSeconds, res.History, res.Notes = len(h.Epochs), h.Seconds, h.History, h.Notes
 		res.Device = m.Device().Name()
