@@ -581,9 +581,13 @@ func bindingName(src string, n int) string {
 }
 
 // kernel returns the pipeline of key, compiling it on first use. A kernel that
-// fails to compile reports its error once and is skipped afterwards.
+// fails to compile is not retried, and every operation that uses it fails with
+// its error (the next Sync or Read reports it): none is skipped silently.
 func (d *WebGPU) kernel(key kernelKey) *kernel {
 	if k, ok := d.kernels[key]; ok {
+		if k.err != nil {
+			d.fail(k.err)
+		}
 		return k
 	}
 	k := &kernel{key: key}
