@@ -474,16 +474,11 @@ func testConv(s *suite) {
 	for _, g := range convGeoms {
 		name := fmt.Sprintf("%+v", g)
 		nx := g.N * g.H * g.W * g.C
-		x := s.rand(nx, -1, 1)
-		col := s.poison(g.ColRows() * g.ColCols())
-		s.d.Im2Col(col.d, x.d, g)
-		s.r.Im2Col(col.r, x.r, g)
-		s.check("Im2Col "+name, col, 0, 0)
 		dcol, dx := s.rand(g.ColRows()*g.ColCols(), -1, 1), s.poison(nx)
 		s.d.Col2Im(dx.d, dcol.d, g)
 		s.r.Col2Im(dx.r, dcol.r, g)
 		s.check("Col2Im "+name, dx, 1e-6, 1e-6)
-		s.free(x, col, dcol, dx)
+		s.free(dcol, dx)
 
 		// Pooling, with many ties to exercise first-max routing.
 		v := make([]float64, nx)
@@ -500,13 +495,14 @@ func testConv(s *suite) {
 			dy, dxp := s.rand(ny, -1, 1), s.poison(nx)
 			s.d.MaxPoolGrad(dxp.d, dy.d, xp.d, g, act)
 			s.r.MaxPoolGrad(dxp.r, dy.r, xp.r, g, act)
-			s.check(fmt.Sprintf("MaxPoolGrad %v %s", act, name), dxp, 1e-6, 1e-6)
+			// (tanh' at the pooled input values 0..3 scales the float32 sum by up to 8)
+			s.check(fmt.Sprintf("MaxPoolGrad %v %s", act, name), dxp, 1e-5, 1e-6)
 			s.free(dy, dxp)
 		}
 		s.free(xp, y)
 
 		// The fused products: im2col read in place (ConvForward,
-		// ConvWeightGrads on WebGPU) against Im2Col then the product.
+		// ConvWeightGrads on WebGPU) against the pure-Go im2col then the product.
 		const filters = 5
 		kc, rows := g.ColCols(), g.ColRows()
 		xc, w, bias := s.rand(nx, -1, 1), s.rand(kc*filters, -1, 1), s.rand(filters, -1, 1)

@@ -16,7 +16,7 @@ type Float interface{ ~float32 | ~float64 }
 // the work is large enough (in the browser GOMAXPROCS is 1).
 type CPU[T Float] struct {
 	workers int
-	// Pause, if set, is called before each MatMul and Im2Col, the kernels
+	// Pause, if set, is called before each MatMul and im2col, the kernels
 	// every heavy operation goes through (the fused ones included). The
 	// browser uses it to hand the page a turn now and then: a wasm program
 	// computing gets no event loop otherwise.
@@ -163,12 +163,12 @@ func (d *CPU[T]) MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act) {
 }
 
 func (d *CPU[T]) ConvForward(y, x, col, w, bias Buffer, g ConvGeom, filters int, act Act) {
-	d.Im2Col(col, x, g)
+	d.im2col(col, x, g)
 	d.MatMulBiasAct(y, col, w, bias, g.ColRows(), g.ColCols(), filters, act)
 }
 
 func (d *CPU[T]) ConvWeightGrads(dw, db, x, col, dy Buffer, g ConvGeom, filters int) {
-	d.Im2Col(col, x, g)
+	d.im2col(col, x, g)
 	d.WeightGrads(dw, db, col, dy, g.ColRows(), g.ColCols(), filters)
 }
 
@@ -294,7 +294,8 @@ func (d *CPU[T]) SoftmaxGrad(dx, dy, y Buffer, rows, cols int) {
 	}
 }
 
-func (d *CPU[T]) Im2Col(col, x Buffer, g ConvGeom) {
+// im2col lays out the convolution windows of x as rows of col (see Col2Im).
+func (d *CPU[T]) im2col(col, x Buffer, g ConvGeom) {
 	if d.Pause != nil {
 		d.Pause()
 	}

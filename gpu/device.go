@@ -168,13 +168,13 @@ type Device interface {
 	// Activate in turn:
 	//   c[i*n+j] = act(Σ_p a[i,p]*b[p,j] + bias[j])
 	MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act)
-	// ConvForward is a Conv2D layer's forward pass, as Im2Col(col, x, g) then
+	// ConvForward is a Conv2D layer's forward pass, as im2col(x) into col then
 	// MatMulBiasAct(y, col, w, bias, g.ColRows(), g.ColCols(), filters, act).
 	// col is scratch of g.ColRows()*g.ColCols() floats: the pure-Go device
 	// fills it, the WebGPU device reads the image directly (one kernel).
 	ConvForward(y, x, col, w, bias Buffer, g ConvGeom, filters int, act Act)
 	// ConvWeightGrads sets a Conv2D layer's kernel and bias gradients, as
-	// Im2Col(col, x, g) then WeightGrads(dw, db, col, dy, g.ColRows(),
+	// im2col(x) into col then WeightGrads(dw, db, col, dy, g.ColRows(),
 	// g.ColCols(), filters); col as in ConvForward.
 	ConvWeightGrads(dw, db, x, col, dy Buffer, g ConvGeom, filters int)
 	// MatMulActGrad is an input gradient with the previous layer's
@@ -201,12 +201,11 @@ type Device interface {
 	// SoftmaxGrad: dx[r,j] = y[r,j] * (dy[r,j] - Σ_k dy[r,k]*y[r,k]). dx may be dy.
 	SoftmaxGrad(dx, dy, y Buffer, rows, cols int)
 
-	// Im2Col lays out convolution windows as rows:
+	// Col2Im is im2col's adjoint: dx is overwritten with the sum, over every
+	// col entry that im2col reads from x[i], of that col entry. The im2col
+	// matrix of x (N, H, W, C) has the convolution windows as rows:
 	//   col[((n*OH+oh)*OW+ow)*KH*KW*C + (kh*KW+kw)*C + c] =
 	//     x[((n*H+ih)*W+iw)*C + c] with ih = oh*SH+kh-PadT, iw = ow*SW+kw-PadL, or 0 outside.
-	Im2Col(col, x Buffer, g ConvGeom)
-	// Col2Im is Im2Col's adjoint: dx is overwritten with the sum, over every
-	// col entry that Im2Col read from x[i], of that col entry.
 	Col2Im(dx, col Buffer, g ConvGeom)
 
 	// MaxPool takes the maximum of each window (windows lying partly outside

@@ -345,10 +345,6 @@ func (d *WebGPU) conv(name string, g ConvGeom, total int, act Act, bufs ...Buffe
 	d.elementwise(name, total)
 }
 
-func (d *WebGPU) Im2Col(col, x Buffer, g ConvGeom) {
-	d.conv("im2col", g, g.ColRows()*g.ColCols(), Linear, col, x)
-}
-
 func (d *WebGPU) Col2Im(dx, col Buffer, g ConvGeom) {
 	d.conv("col2im", g, g.N*g.H*g.W*g.C, Linear, dx, col)
 }

@@ -1,5 +1,5 @@
-// Col2Im, Im2Col's adjoint, as a gather: one invocation per element of dx
-// sums the col entries that Im2Col copied from it, so no two invocations
+// Col2Im, im2col's adjoint, as a gather: one invocation per element of dx
+// sums the col entries that im2col copies from it, so no two invocations
 // write the same element (no atomics). It visits the windows in (oh, ow)
 // order, the order in which the CPU device adds them.
 @group(0) @binding(0) var<uniform> p: ConvParams;

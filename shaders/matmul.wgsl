@@ -19,7 +19,7 @@
 //            output (bias then holds that output, m x n)
 //   IM2COL   A is the im2col matrix of the image batch bound as A (ConvForward,
 //            ConvWeightGrads): its elements are read from the image by the
-//            geometry in p (as im2col.wgsl lays them out), never stored
+//            geometry in p (the layout gpu.Device.Col2Im describes), never stored
 //   ONES     with TRANS_A (WeightGrads): op(A) has one more row, m-1, of
 //            ones (A is stored (k, m-1)); that row of C, the column sums of
 //            B (a bias gradient), goes to dbias instead of C
