@@ -13,11 +13,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (e >= p.total) {
         return;
     }
-    let i = i32(e);
-    let c = i % p.c;
-    let iw = (i / p.c) % p.w;
-    let ih = (i / (p.c * p.w)) % p.h;
-    let n = i / (p.c * p.w * p.h);
+    let q = nhwc(i32(e), p.h, p.w, p.c);
+    let n = q.x;
+    let ih = q.y;
+    let iw = q.z;
+    let c = q.w;
     let kc = p.kh * p.kw * p.c;
     var s = 0.0;
     // oh grows as kh falls: visit windows in (oh, ow) order.

@@ -31,6 +31,11 @@ struct ConvParams {
     act: u32, // maxpool_grad: the activation whose derivative at x it applies
 }
 
+// nhwc splits a flat index into an (N, h, w, c) tensor into (n, y, x, ch).
+fn nhwc(i: i32, h: i32, w: i32, c: i32) -> vec4<i32> {
+    return vec4<i32>(i / (c * w * h), (i / (c * w)) % h, (i / c) % w, i % c);
+}
+
 // window_start returns the output row (or column) o of the window whose
 // tap k covers input row (column) i — i = o*stride + k - pad — or -1 when no
 // window of the n outputs has i at tap k. Gathers over the windows that

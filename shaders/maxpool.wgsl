@@ -12,11 +12,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (e >= p.total) {
         return;
     }
-    let o = i32(e);
-    let c = o % p.c;
-    let ow = (o / p.c) % p.ow;
-    let oh = (o / (p.c * p.ow)) % p.oh;
-    let n = o / (p.c * p.ow * p.oh);
+    let q = nhwc(i32(e), p.oh, p.ow, p.c);
+    let n = q.x;
+    let oh = q.y;
+    let ow = q.z;
+    let c = q.w;
     var found = false;
     var m = 0.0;
     for (var kh = 0; kh < p.kh; kh++) {

@@ -42,10 +42,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         return;
     }
     let i = i32(e);
-    let c = i % p.c;
-    let iw = (i / p.c) % p.w;
-    let ih = (i / (p.c * p.w)) % p.h;
-    let n = i / (p.c * p.w * p.h);
+    let q = nhwc(i, p.h, p.w, p.c);
+    let n = q.x;
+    let ih = q.y;
+    let iw = q.z;
+    let c = q.w;
     var s = 0.0;
     for (var kh = p.kh - 1; kh >= 0; kh--) {
         let oh = window_start(ih, kh, p.pad_t, p.sh, p.oh);
