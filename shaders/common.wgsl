@@ -61,6 +61,15 @@ struct GatherParams {
     stride: u32,
 }
 
+// gather_src returns where output element e of a gather reads: the source
+// window and the element's index in it (see gather.wgsl).
+fn gather_src(e: u32, p: GatherParams, idx_r: f32) -> vec2<u32> {
+    let r = e / p.row_len;
+    let start = p.base + u32(idx_r) * p.row_len;
+    let w = start / p.stride;
+    return vec2<u32>(w, start - w * p.stride + e - r * p.row_len);
+}
+
 // activation is gpu.Act's elementwise functions: 0 linear, 1 relu,
 // 2 sigmoid, 3 tanh (activate, and the fused epilogues of matmul and
 // sum_split).

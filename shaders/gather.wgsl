@@ -30,9 +30,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (e >= p.total) {
         return;
     }
-    let r = e / p.row_len;
-    let j = e - r * p.row_len;
-    let start = p.base + u32(idx[p.idx_off + r]) * p.row_len;
-    let w = start / p.stride;
-    dst[e] = p.scale * load(w, start - w * p.stride + j);
+    let src = gather_src(e, p, idx[p.idx_off + e / p.row_len]);
+    dst[e] = p.scale * load(src.x, src.y);
 }

@@ -25,11 +25,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if (e >= p.total) {
         return;
     }
-    let r = e / p.row_len;
-    let j = e - r * p.row_len;
-    let start = p.base + u32(idx[p.idx_off + r]) * p.row_len;
-    let w = start / p.stride;
-    let b = start - w * p.stride + j;
-    let word = load_word(w, b >> 2u);
+    let src = gather_src(e, p, idx[p.idx_off + e / p.row_len]);
+    let b = src.y;
+    let word = load_word(src.x, b >> 2u);
     dst[e] = p.scale * f32((word >> ((b & 3u) * 8u)) & 0xffu);
 }
