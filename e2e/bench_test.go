@@ -25,11 +25,7 @@ func TestBrowserBenchmark(t *testing.T) {
 	p := newPage(t, os.Getenv("NNLAB_BENCH_NOGPU") != "1")
 	run := func(name, query string) map[string]any {
 		start := time.Now()
-		p.open(query)
-		if s := p.waitStatus(10*time.Minute, "done", "error", "stopped"); s != "done" {
-			t.Fatalf("%s: status %q: %s", name, s, p.text("error-box"))
-		}
-		r := p.result()
+		r := p.train(query, 10*time.Minute)
 		t.Logf("%s: page to done %.1f s; fit %.2f s for %v epochs; yields %v (%v s); metrics %v",
 			name, time.Since(start).Seconds(), num(t, r, "train_seconds"), r["epochs_run"], r["yields"], r["yield_seconds"], r["metrics"])
 		return r

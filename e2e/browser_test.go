@@ -244,6 +244,17 @@ func (p *page) text(id string) string {
 }
 
 // result parses the JSON of #nnlab-result.
+// train opens the lab with a query that autoruns, waits up to timeout for
+// the run to end, fails unless it is done, and returns its result.
+func (p *page) train(query string, timeout time.Duration) map[string]any {
+	p.t.Helper()
+	p.open(query)
+	if s := p.waitStatus(timeout, "done", "error", "stopped"); s != "done" {
+		p.t.Fatalf("?%s: status %q; error box: %s; code error: %s", query, s, p.text("error-box"), p.text("code-error"))
+	}
+	return p.result()
+}
+
 func (p *page) result() map[string]any {
 	p.t.Helper()
 	s := p.text("nnlab-result")

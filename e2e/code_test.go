@@ -38,11 +38,7 @@ func (p *page) value(id string) string {
 // the CIFAR-10 lesson with its dropout code block.
 func TestPasteKerasCode(t *testing.T) {
 	p := newPage(t, true)
-	p.open("lesson=weather&device=cpu&epochs=3&autorun=1&code=" + url.QueryEscape(lessonCode(t, "weather_batchnorm.py")))
-	if s := p.waitStatus(60*time.Second, "done", "error", "stopped"); s != "done" {
-		t.Fatalf("status %q; error box: %s; code error: %s", s, p.text("error-box"), p.text("code-error"))
-	}
-	r := p.result()
+	r := p.train("lesson=weather&device=cpu&epochs=3&autorun=1&code="+url.QueryEscape(lessonCode(t, "weather_batchnorm.py")), 60*time.Second)
 	t.Logf("batch-norm code: model %v, %v params, %v epochs in %.2f s", r["model"], r["params"], r["epochs_run"], r["train_seconds"])
 	if r["model"] != "model_batchnorm" || num(t, r, "params") != 14457 || num(t, r, "epochs_run") != 3 {
 		t.Errorf("trained %v with %v params for %v epochs; want model_batchnorm, 14457, 3 (epochs=3 of the link over the code's 1000)", r["model"], r["params"], r["epochs_run"])

@@ -16,11 +16,7 @@ import (
 // are drawn.
 func TestWeatherCPU(t *testing.T) {
 	p := newPage(t, true)
-	p.open("lesson=weather&epochs=5&batch=32&device=cpu&autorun=1")
-	if s := p.waitStatus(60*time.Second, "done", "error", "stopped"); s != "done" {
-		t.Fatalf("status %q; error box: %s", s, p.text("error-box"))
-	}
-	r := p.result()
+	r := p.train("lesson=weather&epochs=5&batch=32&device=cpu&autorun=1", 60*time.Second)
 	t.Logf("weather: device %v (%v), %v params, %v epochs in %.2f s, metrics %v", r["device"], r["adapter"], r["params"], r["epochs_run"], r["train_seconds"], r["metrics"])
 	if r["device"] != "cpu" || r["adapter"] != "pure Go (CPU)" {
 		t.Errorf("device %v, adapter %v; want cpu, pure Go (CPU)", r["device"], r["adapter"])
@@ -63,11 +59,7 @@ func TestWeatherCPU(t *testing.T) {
 // TestCIFARCPU trains the CIFAR-10 dropout model briefly on the pure-Go device.
 func TestCIFARCPU(t *testing.T) {
 	p := newPage(t, true)
-	p.open("lesson=cifar&n=256&test_n=100&epochs=2&device=cpu&preset=dropout&autorun=1")
-	if s := p.waitStatus(90*time.Second, "done", "error", "stopped"); s != "done" {
-		t.Fatalf("status %q; error box: %s", s, p.text("error-box"))
-	}
-	r := p.result()
+	r := p.train("lesson=cifar&n=256&test_n=100&epochs=2&device=cpu&preset=dropout&autorun=1", 90*time.Second)
 	t.Logf("cifar: %v params, %v epochs in %.2f s (%.0f images/s), metrics %v", r["params"], r["epochs_run"], r["train_seconds"], r["images_per_second"], r["metrics"])
 	if n := num(t, r, "params"); n != 36138 {
 		t.Errorf("params %v, want 36138 (the lesson's cifar_model)", n)
@@ -264,11 +256,7 @@ func TestNoWebGPU(t *testing.T) {
 // correctness, not speed.
 func TestWeatherWebGPU(t *testing.T) {
 	p := newPage(t, true)
-	p.open("lesson=weather&epochs=2&device=webgpu&autorun=1")
-	if s := p.waitStatus(90*time.Second, "done", "error", "stopped"); s != "done" {
-		t.Fatalf("status %q; error box: %s", s, p.text("error-box"))
-	}
-	r := p.result()
+	r := p.train("lesson=weather&epochs=2&device=webgpu&autorun=1", 90*time.Second)
 	t.Logf("weather on %v (%v): %v epochs in %.2f s, metrics %v", r["device"], r["adapter"], r["epochs_run"], r["train_seconds"], r["metrics"])
 	if r["device"] != "webgpu" || r["adapter"] == "" || r["adapter"] == "pure Go (CPU)" {
 		t.Errorf("device %v, adapter %v; want webgpu and the adapter's name", r["device"], r["adapter"])
@@ -288,11 +276,7 @@ func TestWeatherWebGPU(t *testing.T) {
 // TestCIFARWebGPU trains the CIFAR-10 dropout model a little on WebGPU.
 func TestCIFARWebGPU(t *testing.T) {
 	p := newPage(t, true)
-	p.open("lesson=cifar&n=32&test_n=16&batch=16&epochs=1&device=webgpu&preset=dropout&autorun=1")
-	if s := p.waitStatus(120*time.Second, "done", "error", "stopped"); s != "done" {
-		t.Fatalf("status %q; error box: %s", s, p.text("error-box"))
-	}
-	r := p.result()
+	r := p.train("lesson=cifar&n=32&test_n=16&batch=16&epochs=1&device=webgpu&preset=dropout&autorun=1", 120*time.Second)
 	t.Logf("cifar on %v (%v): %.2f s, metrics %v", r["device"], r["adapter"], r["train_seconds"], r["metrics"])
 	if r["device"] != "webgpu" {
 		t.Errorf("device %v, want webgpu", r["device"])
