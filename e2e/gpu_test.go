@@ -99,11 +99,11 @@ func TestGPUConformanceInBrowser(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	var passed []string
 	for _, l := range lines {
-		if strings.HasPrefix(l, "--- PASS: ") {
-			passed = append(passed, strings.Fields(l)[2])
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "--- PASS: ") {
+			passed = append(passed, strings.Join(strings.Fields(l)[2:], " "))
 		}
 	}
-	t.Logf("passed: %s", strings.Join(passed, " "))
+	t.Logf("passed: %s", strings.Join(passed, ", "))
 	if code != 0 || strings.Contains(out, "SKIPPING WebGPU") || !strings.Contains(out, "--- PASS: TestConformanceWebGPU") {
 		t.Fatalf("gpu tests in Chromium: exit %d; output:\n%s", code, out)
 	}

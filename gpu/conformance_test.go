@@ -60,6 +60,20 @@ type suite struct {
 	d   Device        // under test
 	r   *CPU[float64] // reference
 	rng *rand.Rand
+	n   int // cases offered to sample
+}
+
+// sample says whether to run the next case of a loop over layouts and
+// epilogues: every case natively (lavapipe in CI), every fifth with -short.
+// Each such case can be a matmul pipeline of its own (its flags are
+// constants), which the browser's CPU-emulated GPU (SwiftShader, -short)
+// takes one to two seconds to compile. Tint validates the same source
+// whatever the flags; stepping by 5 through loops of 8 cases (MatMul's
+// transposes and accumulation, an epilogue's activations and bias) still
+// runs each case on some shape there.
+func (s *suite) sample() bool {
+	s.n++
+	return !testing.Short() || s.n%5 == 0
 }
 
 // pair is one tensor on both devices: on the device under test, the view d
@@ -271,7 +285,9 @@ func testMatMul(s *suite) {
 		for _, ta := range []bool{false, true} {
 			for _, tb := range []bool{false, true} {
 				for _, acc := range []bool{false, true} {
-					s.matmul(sh, ta, tb, acc)
+					if s.sample() {
+						s.matmul(sh, ta, tb, acc)
+					}
 				}
 			}
 		}
@@ -315,6 +331,9 @@ func testMatMulBiasAct(s *suite) {
 	for _, sh := range []mmShape{{1, 1, 1}, {7, 5, 3}, {33, 65, 7}, {32, 89, 100}, {129, 27, 32}, {32, 512, 32}, {5, 3000, 6}} {
 		for _, act := range []Act{Linear, ReLU, Sigmoid, Tanh} {
 			for _, withBias := range []bool{false, true} {
+				if !s.sample() {
+					continue
+				}
 				m, k, n := sh.m, sh.k, sh.n
 				a, b, c := s.rand(m*k, -1, 1), s.rand(k*n, -1, 1), s.poison(m*n)
 				var bd, br Buffer
@@ -345,6 +364,9 @@ func testMatMulActGrad(s *suite) {
 	for _, sh := range []mmShape{{1, 1, 1}, {32, 100, 89}, {32, 50, 100}, {7, 5, 3}, {129, 17, 130}, {5, 3000, 6}} {
 		for _, act := range []Act{Linear, ReLU, Sigmoid, Tanh} {
 			for _, tb := range []bool{true, false} {
+				if !s.sample() {
+					continue
+				}
 				m, k, n := sh.m, sh.k, sh.n
 				a, b, c := s.rand(m*k, -1, 1), s.rand(k*n, -1, 1), s.poison(m*n)
 				lo, hi := -1.0, 1.0

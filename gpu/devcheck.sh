@@ -10,7 +10,10 @@
 # It checks correctness first (every kernel against float64, a CPU-vs-WebGPU
 # fit), then prints the figures of issue 4: matmul GFLOP/s (square and the
 # lesson's shapes, a tile sweep at n=4096), the cost of a dispatch, and the
-# lessons' training speed with dispatches/passes/submits/readbacks a step.
+# lessons' training speed with dispatches/passes/submits/readbacks a step and
+# the pipelines compiled; the products and lessons again with the matmul
+# flags read from the parameters (NNLAB_MATMUL_FLAGS=uniform: fewer
+# pipelines, branches at run time) to show what the constant flags give.
 # Everything is also written to $OUT/devcheck.log.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,6 +51,8 @@ step "dispatch cost (pass / sync / read)" 120 \
 	./gpu.test -test.run '^$' -test.bench 'Dispatch' -test.benchtime 2000x
 step "matmul GFLOP/s (default tiles)" 180 \
 	./gpu.test -test.run '^$' -test.bench 'MatMulWebGPU' -test.benchtime 20x
+NNLAB_MATMUL_FLAGS=uniform step "matmul GFLOP/s, flags read from the parameters (one pipeline a tile, as before)" 180 \
+	./gpu.test -test.run '^$' -test.bench 'MatMulWebGPU' -test.benchtime 20x
 if [ "${NNLAB_CHECK_QUICK:-}" != 1 ]; then
 	for t in 8x8x8 8x8x16 8x16x8 16x8x8 4x8x16 8x4x16 4x4x16 4x4x32; do
 		NNLAB_MATMUL_TILE=$t step "matmul n=4096 tile $t" 60 \
@@ -59,7 +64,12 @@ step "weather: 200 epochs, batch 32 (target < 1 s)" 180 \
 	./lab.test -test.run '^$' -test.bench 'Weather' -test.benchtime 3x
 NNLAB_BENCH_N=${NNLAB_CHECK_N:-4000} step "CIFAR dropout model, 4,000 images, batch 32 (target >= 15,700 images/s)" 180 \
 	./lab.test -test.run '^$' -test.bench 'CIFAR' -test.benchtime 3x
-if [ "$rc_last" != 0 ]; then
+cifar_rc=$rc_last
+NNLAB_MATMUL_FLAGS=uniform step "weather again, matmul flags read from the parameters" 180 \
+	./lab.test -test.run '^$' -test.bench 'Weather' -test.benchtime 2x
+NNLAB_MATMUL_FLAGS=uniform NNLAB_BENCH_N=${NNLAB_CHECK_N:-4000} step "CIFAR again, matmul flags read from the parameters" 180 \
+	./lab.test -test.run '^$' -test.bench 'CIFAR' -test.benchtime 2x
+if [ "$cifar_rc" != 0 ]; then
 	# Mesa's lavapipe crashed on command buffers of about 1,000 CIFAR
 	# dispatches; if a GPU driver does too, smaller submits still give a figure.
 	NNLAB_WEBGPU_PER_SUBMIT=512 NNLAB_BENCH_N=${NNLAB_CHECK_N:-4000} step "CIFAR again, 512 dispatches a submit" 180 \

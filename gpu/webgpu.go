@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/cogentcore/webgpu/wgpu"
@@ -90,6 +91,10 @@ type WebGPU struct {
 	// split k off (benchmarks: NNLAB_MATMUL_SPLIT=0).
 	scratch Buffer
 	noSplit bool
+	// mmUniform (NNLAB_MATMUL_FLAGS=uniform, for comparing) compiles one
+	// matmul pipeline per tile that reads its flags from the parameters,
+	// instead of one per tile and flags.
+	mmUniform bool
 }
 
 const (
@@ -142,6 +147,7 @@ func NewWebGPU() (*WebGPU, error) {
 		return nil, err
 	}
 	d.syncEach = os.Getenv("NNLAB_WEBGPU_SYNC") == "1"
+	d.mmUniform = os.Getenv("NNLAB_MATMUL_FLAGS") == "uniform"
 	d.perSubmit = platformPerSubmit
 	if d.software {
 		d.perSubmit = softwarePerSubmit
@@ -594,7 +600,9 @@ func (d *WebGPU) kernel(key kernelKey) *kernel {
 	d.kernels[key] = k
 	src, err := kernelSource(key)
 	if err == nil {
+		t0 := time.Now()
 		err = d.compile(k, src)
+		d.stats.CompileSeconds += time.Since(t0).Seconds()
 	}
 	if err != nil {
 		k.err = err
@@ -608,7 +616,10 @@ func (d *WebGPU) compile(k *kernel, src string) error {
 	name := k.key.name
 	if name == "matmul" {
 		c := k.key.mm
-		name = fmt.Sprintf("matmul(%dx%dx%d)", c.TM, c.TN, c.BK)
+		name = fmt.Sprintf("matmul(%dx%dx%d, flags %#x)", c.TM, c.TN, c.BK, c.Flags)
+		if c.Uniform {
+			name = fmt.Sprintf("matmul(%dx%dx%d, flags uniform)", c.TM, c.TN, c.BK)
+		}
 	}
 	if k.key.rw {
 		name += "(read_write)"

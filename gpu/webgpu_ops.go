@@ -247,7 +247,7 @@ func (d *WebGPU) matmul(mc mmCall) {
 	rows := tilesM * split
 	gy := min(rows, maxGroups)
 	gz := (rows + gy - 1) / gy
-	d.run(kernelKey{name: "matmul", mm: shaders.MatMulTile{TM: tm, TN: tn, BK: bk}}, tilesN, gy, gz)
+	d.run(kernelKey{name: "matmul", mm: mmKey(tm, tn, bk, flags, d.mmUniform)}, tilesN, gy, gz)
 	if split > 1 {
 		cLen := m * n
 		if ones {
@@ -257,6 +257,15 @@ func (d *WebGPU) matmul(mc mmCall) {
 			bind(d.view(mc.c, false)).bind(d.view(out, false)).bind(d.view(aux, false)).bind(d.view(mc.db, false))
 		d.elementwise("sum_split", m*n)
 	}
+}
+
+// mmKey is the pipeline of a product: its tile and its flags, or, with
+// uniform, its tile alone (the kernel reads the flags from its parameters).
+func mmKey(tm, tn, bk, flags int, uniform bool) shaders.MatMulTile {
+	if uniform {
+		flags = 0
+	}
+	return shaders.MatMulTile{TM: tm, TN: tn, BK: bk, Flags: flags, Uniform: uniform}
 }
 
 func b2i(b bool) int {

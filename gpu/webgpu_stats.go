@@ -11,5 +11,8 @@ type WebGPUStats struct {
 	Writes       int64 // Write calls
 	StagedWrites int64 // Writes copied in the command stream, being ordered after recorded work
 	Pipelines    int64 // pipelines compiled
-	BindGroups   int64 // bind groups created (a cache miss each)
+	// CompileSeconds is the time spent creating them (a driver may compile
+	// later, at a pipeline's first dispatch: Mesa's lavapipe does).
+	CompileSeconds float64
+	BindGroups     int64 // bind groups created (a cache miss each)
 }

@@ -188,7 +188,7 @@ func benchDevice(b *testing.B) gpu.Device {
 }
 
 // reportSteps reports a WebGPU device's dispatches, passes, submits and
-// readbacks per training step.
+// readbacks per training step, and the pipelines the device compiled.
 func reportSteps(b *testing.B, dev gpu.Device, before gpu.WebGPUStats, steps int) {
 	w, ok := dev.(*gpu.WebGPU)
 	if !ok || steps == 0 {
@@ -200,6 +200,10 @@ func reportSteps(b *testing.B, dev gpu.Device, before gpu.WebGPUStats, steps int
 	b.ReportMetric(per(s.Passes, before.Passes), "passes/step")
 	b.ReportMetric(per(s.Submits, before.Submits), "submits/step")
 	b.ReportMetric(per(s.Readbacks, before.Readbacks), "readbacks/step")
+	// The pipelines the device compiled, all in its first fit (later fits
+	// reuse them), and the time that took.
+	b.ReportMetric(float64(s.Pipelines), "pipelines")
+	b.ReportMetric(s.CompileSeconds, "compile-s")
 }
 
 func stats(dev gpu.Device) gpu.WebGPUStats {

@@ -6,8 +6,7 @@
 // The device prepends the tile's constants (shaders.MatMulHeader):
 //   TM, TN   outputs per invocation along m and n (multiples of 4)
 //   BK       depth of a k step
-// and sets bits of p.flags (uniform branches, so that one pipeline per tile
-// serves every layout):
+//   mm_flags() the product's layout and epilogue, these bits:
 //   ACC, TRANS_A, TRANS_B,
 //   VEC_A    load A as vec4 along its contiguous dimension (k, or m when
 //            TRANS_A), which must then be a multiple of 4; VEC_B likewise
@@ -36,6 +35,13 @@
 // Loads outside the matrices read zeros and stores outside are skipped, so
 // any m, n, k >= 0 works.
 //
+// mm_flags() returns a constant of the pipeline, not the uniform p.flags:
+// with every flag known when the kernel compiles, the compiler drops the
+// paths a product does not take. On lavapipe that made the products 2-4x
+// faster than one pipeline per tile reading p.flags (uniform branches,
+// which NNLAB_MATMUL_FLAGS=uniform still selects, for comparing), at the
+// cost of more pipelines (7 matmul pipelines in a weather fit instead of 2).
+//
 // Split k: when C has few tiles and k is long (a weight gradient: 27 x 32
 // outputs summed over 28,800 rows), one workgroup per tile would walk all of
 // k alone while the GPU idles. With p.split > 1 the tiles are repeated for
@@ -57,7 +63,7 @@ struct Params {
     m: u32,
     n: u32,
     k: u32,
-    flags: u32,
+    flags: u32,    // the flags, read only with NNLAB_MATMUL_FLAGS=uniform
     kchunk: u32,   // k per split chunk, a multiple of BK (>= k when split is 1)
     tiles_m: u32,  // tiles along m: ceil(m / BM)
     split: u32,    // chunks along k
@@ -88,7 +94,7 @@ const ACT_GRAD: u32 = 2048u;
 const IM2COL: u32 = 4096u;
 
 fn flag(f: u32) -> bool {
-    return (p.flags & f) != 0u;
+    return (mm_flags() & f) != 0u;
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -104,7 +110,7 @@ fn flag(f: u32) -> bool {
 // and applies the activation, or multiplies by the activation's derivative.
 fn epilogue(v: vec4<f32>, row: u32, col: u32) -> vec4<f32> {
     var r = v;
-    let act = (p.flags >> 8u) & 7u;
+    let act = (mm_flags() >> 8u) & 7u;
     for (var e = 0u; e < 4u; e++) {
         if (flag(ACT_GRAD)) {
             if (col + e < p.n) {

@@ -33,10 +33,21 @@ func Source(name string) (string, error) {
 
 // MatMulTile selects the tile of matmul.wgsl: a workgroup of 256
 // invocations computes a (16*TM) x (16*TN) tile of C, each invocation TM x TN
-// outputs, in k steps of BK.
-type MatMulTile struct{ TM, TN, BK int }
+// outputs, in k steps of BK. Flags are the product's layout and epilogue bits
+// (see matmul.wgsl), constants of its pipeline; with Uniform the kernel reads
+// them from its parameters instead (one pipeline for every layout, for
+// comparing the two).
+type MatMulTile struct {
+	TM, TN, BK, Flags int
+	Uniform           bool
+}
 
 // MatMulHeader returns the WGSL constants that specialize matmul.wgsl to a tile.
 func MatMulHeader(t MatMulTile) string {
-	return fmt.Sprintf("const TM: u32 = %du;\nconst TN: u32 = %du;\nconst BK: u32 = %du;\n", t.TM, t.TN, t.BK)
+	flags := fmt.Sprintf("%du", t.Flags)
+	if t.Uniform {
+		flags = "p.flags"
+	}
+	return fmt.Sprintf("const TM: u32 = %du;\nconst TN: u32 = %du;\nconst BK: u32 = %du;\n"+
+		"fn mm_flags() -> u32 { return %s; }\n", t.TM, t.TN, t.BK, flags)
 }
