@@ -51,6 +51,10 @@ step "dispatch cost (pass / sync / read)" 120 \
 	./gpu.test -test.run '^$' -test.bench 'Dispatch' -test.benchtime 2000x
 step "matmul GFLOP/s (default tiles)" 180 \
 	./gpu.test -test.run '^$' -test.bench 'MatMulWebGPU' -test.benchtime 20x
+step "convolutions of the CIFAR lesson, batch 32, GFLOP/s" 120 \
+	./gpu.test -test.run '^$' -test.bench 'ConvWebGPU' -test.benchtime 50x
+NNLAB_MATMUL_FLAGS=uniform step "convolutions, geometry and flags read from the parameters" 120 \
+	./gpu.test -test.run '^$' -test.bench 'ConvWebGPU' -test.benchtime 50x
 NNLAB_MATMUL_FLAGS=uniform step "matmul GFLOP/s, flags read from the parameters (one pipeline a tile, as before)" 180 \
 	./gpu.test -test.run '^$' -test.bench 'MatMulWebGPU' -test.benchtime 20x
 if [ "${NNLAB_CHECK_QUICK:-}" != 1 ]; then

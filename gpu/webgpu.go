@@ -611,19 +611,26 @@ func (d *WebGPU) kernel(key kernelKey) *kernel {
 	return k
 }
 
-// compile builds the pipeline of k from WGSL source src.
-func (d *WebGPU) compile(k *kernel, src string) error {
-	name := k.key.name
+// kernelName names a pipeline in errors and logs: matmul with its tile and
+// flags.
+func kernelName(key kernelKey) string {
+	name := key.name
 	if name == "matmul" {
-		c := k.key.mm
+		c := key.mm
 		name = fmt.Sprintf("matmul(%dx%dx%d, flags %#x)", c.TM, c.TN, c.BK, c.Flags)
 		if c.Uniform {
 			name = fmt.Sprintf("matmul(%dx%dx%d, flags uniform)", c.TM, c.TN, c.BK)
 		}
 	}
-	if k.key.rw {
+	if key.rw {
 		name += "(read_write)"
 	}
+	return name
+}
+
+// compile builds the pipeline of k from WGSL source src.
+func (d *WebGPU) compile(k *kernel, src string) error {
+	name := kernelName(k.key)
 	var writable []bool
 	for _, m := range storageDecl.FindAllStringSubmatch(src, -1) {
 		var i int
@@ -842,10 +849,15 @@ func (d *WebGPU) run(key kernelKey, gx, gy, gz int) {
 	d.record(k, group, slot, gx, gy, gz)
 	d.stats.Dispatches++
 	if d.syncEach {
-		fmt.Fprintf(os.Stderr, "gpu: WebGPU: %s %dx%dx%d\n", key.name, gx, gy, gz)
+		// The time includes a submit and a wait (hundreds of µs on a GPU):
+		// what stands out above that is the kernel.
+		name := kernelName(key)
+		t0 := time.Now()
 		if err := d.Sync(); err != nil {
-			fmt.Fprintf(os.Stderr, "gpu: WebGPU: %s: %v\n", key.name, err)
+			fmt.Fprintf(os.Stderr, "gpu: WebGPU: %s: %v\n", name, err)
 		}
+		fmt.Fprintf(os.Stderr, "gpu: WebGPU: %s %dx%dx%d workgroups, %.3f ms\n", name, gx, gy, gz,
+			time.Since(t0).Seconds()*1e3)
 	}
 }
 

@@ -176,3 +176,52 @@ func BenchmarkDispatch(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/dispatch")
 	})
 }
+
+// BenchmarkConvWebGPU reports GFLOP/s of the CIFAR lesson's convolutions at
+// batch 32 (forward with bias and relu; kernel and bias gradients): products
+// that read their windows from the image (im2col in the product).
+func BenchmarkConvWebGPU(b *testing.B) {
+	d := benchDevice(b)
+	rng := rand.New(rand.NewSource(1))
+	for _, l := range []struct {
+		name string
+		g    ConvGeom
+	}{
+		{"conv1", geom(32, 32, 32, 3, 3, 3, 1, 1, false)},
+		{"conv2", geom(32, 15, 15, 32, 3, 3, 1, 1, false)},
+		{"conv3", geom(32, 6, 6, 32, 3, 3, 1, 1, false)},
+	} {
+		const filters = 32
+		g := l.g
+		rand := func(n int) Buffer {
+			h := make([]float32, n)
+			for i := range h {
+				h[i] = rng.Float32()*2 - 1
+			}
+			buf := d.Alloc(n)
+			d.Write(buf, 0, h)
+			return buf
+		}
+		x, w, bias := rand(g.N*g.H*g.W*g.C), rand(g.ColCols()*filters), rand(filters)
+		y, dy := d.Alloc(g.ColRows()*filters), rand(g.ColRows()*filters)
+		flop := 2 * float64(g.ColRows()) * float64(g.ColCols()) * filters
+		for _, op := range []string{"forward", "weightgrads"} {
+			b.Run(l.name+"_"+op, func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					if op == "forward" {
+						d.ConvForward(y, x, nil, w, bias, g, filters, ReLU)
+					} else {
+						d.ConvWeightGrads(w, bias, x, nil, dy, g, filters)
+					}
+				}
+				if err := d.Sync(); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(flop*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+		for _, buf := range []Buffer{x, w, bias, y, dy} {
+			d.Free(buf)
+		}
+	}
+}

@@ -247,7 +247,7 @@ func (d *WebGPU) matmul(mc mmCall) {
 	rows := tilesM * split
 	gy := min(rows, maxGroups)
 	gz := (rows + gy - 1) / gy
-	d.run(kernelKey{name: "matmul", mm: mmKey(tm, tn, bk, flags, d.mmUniform)}, tilesN, gy, gz)
+	d.run(kernelKey{name: "matmul", mm: mmKey(tm, tn, bk, flags, mc.im2col, g, d.mmUniform)}, tilesN, gy, gz)
 	if split > 1 {
 		cLen := m * n
 		if ones {
@@ -259,13 +259,19 @@ func (d *WebGPU) matmul(mc mmCall) {
 	}
 }
 
-// mmKey is the pipeline of a product: its tile and its flags, or, with
-// uniform, its tile alone (the kernel reads the flags from its parameters).
-func mmKey(tm, tn, bk, flags int, uniform bool) shaders.MatMulTile {
+// mmKey is the pipeline of a product: its tile, its flags and a
+// convolution's geometry, or, with uniform, its tile alone (the kernel reads
+// the rest from its parameters).
+func mmKey(tm, tn, bk, flags int, im2col bool, g ConvGeom, uniform bool) shaders.MatMulTile {
 	if uniform {
-		flags = 0
+		return shaders.MatMulTile{TM: tm, TN: tn, BK: bk, Uniform: true}
 	}
-	return shaders.MatMulTile{TM: tm, TN: tn, BK: bk, Flags: flags, Uniform: uniform}
+	key := shaders.MatMulTile{TM: tm, TN: tn, BK: bk, Flags: flags}
+	if im2col {
+		key.Conv = [len(shaders.ConvFields)]int32{int32(g.H), int32(g.W), int32(g.C), int32(g.KH), int32(g.KW),
+			int32(g.SH), int32(g.SW), int32(g.PadT), int32(g.PadL), int32(g.OH), int32(g.OW)}
+	}
+	return key
 }
 
 func b2i(b bool) int {

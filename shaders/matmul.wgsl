@@ -18,7 +18,7 @@
 //            output (bias then holds that output, m x n)
 //   IM2COL   A is the im2col matrix of the image batch bound as A (ConvForward,
 //            ConvWeightGrads): its elements are read from the image by the
-//            geometry in p (the layout gpu.Device.Col2Im describes), never stored
+//            geometry g_h(), g_c(), ... (the layout gpu.Device.Col2Im describes), never stored
 //   ONES     with TRANS_A (WeightGrads): op(A) has one more row, m-1, of
 //            ones (A is stored (k, m-1)); that row of C, the column sums of
 //            B (a bias gradient), goes to dbias instead of C
@@ -40,8 +40,11 @@
 // paths a product does not take. On lavapipe that made the products 2-4x
 // faster than one pipeline per tile reading p.flags (uniform branches,
 // which NNLAB_MATMUL_FLAGS=uniform still selects, for comparing), at the
-// cost of more pipelines (7 matmul pipelines in a weather fit instead of 1,
-// 11 in a CIFAR fit instead of 4).
+// cost of more pipelines (7 matmul pipelines in a weather fit instead of 1).
+// Likewise g_h(), g_c(), ... give a convolution's geometry as constants, so
+// that the im2col indexing divides by constants (multiplications and
+// shifts) rather than by uniforms: a pipeline per convolution layer (a CIFAR
+// fit compiles 15 matmul pipelines instead of 4).
 //
 // Split k: when C has few tiles and k is long (a weight gradient: 27 x 32
 // outputs summed over 28,800 rows), one workgroup per tile would walk all of
@@ -135,23 +138,23 @@ fn a_at(i: u32) -> f32 {
 // in the image.
 fn col_row(row: u32) -> vec3<i32> {
     let r = i32(row);
-    let ow = r % p.ow;
-    let oh = (r / p.ow) % p.oh;
-    return vec3<i32>(r / (p.ow * p.oh), oh * p.sh - p.pad_t, ow * p.sw - p.pad_l);
+    let ow = r % g_ow();
+    let oh = (r / g_ow()) % g_oh();
+    return vec3<i32>(r / (g_ow() * g_oh()), oh * g_sh() - g_pad_t(), ow * g_sw() - g_pad_l());
 }
 
 // col_at is the im2col matrix's element at window w (col_row) and column
 // kcol = (kh, kw, c), read from the image in a4; zero in the padding.
 fn col_at(w: vec3<i32>, kcol: u32) -> f32 {
     let q = i32(kcol);
-    let c = q % p.c;
-    let kw = (q / p.c) % p.kw;
-    let ih = w.y + q / (p.c * p.kw);
+    let c = q % g_c();
+    let kw = (q / g_c()) % g_kw();
+    let ih = w.y + q / (g_c() * g_kw());
     let iw = w.z + kw;
-    if (ih < 0 || ih >= p.h || iw < 0 || iw >= p.w) {
+    if (ih < 0 || ih >= g_h() || iw < 0 || iw >= g_w()) {
         return 0.0;
     }
-    return a_at(u32(((w.x * p.h + ih) * p.w + iw) * p.c + c));
+    return a_at(u32(((w.x * g_h() + ih) * g_w() + iw) * g_c() + c));
 }
 
 fn b_at(i: u32) -> f32 {

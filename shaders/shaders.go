@@ -12,6 +12,7 @@ package shaders
 import (
 	"embed"
 	"fmt"
+	"strings"
 )
 
 //go:embed *.wgsl
@@ -34,20 +35,37 @@ func Source(name string) (string, error) {
 // MatMulTile selects the tile of matmul.wgsl: a workgroup of 256
 // invocations computes a (16*TM) x (16*TN) tile of C, each invocation TM x TN
 // outputs, in k steps of BK. Flags are the product's layout and epilogue bits
-// (see matmul.wgsl), constants of its pipeline; with Uniform the kernel reads
+// (see matmul.wgsl) and Conv, with the IM2COL flag, the convolution's geometry
+// (ConvFields), all constants of its pipeline. With Uniform the kernel reads
 // them from its parameters instead (one pipeline for every layout, for
 // comparing the two).
 type MatMulTile struct {
 	TM, TN, BK, Flags int
+	Conv              [len(ConvFields)]int32
 	Uniform           bool
 }
 
+// ConvFields are the convolution geometry's fields in matmul.wgsl's Params,
+// each read through a function g_<field>() that the header defines.
+var ConvFields = [...]string{"h", "w", "c", "kh", "kw", "sh", "sw", "pad_t", "pad_l", "oh", "ow"}
+
 // MatMulHeader returns the WGSL constants that specialize matmul.wgsl to a tile.
 func MatMulHeader(t MatMulTile) string {
-	flags := fmt.Sprintf("%du", t.Flags)
+	var b strings.Builder
+	fmt.Fprintf(&b, "const TM: u32 = %du;\nconst TN: u32 = %du;\nconst BK: u32 = %du;\n", t.TM, t.TN, t.BK)
 	if t.Uniform {
-		flags = "p.flags"
+		b.WriteString("fn mm_flags() -> u32 { return p.flags; }\n")
+	} else {
+		fmt.Fprintf(&b, "fn mm_flags() -> u32 { return %du; }\n", t.Flags)
 	}
-	return fmt.Sprintf("const TM: u32 = %du;\nconst TN: u32 = %du;\nconst BK: u32 = %du;\n"+
-		"fn mm_flags() -> u32 { return %s; }\n", t.TM, t.TN, t.BK, flags)
+	// The divisions by the geometry in the im2col indexing become
+	// multiplications by constants.
+	for i, f := range ConvFields {
+		if t.Uniform {
+			fmt.Fprintf(&b, "fn g_%s() -> i32 { return p.%s; }\n", f, f)
+		} else {
+			fmt.Fprintf(&b, "fn g_%s() -> i32 { return %d; }\n", f, t.Conv[i])
+		}
+	}
+	return b.String()
 }
