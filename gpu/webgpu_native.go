@@ -129,8 +129,24 @@ func (d *WebGPU) finishAndSubmit(enc *wgpu.CommandEncoder) {
 	d.dev.Poll(false, nil) // let wgpu-native retire finished work
 }
 
-// wait blocks until the submitted work is done.
-func (d *WebGPU) wait() { d.dev.Poll(true, nil) }
+// wait blocks until the submitted work is done. One blocking Poll gives up
+// after 5 s (wgpu-core's CLEANUP_WAIT_MS) with the queue still busy, and a
+// submit of slow kernels (a software adapter, a small GPU) can take longer:
+// going on then returned from Sync before the work was done, and a Close
+// destroyed the device under running work (lavapipe crashed in its queue
+// thread). So it polls until the queue is empty, the device is lost, or ten
+// minutes have passed.
+func (d *WebGPU) wait() {
+	for i := 0; !d.dev.Poll(true, nil); i++ {
+		if d.Lost() {
+			return
+		}
+		if i == 120 {
+			d.fail(fmt.Errorf("gpu: WebGPU: the GPU has not finished its work after 10 minutes"))
+			return
+		}
+	}
+}
 
 // mapRead waits for the submitted work, then copies size bytes of buf into dst.
 func (d *WebGPU) mapRead(buf *wgpu.Buffer, size uint64, dst []float32) error {
