@@ -100,10 +100,12 @@ type WebGPU struct {
 const (
 	ringSlot  = 256  // bytes per dispatch's parameters (minUniformBufferOffsetAlignment)
 	ringSlots = 4096 // dispatches per submit at most
-	// softwarePerSubmit bounds a command buffer on a software adapter: Mesa
-	// 22's lavapipe (Debian 12) crashed in its worker threads on command
-	// buffers of about 300 CIFAR training dispatches or more, never with
-	// 250 or fewer, and never when each dispatch was waited for.
+	// softwarePerSubmit bounds a command buffer on a software adapter, whose
+	// kernels are slow: a submit stays a second or two of work. (Lavapipe
+	// crashed on command buffers of about 300 CIFAR training dispatches or
+	// more; that was wgpu-native's blocking Poll giving up after 5 s and
+	// freeing objects under running work, which pollUntil now avoids: CIFAR
+	// runs on lavapipe with NNLAB_WEBGPU_PER_SUBMIT=4096 too.)
 	softwarePerSubmit = 128
 	uploadBytes       = 4 << 20 // staging for Writes between submits
 	maxBindings       = 9       // storage bindings per kernel at most (batchnorm_grad has 8)

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/cogentcore/webgpu/wgpu"
@@ -129,21 +131,36 @@ func (d *WebGPU) finishAndSubmit(enc *wgpu.CommandEncoder) {
 	d.dev.Poll(false, nil) // let wgpu-native retire finished work
 }
 
-// wait blocks until the submitted work is done. One blocking Poll gives up
-// after 5 s (wgpu-core's CLEANUP_WAIT_MS) with the queue still busy, and a
-// submit of slow kernels (a software adapter, a small GPU) can take longer:
-// going on then returned from Sync before the work was done, and a Close
-// destroyed the device under running work (lavapipe crashed in its queue
-// thread). So it polls until the queue is empty, the device is lost, or ten
-// minutes have passed.
+// wait blocks until the submitted work is done.
 func (d *WebGPU) wait() {
-	for i := 0; !d.dev.Poll(true, nil); i++ {
-		if d.Lost() {
+	done := false
+	d.queue.OnSubmittedWorkDone(func(wgpu.QueueWorkDoneStatus) { done = true })
+	d.pollUntil(&done)
+}
+
+// pollUntil polls the device until *done (set by a callback that a Poll
+// runs), the device is lost, or ten minutes have passed. It never blocks in
+// Poll: a blocking Poll of wgpu-native gives up after 5 s (wgpu-core's
+// CLEANUP_WAIT_MS) yet takes all the submitted work as finished, runs its
+// callbacks and frees what it used, and a submit of slow kernels (a software
+// adapter, a small GPU) can take longer: Sync returned before the work was
+// done and lavapipe crashed in its queue thread on the freed objects
+// (TestWebGPUSyncWaitsForSlowWork). A non-blocking Poll reads the fence.
+func (d *WebGPU) pollUntil(done *bool) {
+	start := time.Now()
+	for i := 0; ; i++ {
+		d.dev.Poll(false, nil)
+		if *done || d.Lost() {
 			return
 		}
-		if i == 120 {
+		switch {
+		case i < 64:
+			runtime.Gosched()
+		case time.Since(start) > 10*time.Minute:
 			d.fail(fmt.Errorf("gpu: WebGPU: the GPU has not finished its work after 10 minutes"))
 			return
+		default:
+			time.Sleep(min(time.Duration(i-63)*20*time.Microsecond, time.Millisecond))
 		}
 	}
 }
@@ -157,14 +174,11 @@ func (d *WebGPU) mapRead(buf *wgpu.Buffer, size uint64, dst []float32) error {
 	}); err != nil {
 		return err
 	}
-	for i := 0; !done; i++ {
-		d.dev.Poll(true, nil)
-		if i > 1000 {
-			if err := d.takeErr(); err != nil {
-				return err
-			}
-			return fmt.Errorf("mapping the readback buffer never finished")
+	if d.pollUntil(&done); !done {
+		if err := d.takeErr(); err != nil {
+			return err
 		}
+		return fmt.Errorf("mapping the readback buffer never finished")
 	}
 	if status == wgpu.BufferMapAsyncStatusDeviceLost {
 		d.setLost("a readback found the device lost")
