@@ -2,7 +2,7 @@
 # The GPU check for a lent device machine (../shared/device/README.md): it
 # builds nothing there. Here: `./build.sh devbin` (binaries, data, the Vulkan
 # loader in .gl/ and this script as .devbin/run.sh). Then, with the device
-# tool, carry [".gl", ".devbin"] and run `bash .devbin/run.sh` (about 2-3
+# tool, carry [".gl", ".devbin"] and run `bash .devbin/run.sh` (about 3-4
 # minutes once the machine is up; NNLAB_CHECK_QUICK=1 skips the tile sweep;
 # NNLAB_BENCH_EPOCHS and NNLAB_CHECK_N shorten the lesson runs for a dry run
 # here on lavapipe).
