@@ -16,7 +16,8 @@ import (
 //	.devbin/gpu.test -test.run '^$' -test.bench 'WebGPU|Dispatch' -test.benchtime 20x
 //
 // NNLAB_MATMUL_TILE=TMxTNxBK (e.g. 8x8x8, 4x4x16) forces a MatMul tile;
-// NNLAB_MATMUL_SPLIT=0 turns split k off.
+// NNLAB_MATMUL_SPLIT=0 turns split k off; NNLAB_MATMUL_FLAGS=uniform compiles
+// one pipeline per tile that reads its flags and geometry at run time.
 
 func benchDevice(b *testing.B) *WebGPU {
 	d := openTestWebGPU(b)

@@ -240,14 +240,14 @@ func (d *WebGPU) matmul(mc mmCall) {
 	} else {
 		flags |= epilogue
 	}
-	g := mc.conv
-	d.begin().u(m, n, k, flags, kchunk, tilesM, split, g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PadT, g.PadL, g.OH, g.OW).
+	geom := convFields(mc.conv)
+	d.begin().u(m, n, k, flags, kchunk, tilesM, split).u(geom[:]...).
 		bind(d.view(out, true)).bind(d.view(mc.a, true)).bind(d.view(mc.b, true)).
 		bind(d.view(aux, false)).bind(d.view(mc.db, false))
 	rows := tilesM * split
 	gy := min(rows, maxGroups)
 	gz := (rows + gy - 1) / gy
-	d.run(kernelKey{name: "matmul", mm: mmKey(tm, tn, bk, flags, mc.im2col, g, d.mmUniform)}, tilesN, gy, gz)
+	d.run(kernelKey{name: "matmul", mm: mmKey(tm, tn, bk, flags, mc.im2col, geom, d.mmUniform)}, tilesN, gy, gz)
 	if split > 1 {
 		cLen := m * n
 		if ones {
@@ -262,16 +262,21 @@ func (d *WebGPU) matmul(mc mmCall) {
 // mmKey is the pipeline of a product: its tile, its flags and a
 // convolution's geometry, or, with uniform, its tile alone (the kernel reads
 // the rest from its parameters).
-func mmKey(tm, tn, bk, flags int, im2col bool, g ConvGeom, uniform bool) shaders.MatMulTile {
+func mmKey(tm, tn, bk, flags int, im2col bool, geom [len(shaders.ConvFields)]int, uniform bool) shaders.MatMulTile {
 	if uniform {
 		return shaders.MatMulTile{TM: tm, TN: tn, BK: bk, Uniform: true}
 	}
 	key := shaders.MatMulTile{TM: tm, TN: tn, BK: bk, Flags: flags}
 	if im2col {
-		key.Conv = [len(shaders.ConvFields)]int32{int32(g.H), int32(g.W), int32(g.C), int32(g.KH), int32(g.KW),
-			int32(g.SH), int32(g.SW), int32(g.PadT), int32(g.PadL), int32(g.OH), int32(g.OW)}
+		key.Conv = geom
 	}
 	return key
+}
+
+// convFields is g in the order of shaders.ConvFields: matmul.wgsl's Params
+// and the constants of its header.
+func convFields(g ConvGeom) [len(shaders.ConvFields)]int {
+	return [...]int{g.H, g.W, g.C, g.KH, g.KW, g.SH, g.SW, g.PadT, g.PadL, g.OH, g.OW}
 }
 
 func b2i(b bool) int {

@@ -154,7 +154,7 @@ func TestWebGPUMatMulUniformFlags(t *testing.T) {
 		f(s)
 	}
 	for key := range d.kernels {
-		if key.name == "matmul" && !before[key] && (!key.mm.Uniform || key.mm.Flags != 0 || key.mm.Conv != [len(shaders.ConvFields)]int32{}) {
+		if key.name == "matmul" && !before[key] && (!key.mm.Uniform || key.mm.Flags != 0 || key.mm.Conv != [len(shaders.ConvFields)]int{}) {
 			t.Errorf("pipeline %+v compiled with NNLAB_MATMUL_FLAGS=uniform", key.mm)
 		}
 	}

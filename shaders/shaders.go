@@ -41,7 +41,7 @@ func Source(name string) (string, error) {
 // comparing the two).
 type MatMulTile struct {
 	TM, TN, BK, Flags int
-	Conv              [len(ConvFields)]int32
+	Conv              [len(ConvFields)]int
 	Uniform           bool
 }
 
