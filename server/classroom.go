@@ -25,15 +25,20 @@ type Classroom struct {
 // An unspecified host ("", "0.0.0.0", "::") means every interface: each
 // address of ifaddrs (the machine's, from net.InterfaceAddrs) that another
 // machine can reach is listed, IPv4 before IPv6, private (LAN) addresses
-// first; loopback and link-local addresses are left out. A loopback host
-// gives http://localhost:port/; any other host is used as it is.
+// first; loopback and link-local addresses are left out. Host "localhost"
+// or 127.0.0.1 gives http://localhost:port/; any other host is used as it
+// is (the address the server listens on).
 func ClassroomFor(host string, port int, ifaddrs []net.Addr) *Classroom {
 	hostURL := func(h string) string {
 		return "http://" + net.JoinHostPort(h, strconv.Itoa(port)) + "/"
 	}
 	switch ip, err := netip.ParseAddr(strings.Trim(host, "[]")); {
-	case host == "localhost" || (err == nil && ip.IsLoopback()):
+	case host == "localhost" || (err == nil && ip.Unmap() == netip.AddrFrom4([4]byte{127, 0, 0, 1})):
 		return &Classroom{URLs: []string{hostURL("localhost")}}
+	case err == nil && ip.IsLoopback():
+		// Another loopback address (127.0.0.2, ::1): "localhost" is
+		// 127.0.0.1 to browsers, which is not where the server listens.
+		return &Classroom{URLs: []string{hostURL(ip.Unmap().String())}}
 	case host != "" && err != nil:
 		return &Classroom{URLs: []string{hostURL(host)}, LAN: true}
 	case host != "" && !ip.IsUnspecified():

@@ -13,7 +13,8 @@
 //
 // # Contract
 //
-// Read-only: GET and HEAD; any other method is 405 with "Allow: GET, HEAD".
+// Read-only: GET and HEAD; any other method is 405 with "Allow: GET, HEAD",
+// and a GET or HEAD with a body is 400 (unread, the connection closed).
 // Only the files indexed when the handler is made are served, so nothing
 // outside the site and data folders can be reached; on top of that, request
 // paths with "." or ".." segments (also percent-encoded), backslashes,
@@ -209,6 +210,16 @@ func (h *Lab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		hdr.Set("Allow", "GET, HEAD")
 		httpError(w, "405 method not allowed: this server is read-only (GET and HEAD)", http.StatusMethodNotAllowed)
+		return
+	}
+	if r.ContentLength != 0 {
+		// A GET or HEAD carries no body (RFC 9110, section 9.3.1); one
+		// that announces one (a length, or chunks: -1) is refused unread.
+		// Connection: close, so that net/http does not drain the body
+		// before answering: it would read up to 256 KiB as slowly as the
+		// client sends it, holding the connection without an answer.
+		hdr.Set("Connection", "close")
+		httpError(w, "400 bad request: a GET or HEAD request has no body (send the request without one)", http.StatusBadRequest)
 		return
 	}
 	p, ok := CleanPath(r)

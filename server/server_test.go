@@ -590,7 +590,9 @@ func TestClassroomFor(t *testing.T) {
 	}{
 		{"localhost", []string{"http://localhost:8080/"}, false},
 		{"127.0.0.1", []string{"http://localhost:8080/"}, false},
-		{"::1", []string{"http://localhost:8080/"}, false},
+		{"::1", []string{"http://[::1]:8080/"}, false},
+		{"127.0.0.2", []string{"http://127.0.0.2:8080/"}, false},
+		{"::ffff:127.0.0.1", []string{"http://localhost:8080/"}, false},
 		{"0.0.0.0", []string{"http://192.168.1.20:8080/", "http://203.0.113.7:8080/", "http://[2001:db8::5]:8080/"}, true},
 		{"", []string{"http://192.168.1.20:8080/", "http://203.0.113.7:8080/", "http://[2001:db8::5]:8080/"}, true},
 		{"::", []string{"http://192.168.1.20:8080/", "http://203.0.113.7:8080/", "http://[2001:db8::5]:8080/"}, true},
