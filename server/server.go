@@ -213,13 +213,7 @@ func (h *Lab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.ContentLength != 0 {
-		// A GET or HEAD carries no body (RFC 9110, section 9.3.1); one
-		// that announces one (a length, or chunks: -1) is refused unread.
-		// Connection: close, so that net/http does not drain the body
-		// before answering: it would read up to 256 KiB as slowly as the
-		// client sends it, holding the connection without an answer.
-		hdr.Set("Connection", "close")
-		httpError(w, "400 bad request: a GET or HEAD request has no body (send the request without one)", http.StatusBadRequest)
+		refuseBody(w)
 		return
 	}
 	p, ok := CleanPath(r)
@@ -253,6 +247,24 @@ func (h *Lab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.serveAsset(w, r, a)
+}
+
+// bodyGrace is how long the server still reads (and drops) a refused
+// request body after its answer, as net/http's own pause before it closes
+// a connection with unread input: a close with unread bytes resets the
+// connection, and a reset can drop the answer before the client reads it.
+const bodyGrace = 500 * time.Millisecond
+
+// refuseBody answers a GET or HEAD that announces a body (a length, or
+// chunks) with 400 and closes the connection. A GET or HEAD carries no body
+// (RFC 9110, section 9.3.1). Before closing, net/http would read up to
+// 256 KiB of the body, as slowly as the client sends it: a body trickled
+// in a byte at a time held the connection for hours. The read deadline
+// ends that after bodyGrace (where there is one to set: not on the edge).
+func refuseBody(w http.ResponseWriter) {
+	http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyGrace))
+	w.Header().Set("Connection", "close")
+	httpError(w, "400 bad request: a GET or HEAD request has no body (send the request without one)", http.StatusBadRequest)
 }
 
 // httpError answers with a plain-text error that is never cached.
