@@ -315,12 +315,13 @@ func TestConnectionLimit(t *testing.T) {
 }
 
 // TestConnectionLimitPerClient: a client that opens 20 connections to a
-// server that allows 4 per client gets the others closed at once, while
-// its 4 stay open (the header timeout is a minute), and another client
-// (127.0.0.2, also loopback) is answered meanwhile.
+// server that allows 16 in all and 4 per client gets the others closed at
+// once, while its 4 stay open (the header timeout is a minute), and another
+// client (127.0.0.2, also loopback) is answered meanwhile (without the
+// limit per client, it would wait for the hostile connections' minute).
 func TestConnectionLimitPerClient(t *testing.T) {
 	const perClient, hostile = 4, 20
-	s := startLimited(t, newLab(t, fixture(t)), Limits{MaxConns: 64, MaxConnsPerClient: perClient, ReadHeaderTimeout: time.Minute, ReadTimeout: time.Minute, WriteTimeout: time.Second, IdleTimeout: time.Minute})
+	s := startLimited(t, newLab(t, fixture(t)), Limits{MaxConns: 16, MaxConnsPerClient: perClient, ReadHeaderTimeout: time.Minute, ReadTimeout: time.Minute, WriteTimeout: time.Second, IdleTimeout: time.Minute})
 	var closed atomic.Int64
 	var wg sync.WaitGroup
 	for range hostile {
