@@ -25,6 +25,9 @@ import (
 // serveReady, if not nil, is told the listening address (for tests).
 var serveReady func(net.Addr)
 
+// serveOut is where serve prints the addresses to open (for tests).
+var serveOut io.Writer = os.Stdout
+
 // serve serves the lab: the site embedded in the binary (or a --site
 // folder) and the lessons' data, on localhost or, with a LAN --addr, to a
 // room of learners, whose address it prints with a QR code.
@@ -33,16 +36,22 @@ func serve(ctx context.Context, args []string) error {
 	addr := fs.String("addr", "localhost", `address to listen on: localhost, or 0.0.0.0 (every network: a classroom), or an IP; "HOST:PORT" also sets the port`)
 	port := fs.Int("port", 8080, "port to listen on (0 = any free port)")
 	site := fs.String("site", "", `a built site folder to serve instead of the site built into the binary (./build.sh writes dist)`)
-	src := fs.String("data", "", "data file or folder (default: $NNLAB_DATA, the cache, ../shared/data, download)")
+	src := fs.String("data", "", "data folder, holding the weather CSV and CIFAR-10 (default: $NNLAB_DATA, the cache, ../shared/data, download)")
 	ntr := fs.Int("cifar-train", lessondata.DefaultTrain, "CIFAR-10 training images served")
 	nte := fs.Int("cifar-test", lessondata.DefaultTest, "CIFAR-10 test images served")
 	qr := fs.Bool("qr", true, "on a LAN address, print the address as a QR code")
 	export := fs.String("export", "", "write the site and data as Cloudflare Workers static assets to this folder, and exit")
+	lim := server.DefaultLimits
+	fs.IntVar(&lim.MaxConns, "max-conns", lim.MaxConns, "most connections served at once (more wait for one to close); each takes a file descriptor")
+	fs.IntVar(&lim.MaxConnsPerClient, "max-conns-per-client", lim.MaxConnsPerClient, "most connections from one device (IP address); a browser uses about 6")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	if err := checkServeFlags(*port, *ntr, *nte, lim); err != nil {
+		return err
 	}
 	host, portStr := *addr, strconv.Itoa(*port)
 	if h, p, err := net.SplitHostPort(*addr); err == nil {
@@ -54,6 +63,9 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	if *export != "" {
+		if st, err := os.Stat(*export); err == nil && !st.IsDir() {
+			return fmt.Errorf("serve --export %s is a file, but a folder is expected (it is created if missing)", *export)
+		}
 		opt.MaxFileSize = server.EdgeAssetLimit
 		lab, err := server.New(opt)
 		if err != nil {
@@ -87,16 +99,15 @@ func serve(ctx context.Context, args []string) error {
 		fmt.Fprintln(os.Stderr, "nnlab: note:", n)
 	}
 	id, gz := lab.Size()
-	fmt.Printf("nnlab: serving the lab (build %s; %s; %d files, %.1f MB, %.1f MB gzipped)\n",
+	fmt.Fprintf(serveOut, "nnlab: serving the lab (build %s; %s; %d files, %.1f MB, %.1f MB gzipped)\n",
 		lab.Version(), what, len(lab.Files()), float64(id)/1e6, float64(gz)/1e6)
-	printJoin(os.Stdout, opt.Classroom, *qr)
+	printJoin(serveOut, opt.Classroom, *qr)
 
-	srv := &http.Server{
-		Handler:           lab,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-	}
+	// Timeouts and a cap on connections: a device on the room's network
+	// that trickles requests, stops reading or opens connections by the
+	// thousand must not hold the server (see server.Limits).
+	srv := server.NewHTTPServer(lab, lim)
+	ln = server.LimitListener(ln, lim)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -117,6 +128,28 @@ func serve(ctx context.Context, args []string) error {
 	return nil
 }
 
+// checkServeFlags checks the numbers given to serve, each against its
+// range.
+func checkServeFlags(port, ntr, nte int, lim server.Limits) error {
+	switch {
+	case port < 0 || port > 65535:
+		return fmt.Errorf("serve --port %d: want 0 (any free port) to 65535", port)
+	case ntr < 1:
+		return fmt.Errorf("serve --cifar-train %d: want at least 1 image", ntr)
+	case nte < 1:
+		return fmt.Errorf("serve --cifar-test %d: want at least 1 image", nte)
+	case lim.MaxConns < 1 || lim.MaxConns > maxConnsLimit:
+		return fmt.Errorf("serve --max-conns %d: want 1 to %d (a classroom needs about 10 a learner)", lim.MaxConns, maxConnsLimit)
+	case lim.MaxConnsPerClient < 1 || lim.MaxConnsPerClient > lim.MaxConns:
+		return fmt.Errorf("serve --max-conns-per-client %d: want 1 to --max-conns (%d); a browser uses about 6", lim.MaxConnsPerClient, lim.MaxConns)
+	}
+	return nil
+}
+
+// maxConnsLimit is the largest --max-conns: each connection is a file
+// descriptor, and a process gets tens of thousands at most (often 1,024).
+const maxConnsLimit = 10000
+
 // listenHost is the host to listen on: "localhost" is 127.0.0.1, so that
 // the printed address and the listener agree whatever the resolver says.
 func listenHost(host string) string {
@@ -134,6 +167,9 @@ func serveOptions(site, src string, ntr, nte int) (server.Options, string, error
 	var what string
 	switch fsys, ok := embedded.Site(); {
 	case site != "":
+		if st, err := os.Stat(site); err == nil && !st.IsDir() {
+			return opt, "", fmt.Errorf("serve --site %s is a file, but a folder is expected: the built site (./build.sh writes dist/)", site)
+		}
 		if _, err := os.Stat(filepath.Join(site, "index.html")); err != nil {
 			return opt, "", fmt.Errorf("no built site in %s (no index.html): run ./build.sh first", site)
 		}

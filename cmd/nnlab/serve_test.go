@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -128,5 +130,143 @@ func TestServeWithoutSite(t *testing.T) {
 	err := serve(context.Background(), []string{"--site", filepath.Join(t.TempDir(), "dist"), "--port", "0"})
 	if err == nil || !strings.Contains(err.Error(), "run ./build.sh") {
 		t.Errorf("serve without a site: %v, want the advice to run ./build.sh", err)
+	}
+}
+
+// startServe runs serve with args on a free port and returns its address
+// and what it printed; the server stops when the test ends.
+func startServe(t *testing.T, args ...string) (net.Addr, string) {
+	t.Helper()
+	addrc := make(chan net.Addr, 1)
+	var out strings.Builder
+	serveReady = func(a net.Addr) { addrc <- a }
+	serveOut = &out
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- serve(ctx, append(args, "--port", "0")) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-errc:
+		case <-time.After(10 * time.Second):
+			t.Error("serve did not stop in 10 s")
+		}
+		serveReady, serveOut = nil, os.Stdout
+	})
+	select {
+	case a := <-addrc:
+		return a, out.String() // serve prints before it is ready
+	case err := <-errc:
+		t.Fatalf("serve: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve did not start in 60 s")
+	}
+	return nil, ""
+}
+
+// siteWithData is writeSite with a data/ folder, so that serve needs no
+// lesson data.
+func siteWithData(t *testing.T) string {
+	site := writeSite(t)
+	if err := os.Mkdir(filepath.Join(site, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(site, "data", "x.csv"), []byte("a,b\n1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return site
+}
+
+// TestServeAddr: serve --addr 127.0.0.2 (a loopback address that is not
+// localhost's 127.0.0.1) prints, and puts in /classroom.json, the address
+// it listens on (it printed http://localhost:PORT/, where nothing listens).
+func TestServeAddr(t *testing.T) {
+	addr, out := startServe(t, "--site", siteWithData(t), "--addr", "127.0.0.2")
+	want := "http://" + addr.String() + "/"
+	if !strings.HasPrefix(addr.String(), "127.0.0.2:") || !strings.Contains(out, "nnlab: open "+want+"\n") {
+		t.Errorf("serve --addr 127.0.0.2 listens on %s and printed:\n%s\nwant: nnlab: open %s", addr, out, want)
+	}
+	res, err := http.Get(want + "classroom.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var c struct{ URLs []string }
+	if err := json.NewDecoder(res.Body).Decode(&c); err != nil || len(c.URLs) != 1 || c.URLs[0] != want {
+		t.Errorf("classroom.json: %v %v, want [%s]", c.URLs, err, want)
+	}
+}
+
+// TestServeLimits: serve runs the server with the limits of package server:
+// a GET with a body is refused at once, and a client's connection over
+// --max-conns-per-client is closed at once.
+func TestServeLimits(t *testing.T) {
+	addr, _ := startServe(t, "--site", siteWithData(t), "--max-conns-per-client", "2")
+	c := make([]net.Conn, 3)
+	for i := range c {
+		var err error
+		if c[i], err = net.DialTimeout("tcp", addr.String(), 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		defer c[i].Close()
+		c[i].SetDeadline(time.Now().Add(30 * time.Second))
+	}
+	// The third is closed (the first two are held: they sent nothing).
+	var b [1]byte
+	if _, err := c[2].Read(b[:]); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("the third connection of a client with --max-conns-per-client 2: %v, want it closed", err)
+	}
+	// A body that never comes: the answer does not wait for it.
+	fmt.Fprintf(c[0], "GET / HTTP/1.1\r\nHost: %s\r\nContent-Length: 100000\r\n\r\n", addr)
+	res, err := http.ReadResponse(bufio.NewReader(c[0]), nil)
+	if err != nil || res.StatusCode != 400 {
+		t.Errorf("GET with a body that never comes: %v %v, want 400", res, err)
+	}
+}
+
+// TestServeWrongPaths: a file where a folder is expected is an error that
+// says so and names what the file is.
+func TestServeWrongPaths(t *testing.T) {
+	dir := t.TempDir()
+	weather := filepath.Join(dir, "weather_prediction_dataset_light.csv")
+	if err := os.WriteFile(weather, []byte("DATE,MONTH,BASEL_cloud_cover\n20000101,1,8\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	site := writeSite(t)
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--site", site, "--data", weather}, []string{"is the weather CSV", "a folder is expected"}},
+		{[]string{"--site", weather}, []string{"--site " + weather + " is a file, but a folder is expected"}},
+		{[]string{"--site", site, "--data", weather, "--export", t.TempDir()}, []string{"is the weather CSV", "a folder is expected"}},
+		{[]string{"--site", siteWithData(t), "--export", weather}, []string{"--export " + weather + " is a file, but a folder is expected"}},
+	} {
+		err := serve(context.Background(), append(tc.args, "--port", "0"))
+		for _, w := range tc.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("serve %s: %v, want %q", strings.Join(tc.args, " "), err, w)
+				break
+			}
+		}
+	}
+}
+
+// TestServeFlags: numbers out of range are errors that give the range.
+func TestServeFlags(t *testing.T) {
+	for _, tc := range []struct{ args, want string }{
+		{"--port -1", "serve --port -1: want 0 (any free port) to 65535"},
+		{"--port 70000", "serve --port 70000: want 0 (any free port) to 65535"},
+		{"--cifar-train 0", "serve --cifar-train 0: want at least 1"},
+		{"--cifar-test -5", "serve --cifar-test -5: want at least 1"},
+		{"--max-conns 0", "serve --max-conns 0: want 1 to 10000"},
+		{"--max-conns 100000", "serve --max-conns 100000: want 1 to 10000"},
+		{"--max-conns-per-client 0", "serve --max-conns-per-client 0: want 1 to --max-conns (512)"},
+		{"--max-conns 10 --max-conns-per-client 20", "serve --max-conns-per-client 20: want 1 to --max-conns (10)"},
+	} {
+		err := serve(context.Background(), strings.Fields(tc.args))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("serve %s: %v, want %q", tc.args, err, tc.want)
+		}
 	}
 }

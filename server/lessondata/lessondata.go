@@ -6,8 +6,12 @@
 package lessondata
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"nnlab/datasets"
 )
@@ -32,10 +36,16 @@ type File struct {
 	Images int // CIFAR images in the file; 0 for the CSV
 }
 
-// Load finds the lessons' data with package datasets (src, as its explicit
-// path, then $NNLAB_DATA, the cache, ../shared/data, a download) and returns
-// the site's files, CIFAR-10 cut to at most trainN and testN images.
+// Load finds the lessons' data with package datasets (src, the data
+// folder, then $NNLAB_DATA, the cache, ../shared/data, a download) and
+// returns the site's files, CIFAR-10 cut to at most trainN and testN images.
+// src must be a folder: the site needs both data sets (a file given as src
+// was read as CIFAR-10 whatever it was, and the weather CSV failed as a
+// CIFAR file of the wrong size).
 func Load(src string, trainN, testN int) ([]File, error) {
+	if err := checkFolder(src); err != nil {
+		return nil, err
+	}
 	wp, err := datasets.WeatherPath(src)
 	if err != nil {
 		return nil, err
@@ -84,4 +94,40 @@ func EncodeCIFAR(im *datasets.Images) []byte {
 		}
 	}
 	return b
+}
+
+// checkFolder returns an error, which names what src is, if src is a file:
+// the site needs the data folder.
+func checkFolder(src string) error {
+	if src == "" {
+		return nil
+	}
+	st, err := os.Stat(src)
+	if err != nil {
+		return fmt.Errorf("lessondata: the data folder: %w", err)
+	}
+	if st.IsDir() {
+		return nil
+	}
+	return fmt.Errorf("lessondata: %s is %s, but a folder is expected: the site needs both data sets, so give the folder that holds %s and the CIFAR-10 files (in %s/ or %s/), e.g. ../shared/data",
+		src, fileKind(src, st.Size()), datasets.WeatherFile, datasets.CIFARSubsetDir, datasets.CIFARDir)
+}
+
+// fileKind names a data file by its name and first bytes: the weather CSV,
+// a CIFAR-10 file, or just a file.
+func fileKind(p string, size int64) string {
+	head := make([]byte, 64)
+	if f, err := os.Open(p); err == nil {
+		n, _ := io.ReadFull(f, head)
+		head = head[:n]
+		f.Close()
+	}
+	head = bytes.TrimPrefix(head, []byte("\ufeff"))
+	switch {
+	case filepath.Base(p) == datasets.WeatherFile || bytes.HasPrefix(head, []byte("DATE,MONTH,")):
+		return "the weather CSV (a file)"
+	case strings.HasSuffix(p, ".bin") && size > 0 && size%datasets.CIFARRecordSize == 0:
+		return fmt.Sprintf("a CIFAR-10 file (%d images)", size/datasets.CIFARRecordSize)
+	}
+	return "a file"
 }

@@ -3,6 +3,9 @@ package lessondata
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"nnlab/datasets"
@@ -55,5 +58,33 @@ func TestLoad(t *testing.T) {
 	}
 	if _, err := Load("", 0, 20); err == nil {
 		t.Error("0 training images accepted")
+	}
+}
+
+// TestLoadWantsFolder: a file given as the data folder is an error that
+// says a folder is expected and what the file is (the weather CSV used to
+// fail as a CIFAR-10 file of the wrong size).
+func TestLoadWantsFolder(t *testing.T) {
+	dir := t.TempDir()
+	weather := filepath.Join(dir, "weather.csv")
+	cifar := filepath.Join(dir, "train.bin")
+	other := filepath.Join(dir, "notes.txt")
+	for p, b := range map[string][]byte{
+		weather: []byte("DATE,MONTH,BASEL_cloud_cover\n20000101,1,8\n"),
+		cifar:   make([]byte, 2*datasets.CIFARRecordSize),
+		other:   []byte("hello\n"),
+	} {
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for p, what := range map[string]string{weather: "is the weather CSV", cifar: "is a CIFAR-10 file (2 images)", other: "is a file"} {
+		_, err := Load(p, 10, 10)
+		if err == nil || !strings.Contains(err.Error(), what) || !strings.Contains(err.Error(), "a folder is expected") {
+			t.Errorf("Load(%s): %v; want that it %s and a folder is expected", filepath.Base(p), err, what)
+		}
+	}
+	if _, err := Load(filepath.Join(dir, "none"), 10, 10); err == nil || !strings.Contains(err.Error(), "the data folder") {
+		t.Errorf("Load(a missing path): %v", err)
 	}
 }
