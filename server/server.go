@@ -5,7 +5,8 @@
 //   - the classroom server, `nnlab serve`: a native binary that embeds the
 //     site (see package nnlab/server/embedded) and serves the data prepared
 //     from the data folder (see package nnlab/server/lessondata), on
-//     localhost or, for a room of learners, on the LAN (see [Classroom]);
+//     localhost or, for a room of learners, on the LAN (see [Classroom]),
+//     behind timeouts and a cap on connections (see [Limits]);
 //   - the edge, Cloudflare Workers (see nnlab/worker): the same handler
 //     compiled to wasm answers what is not a static asset (/classroom.json,
 //     the QR code, 404 and 405); the files themselves go out as Workers
