@@ -57,6 +57,9 @@ func startLimited(t *testing.T, h http.Handler, l Limits) *limitedServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if l != DefaultLimits {
+		ln = smallBuffers{ln} // the short limits of the slow-client tests
+	}
 	s := &limitedServer{addr: ln.Addr().String(), srv: NewHTTPServer(h, l), closed: map[string]bool{}, changed: make(chan struct{})}
 	s.srv.ConnState = func(c net.Conn, st http.ConnState) {
 		s.mu.Lock()
@@ -72,7 +75,7 @@ func startLimited(t *testing.T, h http.Handler, l Limits) *limitedServer {
 			s.changed = make(chan struct{})
 		}
 	}
-	go s.srv.Serve(LimitListener(smallBuffers{ln}, l))
+	go s.srv.Serve(LimitListener(ln, l))
 	t.Cleanup(func() { s.srv.Close() })
 	return s
 }
@@ -176,6 +179,7 @@ func trickle(t *testing.T, s *limitedServer, m, te string) (*http.Response, erro
 // answering, for 14 hours); and behind any handler, the server's read
 // timeout ends it.
 func TestTricklingBody(t *testing.T) {
+	t.Parallel()
 	lab := newLab(t, fixture(t))
 	noReadTimeout := Limits{ReadHeaderTimeout: time.Second, WriteTimeout: time.Second}
 	s := startLimited(t, lab, noReadTimeout)
@@ -224,6 +228,7 @@ func TestBodyRefused(t *testing.T) {
 // TestStalledReaderIsDropped: a client that asks for a large file and
 // stops reading is cut off after the write timeout.
 func TestStalledReaderIsDropped(t *testing.T) {
+	t.Parallel()
 	h, big := bigSite(t)
 	s := startLimited(t, h, Limits{ReadHeaderTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: 500 * time.Millisecond, IdleTimeout: time.Second})
 	c := dial(t, s.addr)
@@ -248,6 +253,7 @@ func TestStalledReaderIsDropped(t *testing.T) {
 // steadily (16 KiB every 10 ms: 4 MiB in at least 2.6 s, longer than the
 // 1 s write timeout) gets all of it, exact.
 func TestSlowReaderCompletes(t *testing.T) {
+	t.Parallel()
 	h, big := bigSite(t)
 	const wt = time.Second
 	s := startLimited(t, h, Limits{ReadHeaderTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: wt, IdleTimeout: time.Second})
@@ -283,6 +289,7 @@ func TestSlowReaderCompletes(t *testing.T) {
 // server), closes each after the header timeout, and answers a normal
 // request afterwards.
 func TestConnectionLimit(t *testing.T) {
+	t.Parallel()
 	const limit, hostile = 8, 40
 	s := startLimited(t, newLab(t, fixture(t)), Limits{MaxConns: limit, ReadHeaderTimeout: 300 * time.Millisecond, ReadTimeout: time.Second, WriteTimeout: time.Second, IdleTimeout: time.Second})
 	conns := make([]*net.TCPConn, hostile)
@@ -320,6 +327,7 @@ func TestConnectionLimit(t *testing.T) {
 // client (127.0.0.2, also loopback) is answered meanwhile (without the
 // limit per client, it would wait for the hostile connections' minute).
 func TestConnectionLimitPerClient(t *testing.T) {
+	t.Parallel()
 	const perClient, hostile = 4, 20
 	s := startLimited(t, newLab(t, fixture(t)), Limits{MaxConns: 16, MaxConnsPerClient: perClient, ReadHeaderTimeout: time.Minute, ReadTimeout: time.Minute, WriteTimeout: time.Second, IdleTimeout: time.Minute})
 	var closed atomic.Int64

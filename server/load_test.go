@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -19,12 +18,15 @@ import (
 // once (page, glue, wasm, weather CSV, a range of CIFAR then all of it, each
 // learner on its own connections), then keep fetching for a bounded time.
 // Every response must be complete and exact; there are no timing
-// assertions (the figures are logged, see -v).
+// assertions (the figures are logged, see -v). The server never holds more
+// connections than the limit per client.
 func TestLoadClassroom(t *testing.T) {
 	const learners = 30
 	site := fixture(t)
-	srv := httptest.NewServer(newLab(t, site))
-	defer srv.Close()
+	// The classroom server as `nnlab serve` runs it: its default limits
+	// must not get in a classroom's way (all 30 learners are one client
+	// here, 127.0.0.1, under the limit per client).
+	s := startLimited(t, newLab(t, site), DefaultLimits)
 
 	type want struct {
 		path, rng string
@@ -41,7 +43,7 @@ func TestLoadClassroom(t *testing.T) {
 		{"/data/cifar.bin", "", true, cifar},
 	}
 	fetch := func(ctx context.Context, c *http.Client, w want, etag string) (int, string, error) {
-		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+w.path, nil)
+		req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+s.addr+w.path, nil)
 		if w.gzip {
 			req.Header.Set("Accept-Encoding", "gzip")
 		}
@@ -168,4 +170,8 @@ func TestLoadClassroom(t *testing.T) {
 	if n := errs.Load(); n > 0 {
 		t.Fatalf("%d failed requests; first: %v", n, firstErr.Load())
 	}
+	if n := s.maxConns(); n > DefaultLimits.MaxConnsPerClient {
+		t.Errorf("%d connections at once, over the limit per client (%d)", n, DefaultLimits.MaxConnsPerClient)
+	}
+	t.Logf("at most %d connections at once", s.maxConns())
 }
