@@ -175,8 +175,8 @@ func trickle(t *testing.T, s *limitedServer, m, te string) (*http.Response, erro
 
 // TestTricklingBody: a GET that announces a body (Content-Length: 100000,
 // or chunks) and sends it a byte every 0.5 s is answered at once by the lab
-// (400, connection closed: net/http used to drain the body before
-// answering, for 14 hours); and behind any handler, the server's read
+// (400, the connection closed; net/http alone would drain the body first,
+// at that pace for 14 hours); and behind any handler, the server's read
 // timeout ends it.
 func TestTricklingBody(t *testing.T) {
 	t.Parallel()

@@ -260,8 +260,9 @@ const bodyGrace = 500 * time.Millisecond
 // chunks) with 400 and closes the connection. A GET or HEAD carries no body
 // (RFC 9110, section 9.3.1). Before closing, net/http would read up to
 // 256 KiB of the body, as slowly as the client sends it: a body trickled
-// in a byte at a time held the connection for hours. The read deadline
-// ends that after bodyGrace (where there is one to set: not on the edge).
+// in a byte at a time would hold the connection for hours. The read
+// deadline ends that after bodyGrace (where there is one to set: not on
+// the edge).
 func refuseBody(w http.ResponseWriter) {
 	http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyGrace))
 	w.Header().Set("Connection", "close")

@@ -179,7 +179,7 @@ func siteWithData(t *testing.T) string {
 
 // TestServeAddr: serve --addr 127.0.0.2 (a loopback address that is not
 // localhost's 127.0.0.1) prints, and puts in /classroom.json, the address
-// it listens on (it printed http://localhost:PORT/, where nothing listens).
+// it listens on, not localhost (where nothing listens).
 func TestServeAddr(t *testing.T) {
 	addr, out := startServe(t, "--site", siteWithData(t), "--addr", "127.0.0.2")
 	want := "http://" + addr.String() + "/"

@@ -39,9 +39,8 @@ type File struct {
 // Load finds the lessons' data with package datasets (src, the data
 // folder, then $NNLAB_DATA, the cache, ../shared/data, a download) and
 // returns the site's files, CIFAR-10 cut to at most trainN and testN images.
-// src must be a folder: the site needs both data sets (a file given as src
-// was read as CIFAR-10 whatever it was, and the weather CSV failed as a
-// CIFAR file of the wrong size).
+// src must be a folder, as the site needs both data sets; a file is an
+// error that names what the file is (the weather CSV, a CIFAR-10 file).
 func Load(src string, trainN, testN int) ([]File, error) {
 	if err := checkFolder(src); err != nil {
 		return nil, err
@@ -110,12 +109,16 @@ func checkFolder(src string) error {
 		return nil
 	}
 	return fmt.Errorf("lessondata: %s is %s, but a folder is expected: the site needs both data sets, so give the folder that holds %s and the CIFAR-10 files (in %s/ or %s/), e.g. ../shared/data",
-		src, fileKind(src, st.Size()), datasets.WeatherFile, datasets.CIFARSubsetDir, datasets.CIFARDir)
+		src, fileKind(src, st), datasets.WeatherFile, datasets.CIFARSubsetDir, datasets.CIFARDir)
 }
 
 // fileKind names a data file by its name and first bytes: the weather CSV,
-// a CIFAR-10 file, or just a file.
-func fileKind(p string, size int64) string {
+// a CIFAR-10 file, or just a file (a device or a pipe is not read).
+func fileKind(p string, st os.FileInfo) string {
+	if !st.Mode().IsRegular() {
+		return "a device or a pipe"
+	}
+	size := st.Size()
 	head := make([]byte, 64)
 	if f, err := os.Open(p); err == nil {
 		n, _ := io.ReadFull(f, head)

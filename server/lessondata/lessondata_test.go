@@ -62,8 +62,7 @@ func TestLoad(t *testing.T) {
 }
 
 // TestLoadWantsFolder: a file given as the data folder is an error that
-// says a folder is expected and what the file is (the weather CSV used to
-// fail as a CIFAR-10 file of the wrong size).
+// says a folder is expected and what the file is.
 func TestLoadWantsFolder(t *testing.T) {
 	dir := t.TempDir()
 	weather := filepath.Join(dir, "weather.csv")
@@ -78,7 +77,7 @@ func TestLoadWantsFolder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for p, what := range map[string]string{weather: "is the weather CSV", cifar: "is a CIFAR-10 file (2 images)", other: "is a file"} {
+	for p, what := range map[string]string{weather: "is the weather CSV", cifar: "is a CIFAR-10 file (2 images)", other: "is a file", os.DevNull: "is a device or a pipe"} {
 		_, err := Load(p, 10, 10)
 		if err == nil || !strings.Contains(err.Error(), what) || !strings.Contains(err.Error(), "a folder is expected") {
 			t.Errorf("Load(%s): %v; want that it %s and a folder is expected", filepath.Base(p), err, what)
