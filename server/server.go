@@ -210,11 +210,16 @@ func (h *Lab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Content-Security-Policy", defaultCSP)
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		hdr.Set("Allow", "GET, HEAD")
+		if r.ContentLength != 0 {
+			dropBody(w)
+		}
 		httpError(w, "405 method not allowed: this server is read-only (GET and HEAD)", http.StatusMethodNotAllowed)
 		return
 	}
 	if r.ContentLength != 0 {
-		refuseBody(w)
+		// A GET or HEAD carries no body (RFC 9110, section 9.3.1).
+		dropBody(w)
+		httpError(w, "400 bad request: a GET or HEAD request has no body (send the request without one)", http.StatusBadRequest)
 		return
 	}
 	p, ok := CleanPath(r)
@@ -256,17 +261,15 @@ func (h *Lab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // connection, and a reset can drop the answer before the client reads it.
 const bodyGrace = 500 * time.Millisecond
 
-// refuseBody answers a GET or HEAD that announces a body (a length, or
-// chunks) with 400 and closes the connection. A GET or HEAD carries no body
-// (RFC 9110, section 9.3.1). Before closing, net/http would read up to
-// 256 KiB of the body, as slowly as the client sends it: a body trickled
-// in a byte at a time would hold the connection for hours. The read
-// deadline ends that after bodyGrace (where there is one to set: not on
-// the edge).
-func refuseBody(w http.ResponseWriter) {
+// dropBody makes the answer to a request with a body (a length, or
+// chunks), which the handler never reads, close the connection. Before
+// closing, net/http would read up to 256 KiB of the body, as slowly as the
+// client sends it: a body trickled in a byte at a time would hold the
+// connection for hours. The read deadline ends that after bodyGrace (where
+// there is one to set: not on the edge).
+func dropBody(w http.ResponseWriter) {
 	http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyGrace))
 	w.Header().Set("Connection", "close")
-	httpError(w, "400 bad request: a GET or HEAD request has no body (send the request without one)", http.StatusBadRequest)
 }
 
 // httpError answers with a plain-text error that is never cached.
