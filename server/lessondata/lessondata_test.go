@@ -35,10 +35,12 @@ func TestEncodeCIFARRoundTrip(t *testing.T) {
 // TestLoad prepares the site's data from the lessons' data, when it is on
 // this machine (../shared/data here and in CI).
 func TestLoad(t *testing.T) {
-	if _, err := datasets.Find(datasets.CIFARSubsetTrain, ""); err != nil {
-		var nf *datasets.NotFoundError
-		if errors.As(err, &nf) {
-			t.Skipf("no lesson data here: %v", err)
+	for _, name := range []string{datasets.WeatherFile, datasets.CIFARSubsetTrain} {
+		if _, err := datasets.Find(name, ""); err != nil {
+			var nf *datasets.NotFoundError
+			if errors.As(err, &nf) {
+				t.Skipf("no lesson data here: %v", err)
+			}
 		}
 	}
 	files, err := Load("", 50, 20)
