@@ -205,7 +205,7 @@ func LoadCIFARFiles(paths ...string) (*Images, error) {
 			return nil, fmt.Errorf("datasets: %s is a folder, but a CIFAR-10 binary file (.bin) was expected here", p)
 		}
 		if !st.Mode().IsRegular() {
-			return nil, fmt.Errorf("datasets: %s is not a regular file (%s): a CIFAR-10 binary file (.bin) was expected", p, st.Mode().Type())
+			return nil, fmt.Errorf("datasets: %s is %s, not a file: a CIFAR-10 binary file (.bin) was expected", p, fileKind(st.Mode()))
 		}
 		sizes[i] = st.Size()
 		if total += st.Size(); total > CIFARMaxRecords*CIFARRecordSize {

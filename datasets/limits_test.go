@@ -50,7 +50,7 @@ func TestCIFARRefusesHugeFileBeforeReading(t *testing.T) {
 func TestCIFARBoundedOnEndlessInput(t *testing.T) {
 	if _, err := os.Stat(os.DevNull); err == nil {
 		_, err := LoadCIFARFiles(os.DevNull)
-		wantErr(t, err, "is not a regular file", "CIFAR-10 binary file (.bin) was expected")
+		wantErr(t, err, "is a device, not a file", "CIFAR-10 binary file (.bin) was expected")
 	}
 	// The real cap takes 184 MB of records (and their doubling growth):
 	// a lower one checks the same code.
@@ -75,7 +75,7 @@ func TestWeatherBoundedInput(t *testing.T) {
 	wantErr(t, err, "32212254720 bytes, more than the 67108864 the weather loader reads", "not the weather CSV?")
 	if _, err := os.Stat(os.DevNull); err == nil {
 		_, err = LoadWeather(os.DevNull)
-		wantErr(t, err, "is not a regular file", "the weather CSV ("+WeatherFile+") or a folder holding it was expected")
+		wantErr(t, err, "is a device, not a file", "the weather CSV ("+WeatherFile+") or a folder holding it was expected")
 	}
 	_, err = ParseWeather(io.MultiReader(strings.NewReader("DATE,MONTH,X\n"), zeros{}), "stdin")
 	wantErr(t, err, "stdin has more bytes than the 67108864 the weather loader reads")

@@ -51,7 +51,7 @@ func LoadWeather(path string) (*Weather, error) {
 		return nil, fmt.Errorf("datasets: %w", err)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("datasets: %s is not a regular file (%s): the weather CSV (%s) or a folder holding it was expected", path, st.Mode().Type(), WeatherFile)
+		return nil, fmt.Errorf("datasets: %s is %s, not a file: the weather CSV (%s) or a folder holding it was expected", path, fileKind(st.Mode()), WeatherFile)
 	}
 	if st.Size() > WeatherMaxBytes {
 		return nil, weatherTooLarge(path, st.Size())

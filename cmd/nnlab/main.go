@@ -112,14 +112,18 @@ func trainWeather(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&c.Patience, "patience", 0, `EarlyStopping(monitor="val_loss", patience=N); 0 = no early stopping`)
 	fs.BoolVar(&c.Restore, "restore-best", false, "EarlyStopping restore_best_weights")
 	fs.StringVar(&c.Optimizer, "optimizer", "adam", "adam, sgd or rmsprop")
-	fs.Float64Var(&c.LR, "lr", 0, "learning rate (0 = the optimizer's Keras default)")
+	fs.Float64Var(&c.LR, "lr", 0, "learning rate, > 0 (default: the optimizer's Keras default, 0.001 for adam and rmsprop, 0.01 for sgd)")
 	fs.Float64Var(&c.Momentum, "momentum", 0, "momentum for sgd or rmsprop")
 	fs.StringVar(&c.Loss, "loss", "mse", "mse or mae")
 	fs.Uint64Var(&c.Seed, "seed", 0, "seed for weights, shuffling and dropout")
 	fs.StringVar(&c.DataPath, "data", "", "the CSV, or a folder holding it (default: $NNLAB_DATA, the cache, ../shared/data, download)")
 	fs.StringVar(&device, "device", "", "auto, cpu or webgpu (default $NNLAB_DEVICE or auto)")
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object at the end instead of the text report")
+	memory := memoryFlag(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := checkWeatherFlags(fs, &c, *memory); err != nil {
 		return err
 	}
 	c.Targets = strings.Split(targets, ",")
@@ -127,12 +131,23 @@ func trainWeather(ctx context.Context, args []string, out io.Writer) error {
 	if asJSON {
 		log = io.Discard
 	}
+	w, err := datasets.LoadWeather(c.DataPath)
+	if err != nil {
+		return err
+	}
+	if err := checkYears(c.Years, w); err != nil {
+		return err
+	}
+	data, err := lab.PrepareWeather(w, c)
+	if err != nil {
+		return err
+	}
 	dev, err := openDevice(device, os.Stderr)
 	if err != nil {
 		return err
 	}
 	defer dev.Close()
-	res, err := lab.RunWeather(ctx, c, dev, nil, log, nil, nil)
+	res, err := lab.RunWeather(ctx, c, dev, data, log, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -164,29 +179,33 @@ func trainCIFAR(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&c.BatchSize, "batch", 32, "batch size")
 	fs.IntVar(&c.Patience, "patience", 0, "EarlyStopping patience on val_loss; 0 = none")
 	fs.StringVar(&c.Optimizer, "optimizer", "adam", "adam, sgd or rmsprop")
-	fs.Float64Var(&c.LR, "lr", 0, "learning rate (0 = Keras default)")
+	fs.Float64Var(&c.LR, "lr", 0, "learning rate, > 0 (default: the optimizer's Keras default)")
 	fs.Float64Var(&c.Momentum, "momentum", 0, "momentum for sgd or rmsprop")
 	fs.Uint64Var(&c.Seed, "seed", 0, "seed")
 	fs.StringVar(&c.DataPath, "data", "", "folder with the CIFAR-10 .bin files (default: $NNLAB_DATA, cache, ../shared/data, download)")
 	fs.StringVar(&device, "device", "", "auto, cpu or webgpu")
 	fs.StringVar(&grid, "grid", "cifar_predictions.png", `PNG of 25 test images with predicted/true labels ("" = none)`)
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object at the end")
+	memory := memoryFlag(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := checkCIFARFlags(fs, &c, *memory); err != nil {
 		return err
 	}
 	log := out
 	if asJSON {
 		log = io.Discard
 	}
+	data, err := lab.LoadCIFARData(c.DataPath)
+	if err != nil {
+		return err
+	}
 	dev, err := openDevice(device, os.Stderr)
 	if err != nil {
 		return err
 	}
 	defer dev.Close()
-	data, err := lab.LoadCIFARData(c.DataPath)
-	if err != nil {
-		return err
-	}
 	res, err := lab.RunCIFAR(ctx, c, dev, data, log, nil, nil)
 	if err != nil {
 		return err
