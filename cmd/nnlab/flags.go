@@ -136,9 +136,7 @@ func memoryFlag(fs *flag.FlagSet) *string {
 // checkWeatherFlags checks the flags of `train weather`.
 func checkWeatherFlags(fs *flag.FlagSet, c *lab.WeatherConfig, memory string) error {
 	ck := newFlagChecks(fs)
-	if math.IsNaN(c.Years) || math.IsInf(c.Years, 0) || c.Years < minYears {
-		ck.fail("years", fmtFloat(c.Years), fmt.Sprintf("years must be a number from %g up to what the file holds (about 10 for the lesson's file)", minYears))
-	}
+	ck.years(c.Years)
 	ck.atLeast("nodes1", c.Nodes1, 1, "the units of the first hidden layer")
 	ck.atLeast("nodes2", c.Nodes2, 1, "the units of the second hidden layer")
 	ck.between("dropout", c.Dropout, 0, 1, false, "the dropout rate (0: no Dropout layers)")
@@ -151,6 +149,14 @@ func checkWeatherFlags(fs *flag.FlagSet, c *lab.WeatherConfig, memory string) er
 	ck.oneOf("loss", c.Loss, "mse", "mae", "mean_squared_error", "mean_absolute_error")
 	ck.memory(memory)
 	return ck.err()
+}
+
+// years checks --years before the file is read (checkYears checks it
+// against the file).
+func (c *flagChecks) years(v float64) {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < minYears {
+		c.fail("years", fmtFloat(v), fmt.Sprintf("years must be a number from %g up to what the file holds (about 10 for the lesson's file)", minYears))
+	}
 }
 
 // minYears keeps enough days for the 70/15/15 split (36 days: 25/5/6).

@@ -4,6 +4,7 @@
 //	nnlab train weather [flags]   the "monitor the training process" episode
 //	nnlab train cifar [flags]     the "advanced layer types" episode
 //	nnlab explore weather|cifar   dataset facts (exercises 1 and 5)
+//	nnlab code lesson.py          run lesson code (Keras) as the page does
 //	nnlab serve [flags]           serve the built site on localhost
 package main
 
@@ -27,6 +28,7 @@ func usage() {
   nnlab train weather [flags]   train the weather model (the day-2 lesson), -h for flags
   nnlab train cifar [flags]     train a CIFAR-10 model, -h for flags
   nnlab explore weather|cifar   print dataset facts; for cifar also write a 5x5 image grid PNG
+  nnlab code [flags] lesson.py  run lesson code (Keras) as the page does, -h for flags
   nnlab serve [flags]           serve the browser lab (build it first with ./build.sh)
   nnlab data --out DIR          copy the lessons' data into DIR for the site
 `)
@@ -60,6 +62,8 @@ func main() {
 			os.Exit(2)
 		}
 		err = explore(os.Args[2], os.Args[3:], os.Stdout)
+	case "code":
+		err = code(ctx, os.Args[2:], os.Stdout)
 	case "serve":
 		err = serve(ctx, os.Args[2:])
 	case "data":
@@ -154,6 +158,12 @@ func trainWeather(ctx context.Context, args []string, out io.Writer) error {
 	if asJSON {
 		return printJSON(out, res)
 	}
+	printWeather(out, res)
+	return nil
+}
+
+// printWeather writes the weather lesson's report.
+func printWeather(out io.Writer, res *lab.WeatherResult) {
 	m := res.Metrics
 	fmt.Fprintf(out, "\nDevice: %s\nSamples: train %d, validation %d, test %d (%d features)\n", res.Device, res.Samples.Train, res.Samples.Val, res.Samples.Test, res.Features)
 	fmt.Fprintf(out, "Epochs run: %d, fit took %.2f s\n", res.EpochsRun, res.TrainSeconds)
@@ -164,7 +174,6 @@ func trainWeather(ctx context.Context, args []string, out io.Writer) error {
 	for _, n := range res.Notes {
 		fmt.Fprintln(out, "Note:", n)
 	}
-	return nil
 }
 
 func trainCIFAR(ctx context.Context, args []string, out io.Writer) error {
@@ -233,6 +242,12 @@ func trainCIFAR(ctx context.Context, args []string, out io.Writer) error {
 	if asJSON {
 		return printJSON(out, res)
 	}
+	printCIFAR(out, res)
+	return nil
+}
+
+// printCIFAR writes the CIFAR-10 lesson's report.
+func printCIFAR(out io.Writer, res *lab.CIFARResult) {
 	m := res.Metrics
 	fmt.Fprintf(out, "\nDevice: %s\nImages: train %d, test %d\n", res.Device, res.Samples.Train, res.Samples.Test)
 	fmt.Fprintf(out, "Epochs run: %d, fit took %.1f s (%.0f images/s)\n", res.EpochsRun, res.TrainSeconds, res.ImagesPerSec)
@@ -241,7 +256,6 @@ func trainCIFAR(ctx context.Context, args []string, out io.Writer) error {
 	for _, n := range res.Notes {
 		fmt.Fprintln(out, "Note:", n)
 	}
-	return nil
 }
 
 func explore(what string, args []string, out io.Writer) error {
