@@ -21,13 +21,13 @@ import (
 var memoryBudget atomic.Int64
 
 // MemoryBudget returns the bytes a model may use: SetMemoryBudget's value,
-// else the platform's default (4 GiB natively; in the browser about 2 GiB,
-// what 32-bit WebAssembly can address less what the page itself uses).
+// else the platform's default (4 GiB natively; in the browser 2 GiB, what
+// 32-bit WebAssembly can rely on, less what the page's Go heap holds).
 func MemoryBudget() int64 {
 	if b := memoryBudget.Load(); b > 0 {
 		return b
 	}
-	return defaultMemoryBudget
+	return defaultMemoryBudget()
 }
 
 // SetMemoryBudget sets the bytes a model may use; bytes <= 0 restores the
@@ -37,11 +37,15 @@ func SetMemoryBudget(bytes int64) { memoryBudget.Store(max(bytes, 0)) }
 // BudgetError says that a model, or a fit of it, needs more memory than the
 // budget allows.
 type BudgetError struct {
-	What string // what needs the memory, e.g. "Dense(3000000000) (layer dense)"
-	For  string // what the memory is for, e.g. "its weights, gradients and Adam's state"
-	Need int64  // bytes needed (math.MaxInt64: more than can be counted)
-	Have int64  // the budget
-	Hint string // what to change
+	// Index is the 0-based position of the layer that goes over the
+	// budget among the model's layers (a caller with the layers' source
+	// lines can point at it), or -1 when it is not one layer's.
+	Index int
+	What  string // what needs the memory, e.g. "Dense(3000000000) (layer dense)"
+	For   string // what the memory is for, e.g. "its weights, gradients and Adam's state"
+	Need  int64  // bytes needed (math.MaxInt64: more than can be counted)
+	Have  int64  // the budget
+	Hint  string // what to change
 }
 
 func (e *BudgetError) Error() string {
@@ -135,24 +139,24 @@ func stateFloats(p *Param) int {
 // of its output and parameters must be countable and, with what the layers
 // before it keep (before floats), fit the budget. It returns the floats the
 // model keeps up to and including l.
-func checkLayerBudget(l Layer, before int) (int, error) {
+func checkLayerBudget(i int, l Layer, before int) (int, error) {
 	b := l.base()
 	what := fmt.Sprintf("%s (layer %s)", layerCall(l), b.name)
 	budget := MemoryBudget()
 	hint := "use fewer units or filters"
 	if satSize(b.out) == math.MaxInt {
-		return 0, &BudgetError{What: what, For: "one sample's output " + b.out.String(), Need: math.MaxInt64, Have: budget, Hint: hint}
+		return 0, &BudgetError{Index: i, What: what, For: "one sample's output " + b.out.String(), Need: math.MaxInt64, Have: budget, Hint: hint}
 	}
 	own := 0
 	for _, p := range b.params {
 		own = satAdd(own, stateFloats(p))
 	}
 	if need := floatBytes(own); over(need, budget) {
-		return 0, &BudgetError{What: what, For: "its weights, gradients and the optimizer's state (Adam keeps 2 more copies)", Need: need, Have: budget, Hint: hint}
+		return 0, &BudgetError{Index: i, What: what, For: "its weights, gradients and the optimizer's state (Adam keeps 2 more copies)", Need: need, Have: budget, Hint: hint}
 	}
 	total := satAdd(before, own)
 	if need := floatBytes(total); over(need, budget) {
-		return 0, &BudgetError{What: "the model up to " + what, For: "its weights, gradients and the optimizer's state", Need: need, Have: budget, Hint: hint}
+		return 0, &BudgetError{Index: i, What: "the model up to " + what, For: "its weights, gradients and the optimizer's state", Need: need, Have: budget, Hint: hint}
 	}
 	return total, nil
 }
@@ -213,7 +217,8 @@ func (m *Model) checkRunBudget(doing string, batch int, data ...*Data) error {
 		act = fmt.Sprintf("%s (layer %s, %s a sample)", layerCall(big), big.Name(), big.base().out)
 	}
 	return &BudgetError{
-		What: fmt.Sprintf("%s with batches of %d", doing, batch),
+		Index: -1,
+		What:  fmt.Sprintf("%s with batches of %d", doing, batch),
 		For: fmt.Sprintf("the model (%s), the data (%s) and the activations (%s, the largest from %s)",
 			FormatBytes(m.stateBytes()), FormatBytes(db), FormatBytes(ws), act),
 		Need: need, Have: budget,

@@ -43,6 +43,9 @@ func TestBudgetParameterCountOverflow(t *testing.T) {
 	withBudget(t, math.MaxInt64)
 	_, err := NewModel("m", Input(1), Dense(4294967296, ""), Dense(4294967296, ""))
 	wantBudgetError(t, err, "Dense(4294967296) (layer dense_1)", "more than can be counted")
+	if be := (*BudgetError)(nil); !errors.As(err, &be) || be.Index != 1 {
+		t.Errorf("BudgetError.Index is not 1, the second layer's: %#v", be)
+	}
 	_, err = NewModel("m", Input(1<<40, 1<<40), Dense(1, ""))
 	wantBudgetError(t, err, "Input(shape=[1099511627776 1099511627776])", "more than can be counted")
 }

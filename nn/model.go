@@ -86,7 +86,7 @@ func NewModel(name string, in *InputLayer, layers ...Layer) (*Model, error) {
 		in.Name = "input_1"
 	}
 	if need := floatBytes(satSize(in.Shape)); over(need, MemoryBudget()) {
-		return nil, &BudgetError{What: fmt.Sprintf("Input(shape=%v)", []int(in.Shape)), For: "one sample", Need: need, Have: MemoryBudget(), Hint: "use a smaller input shape"}
+		return nil, &BudgetError{Index: -1, What: fmt.Sprintf("Input(shape=%v)", []int(in.Shape)), For: "one sample", Need: need, Have: MemoryBudget(), Hint: "use a smaller input shape"}
 	}
 	m := &Model{Name: name, Input: in, Layers: layers}
 	used := map[string]int{in.Name: 1}
@@ -105,7 +105,7 @@ func NewModel(name string, in *InputLayer, layers ...Layer) (*Model, error) {
 			return nil, &LayerError{Index: i, Layer: b.name, Input: shape, Err: err}
 		}
 		b.in, b.out = shape, out
-		if kept, err = checkLayerBudget(l, kept); err != nil {
+		if kept, err = checkLayerBudget(i, l, kept); err != nil {
 			return nil, err
 		}
 		shape = out

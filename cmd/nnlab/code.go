@@ -237,12 +237,23 @@ func (r *codeRun) at(err error) error {
 // modelError puts the code's line of a layer that does not fit the lesson's
 // data (or the memory budget) before the error.
 func (r *codeRun) modelError(err error) error {
-	var le *nn.LayerError
-	if r.prog != nil && errors.As(err, &le) && le.Index < len(r.prog.Layers) {
-		pos := r.prog.Layers[le.Index].Pos
-		return fmt.Errorf("%s:%d:%d: on the lesson's data: %w", r.path, pos.Line, pos.Col, err)
+	if r.prog == nil {
+		return err
 	}
-	return err
+	i := -1
+	var le *nn.LayerError
+	var be *nn.BudgetError
+	switch {
+	case errors.As(err, &le):
+		i = le.Index
+	case errors.As(err, &be):
+		i = be.Index
+	}
+	if i < 0 || i >= len(r.prog.Layers) {
+		return err
+	}
+	pos := r.prog.Layers[i].Pos
+	return fmt.Errorf("%s:%d:%d: on the lesson's data: %w", r.path, pos.Line, pos.Col, err)
 }
 
 // noFit reports a model that the code builds but does not fit: its summary

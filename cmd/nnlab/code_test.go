@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"nnlab/nn"
 )
 
 // `nnlab code` runs each of the lesson's code cells (keras/testdata/lesson)
@@ -98,6 +100,9 @@ func TestCodeErrors(t *testing.T) {
 	// Images in the weather lesson: the model builds on the code's input,
 	// not on the lesson's 89 features; the error is at the Conv2D's line.
 	images := write("images.py", "inputs = keras.Input(shape=(32, 32, 3))\nx = keras.layers.Conv2D(4, (3, 3))(inputs)\nx = keras.layers.Flatten()(x)\noutputs = keras.layers.Dense(1)(x)\nmodel = keras.Model(inputs, outputs)\n")
+	// Fits the budget on the code's one input, not on the lesson's 89.
+	wide := write("wide.py", "inputs = keras.Input(shape=(1,))\nx = keras.layers.Dense(10000000)(inputs)\noutputs = keras.layers.Dense(1)(x)\nmodel = keras.Model(inputs, outputs)\n")
+	t.Cleanup(func() { nn.SetMemoryBudget(0) })
 	big := write("big.py", strings.Repeat("#", maxCodeBytes+1))
 	for _, c := range []struct {
 		args []string
@@ -105,6 +110,7 @@ func TestCodeErrors(t *testing.T) {
 	}{
 		{[]string{huge}, huge + ":1:9: nn: Dense(3000000000) (layer dense) needs about 4.3 TB for its weights, gradients and the optimizer's state"},
 		{[]string{bad}, bad + ":2:1: "},
+		{[]string{"--memory", "1GB", wide}, wide + ":2:5: on the lesson's data: nn: Dense(10000000) (layer dense) needs about 14 GB for its weights"},
 		{[]string{"--lesson", "weather", images}, images + ":2:5: on the lesson's data: nn: layer 1 (conv2d) does not fit its input (None, 89)"},
 		{[]string{big}, big + " has 1048577 bytes; lesson code is at most 1048576 (1 MiB)"},
 		{[]string{dir}, dir + " is a folder, but a file of lesson code (e.g. lesson.py) was expected"},
