@@ -67,6 +67,13 @@ func TestCIFARFolderWhereFileExpected(t *testing.T) {
 	wantErr(t, err, dir+" is a folder, but a CIFAR-10 binary file (.bin) was expected")
 }
 
+// A folder where the PNG's file name is expected says so.
+func TestWritePNGFolder(t *testing.T) {
+	dir := t.TempDir()
+	err := WritePNG(dir, GridImage(&Images{N: 1, H: 32, W: 32, C: 3, Pixels: make([]uint8, 3072), Labels: []uint8{0}}, []int{0}, 1, nil, nil))
+	wantErr(t, err, dir+" is a folder, but a file name for the PNG was expected")
+}
+
 // The weather loaders read at most WeatherMaxBytes: a sparse file is refused
 // from its size, a device is refused, an endless stream is cut.
 func TestWeatherBoundedInput(t *testing.T) {
