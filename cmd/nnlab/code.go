@@ -95,12 +95,15 @@ func code(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if err := checkImageCounts(cc.N, cc.TestN, data); err != nil {
+			return err
+		}
 		n, testN := data.Train.N, data.Test.N
 		if cc.N > 0 {
-			n = min(cc.N, n)
+			n = cc.N
 		}
 		if cc.TestN > 0 {
-			testN = min(cc.TestN, testN)
+			testN = cc.TestN
 		}
 		cs, err := run.settings(keras.CIFAREnv(n, testN), "cifar", nn.Shape{32, 32, 3})
 		if err != nil {

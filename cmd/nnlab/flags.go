@@ -188,3 +188,15 @@ func checkCIFARFlags(fs *flag.FlagSet, c *lab.CIFARConfig, memory string) error 
 	ck.memory(memory)
 	return ck.err()
 }
+
+// checkImageCounts checks --n and --test-n against the images loaded.
+func checkImageCounts(n, testN int, d *lab.CIFARData) error {
+	ck := &flagChecks{}
+	if n > d.Train.N {
+		ck.fail("n", strconv.Itoa(n), fmt.Sprintf("%d training images are loaded: use 1 to %d, or 0 for all (the subset has 4,000, the full set 50,000)", d.Train.N, d.Train.N))
+	}
+	if testN > d.Test.N {
+		ck.fail("test-n", strconv.Itoa(testN), fmt.Sprintf("%d test images are loaded: use 1 to %d, or 0 for all", d.Test.N, d.Test.N))
+	}
+	return ck.err()
+}

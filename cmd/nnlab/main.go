@@ -210,6 +210,9 @@ func trainCIFAR(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := checkImageCounts(c.N, c.TestN, data); err != nil {
+		return err
+	}
 	dev, err := openDevice(device, os.Stderr)
 	if err != nil {
 		return err

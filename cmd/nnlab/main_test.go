@@ -159,4 +159,8 @@ func TestTrainCIFARDataFile(t *testing.T) {
 	if res.Samples.Train != 64 || res.Samples.Test != 1000 {
 		t.Errorf("train %d, test %d images; want 64 and the 1000 of %s", res.Samples.Train, res.Samples.Test, datasets.CIFARSubsetTest)
 	}
+	// More images than are loaded is an error, not all of them.
+	args = []string{"--data", p, "--n", "4001", "--test-n", "1001", "--device", "cpu"}
+	wantMessage(t, args, trainCIFAR(context.Background(), args, io.Discard),
+		"--n 4001: 4000 training images are loaded: use 1 to 4000, or 0 for all", "\n--test-n 1001: 1000 test images are loaded: use 1 to 1000, or 0 for all")
 }
