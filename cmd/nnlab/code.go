@@ -80,7 +80,7 @@ func code(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if lesson == "auto" {
+	if lesson = strings.ToLower(lesson); lesson == "auto" {
 		lesson = lab.CodeLesson(src)
 	}
 	log := out
