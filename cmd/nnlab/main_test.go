@@ -13,12 +13,16 @@ import (
 	"nnlab/nn"
 )
 
-// lessonDataHere skips when the lessons' data is not on this machine (it
-// is in ../shared/data here and in CI) and keeps the test from downloading.
-func lessonDataHere(t *testing.T) {
+// lessonDataHere skips when the lessons' data files (default: the weather
+// CSV and the CIFAR-10 subset) are not on this machine (they are in
+// ../shared/data here and in CI) and keeps the test from downloading.
+func lessonDataHere(t *testing.T, names ...string) {
 	t.Helper()
 	t.Setenv(datasets.EnvOffline, "1")
-	for _, name := range []string{datasets.WeatherFile, datasets.CIFARSubsetTrain} {
+	if len(names) == 0 {
+		names = []string{datasets.WeatherFile, datasets.CIFARSubsetTrain}
+	}
+	for _, name := range names {
 		var nf *datasets.NotFoundError
 		if _, err := datasets.Find(name, ""); errors.As(err, &nf) {
 			t.Skipf("no lesson data here: %v", err)
@@ -140,7 +144,7 @@ func TestTrainHugeSizes(t *testing.T) {
 // training images' accuracy as the test accuracy; now the test file beside
 // it is the test set.
 func TestTrainCIFARDataFile(t *testing.T) {
-	lessonDataHere(t)
+	lessonDataHere(t, datasets.CIFARSubsetTrain)
 	p, err := datasets.Find(datasets.CIFARSubsetTrain, "")
 	if err != nil {
 		t.Fatal(err)
