@@ -103,7 +103,6 @@ func TestCodeErrors(t *testing.T) {
 	// Fits the budget on the code's one input, not on the lesson's 89.
 	wide := write("wide.py", "inputs = keras.Input(shape=(1,))\nx = keras.layers.Dense(10000000)(inputs)\noutputs = keras.layers.Dense(1)(x)\nmodel = keras.Model(inputs, outputs)\n")
 	t.Cleanup(func() { nn.SetMemoryBudget(0) })
-	big := write("big.py", strings.Repeat("#", maxCodeBytes+1))
 	for _, c := range []struct {
 		args []string
 		want string
@@ -112,12 +111,31 @@ func TestCodeErrors(t *testing.T) {
 		{[]string{bad}, bad + ":2:1: "},
 		{[]string{"--memory", "1GB", wide}, wide + ":2:5: on the lesson's data: nn: Dense(10000000) (layer dense) needs about 14 GB for its weights"},
 		{[]string{"--lesson", "weather", images}, images + ":2:5: on the lesson's data: nn: layer 1 (conv2d) does not fit its input (None, 89)"},
+	} {
+		err := code(context.Background(), c.args, io.Discard)
+		wantMessage(t, c.args, err, c.want)
+	}
+}
+
+// Files and flags are checked before any data is read.
+func TestCodeFileAndFlagErrors(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.py")
+	bad := filepath.Join(dir, "bad.py")
+	os.WriteFile(big, []byte(strings.Repeat("#", maxCodeBytes+1)), 0o644)
+	os.WriteFile(bad, []byte("x = (\n"), 0o644)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
 		{[]string{big}, big + " has 1048577 bytes; lesson code is at most 1048576 (1 MiB)"},
 		{[]string{dir}, dir + " is a folder, but a file of lesson code (e.g. lesson.py) was expected"},
+		{[]string{filepath.Join(dir, "none.py")}, "none.py: no such file"},
 		{[]string{}, "give one file of lesson code, e.g. nnlab code lesson.py (got 0)"},
 		{[]string{bad, bad}, "(got 2)"},
 		{[]string{"--lesson", "mnist", bad}, `--lesson "mnist": use auto, weather, cifar`},
 		{[]string{"--epochs", "0", bad}, "--epochs 0: the number of epochs must be a whole number from 1 up"},
+		{[]string{bad, "--n", "-1"}, "--n -1: the number of training images (0: all) must be a whole number from 0 up"},
 		{[]string{"--years", "NaN", bad}, "--years NaN: years must be a number from 0.1 up"},
 	} {
 		err := code(context.Background(), c.args, io.Discard)
