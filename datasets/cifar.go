@@ -43,6 +43,15 @@ var (
 	CIFARTestFiles  = []string{"test_batch.bin"}
 )
 
+// CIFARMaxRecords is the most records a CIFAR-10 file (or the set of files
+// read together) can hold: the whole dataset, 50,000 training and 10,000
+// test images. Loaders refuse more before reading (a sparse 30 GB file, or
+// /dev/zero, would otherwise be read until memory runs out).
+const CIFARMaxRecords = 60000
+
+// maxRecords is CIFARMaxRecords; tests lower it to keep an endless input cheap.
+var maxRecords = CIFARMaxRecords
+
 const (
 	CIFARSubsetTrain = "train_4000.bin"
 	CIFARSubsetTest  = "test_1000.bin"
@@ -91,6 +100,9 @@ func (im *Images) appendCIFAR(r io.Reader, name string, size int64) error {
 	if size >= 0 && size%CIFARRecordSize != 0 {
 		return cifarSizeError(name, size)
 	}
+	if size > int64(CIFARMaxRecords-im.N)*CIFARRecordSize {
+		return cifarTooLarge(name, size)
+	}
 	if size > 0 {
 		n := int(size / CIFARRecordSize)
 		im.Pixels = growCap(im.Pixels, n*cifarPixels)
@@ -109,6 +121,9 @@ func (im *Images) appendCIFAR(r io.Reader, name string, size int64) error {
 			return cifarSizeError(name, int64(nrec)*CIFARRecordSize+int64(k))
 		case err != nil:
 			return fmt.Errorf("datasets: reading %s record %d: %w", name, nrec+1, err)
+		}
+		if im.N >= maxRecords {
+			return fmt.Errorf("datasets: %s goes on past record %d: CIFAR-10 has %d images in all, so this is not a CIFAR-10 binary file", name, nrec, maxRecords)
 		}
 		if rec[0] > 9 {
 			return fmt.Errorf("datasets: %s record %d (byte offset %d): label %d is not a CIFAR-10 class (0..9)",
@@ -147,6 +162,11 @@ func cifarSizeError(name string, size int64) error {
 	return errors.New(msg)
 }
 
+func cifarTooLarge(name string, size int64) error {
+	return fmt.Errorf("datasets: %s has %d bytes (%d records), but CIFAR-10 has %d images in all (%d bytes): not a CIFAR-10 binary file",
+		name, size, size/CIFARRecordSize, CIFARMaxRecords, CIFARMaxRecords*CIFARRecordSize)
+}
+
 // sniffNotCIFAR recognises well-known wrong inputs from their first bytes.
 // A CIFAR-10 record starts with a label 0..9, so none of these magic
 // numbers can start a valid file.
@@ -182,10 +202,15 @@ func LoadCIFARFiles(paths ...string) (*Images, error) {
 			return nil, fmt.Errorf("datasets: %w", err)
 		}
 		if st.IsDir() {
-			return nil, fmt.Errorf("datasets: %s is a folder, not a CIFAR-10 binary file", p)
+			return nil, fmt.Errorf("datasets: %s is a folder, but a CIFAR-10 binary file (.bin) was expected here", p)
+		}
+		if !st.Mode().IsRegular() {
+			return nil, fmt.Errorf("datasets: %s is %s, not a file: a CIFAR-10 binary file (.bin) was expected", p, fileKind(st.Mode()))
 		}
 		sizes[i] = st.Size()
-		total += st.Size()
+		if total += st.Size(); total > CIFARMaxRecords*CIFARRecordSize {
+			return nil, cifarTooLarge(strings.Join(paths[:i+1], " + "), total)
+		}
 	}
 	n := int(total / CIFARRecordSize)
 	im.Pixels = make([]uint8, 0, n*cifarPixels)

@@ -7,6 +7,7 @@ import (
 	"image/draw"
 	"image/png"
 	"os"
+	"path/filepath"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -93,6 +94,9 @@ func GridImage(im *Images, idx []int, cols int, captions []string, wrong []bool)
 
 // WritePNG encodes img as PNG to path; on failure no partial file is left.
 func WritePNG(path string, img image.Image) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("datasets: %s is a folder, but a file name for the PNG was expected (e.g. %s)", path, filepath.Join(path, "grid.png"))
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("datasets: %w", err)

@@ -30,9 +30,12 @@ type Weather struct {
 
 // LoadWeather reads the weather CSV at path; "" means [WeatherPath]("")
 // (find it, or download it if allowed).
+// A folder is searched for the CSV (as [Find] does); anything but a folder
+// or a regular file (a device such as /dev/zero, a pipe) is refused, and a
+// file over [WeatherMaxBytes] is refused before it is read.
 func LoadWeather(path string) (*Weather, error) {
-	if path == "" {
-		p, err := WeatherPath("")
+	if st, err := os.Stat(path); path == "" || err == nil && st.IsDir() {
+		p, err := WeatherPath(path)
 		if err != nil {
 			return nil, err
 		}
@@ -43,7 +46,63 @@ func LoadWeather(path string) (*Weather, error) {
 		return nil, fmt.Errorf("datasets: %w", err)
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("datasets: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("datasets: %s is %s, not a file: the weather CSV (%s) or a folder holding it was expected", path, fileKind(st.Mode()), WeatherFile)
+	}
+	if st.Size() > WeatherMaxBytes {
+		return nil, weatherTooLarge(path, st.Size())
+	}
 	return ParseWeather(f, path)
+}
+
+// WeatherMaxBytes is the largest CSV the weather loaders read: the
+// lesson's file has 1.5 MB (the full dataset about 4 MB), so 64 MB leaves
+// room for larger exports and bounds what a wrong file can take.
+const WeatherMaxBytes = 64 << 20
+
+// tooLargeError is a file over its loader's cap.
+type tooLargeError struct{ msg string }
+
+func (e *tooLargeError) Error() string { return e.msg }
+
+// weatherTooLarge says that name has size bytes (-1: more than the cap).
+func weatherTooLarge(name string, size int64) error {
+	what := fmt.Sprintf("%d bytes, more", size)
+	if size < 0 {
+		what = "more bytes"
+	}
+	return &tooLargeError{fmt.Sprintf("datasets: %s has %s than the %d the weather loader reads (the lesson's CSV has 1.5 MB): not the weather CSV?", name, what, WeatherMaxBytes)}
+}
+
+// cappedReader reads at most n bytes of r, and fails past them (not a
+// silent EOF, which would make a cut file look whole).
+type cappedReader struct {
+	r    io.Reader
+	n    int64
+	name string
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.n <= 0 {
+		// One byte more tells a file of exactly n bytes from a longer one.
+		var one [1]byte
+		if k, err := c.r.Read(one[:]); k > 0 {
+			return 0, weatherTooLarge(c.name, -1)
+		} else if err != nil {
+			return 0, err
+		}
+		return 0, nil
+	}
+	if int64(len(p)) > c.n {
+		p = p[:c.n]
+	}
+	k, err := c.r.Read(p)
+	c.n -= int64(k)
+	return k, err
 }
 
 // ParseWeather parses the weather CSV from r; name is used in messages and
@@ -51,7 +110,7 @@ func LoadWeather(path string) (*Weather, error) {
 // unique and non-empty, and every cell of every row must be a finite number.
 // Errors name the file, the 1-based line (the header is line 1) and the column.
 func ParseWeather(r io.Reader, name string) (*Weather, error) {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(&cappedReader{r: r, n: WeatherMaxBytes, name: name})
 	cr.FieldsPerRecord = -1 // ragged rows are reported below, with the column name
 	header, err := cr.Read()
 	if err == io.EOF {
@@ -125,6 +184,10 @@ func ParseWeather(r io.Reader, name string) (*Weather, error) {
 // csvError rewords an encoding/csv error (bad quoting) with the file name.
 func csvError(name string, err error) error {
 	var pe *csv.ParseError
+	var big *tooLargeError
+	if errors.As(err, &big) {
+		return big
+	}
 	if errors.As(err, &pe) {
 		return fmt.Errorf("datasets: %s line %d, field %d: %v", name, pe.Line, pe.Column, pe.Err)
 	}

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"nnlab/datasets"
@@ -98,17 +101,53 @@ type CIFARData struct {
 	Train, Test *datasets.Images
 }
 
-// LoadCIFARData loads the training and test images (the full set or the subset).
+// LoadCIFARData loads the training and test images (the full set or the
+// subset) from path, a folder ("" finds one, see datasets.Find), or a
+// training file with its test file beside it: train_4000.bin with
+// test_1000.bin, data_batch_N.bin with test_batch.bin. One file is never
+// both the training and the test set (its accuracy would be reported as a
+// test accuracy).
 func LoadCIFARData(path string) (*CIFARData, error) {
-	tr, err := datasets.CIFARTrain(path)
+	trainPath, testPath := path, path
+	if st, err := os.Stat(path); path != "" && err == nil && !st.IsDir() {
+		if testPath, err = cifarTestBeside(path); err != nil {
+			return nil, err
+		}
+	}
+	tr, err := datasets.CIFARTrain(trainPath)
 	if err != nil {
 		return nil, err
 	}
-	te, err := datasets.CIFARTest(path)
+	te, err := datasets.CIFARTest(testPath)
 	if err != nil {
 		return nil, err
 	}
 	return &CIFARData{Train: tr, Test: te}, nil
+}
+
+// cifarTestBeside finds the test file that goes with the training file p.
+func cifarTestBeside(p string) (string, error) {
+	dir, base := filepath.Dir(p), filepath.Base(p)
+	if !strings.HasSuffix(base, ".bin") {
+		return "", fmt.Errorf("lab: %s is not a CIFAR-10 binary file (.bin): give the folder holding %s and %s (or the full set's data_batch_*.bin and test_batch.bin), or the training file", p, datasets.CIFARSubsetTrain, datasets.CIFARSubsetTest)
+	}
+	if base == datasets.CIFARSubsetTest || slices.Contains(datasets.CIFARTestFiles, base) {
+		return "", fmt.Errorf("lab: %s holds the test images: give the training file (%s or data_batch_1.bin) or the folder holding both", p, datasets.CIFARSubsetTrain)
+	}
+	want := []string{datasets.CIFARSubsetTest, datasets.CIFARTestFiles[0]}
+	if slices.Contains(datasets.CIFARTrainFiles, base) {
+		want = []string{datasets.CIFARTestFiles[0]}
+	} else if base == datasets.CIFARSubsetTrain {
+		want = []string{datasets.CIFARSubsetTest}
+	}
+	for _, w := range want {
+		tp := filepath.Join(dir, w)
+		if st, err := os.Stat(tp); err == nil && st.Mode().IsRegular() {
+			return tp, nil
+		}
+	}
+	return "", fmt.Errorf("lab: %s is a file of training images, and the test images need their own file: put %s beside it, or give the folder holding both",
+		p, strings.Join(want, " or "))
 }
 
 // CIFARResult is what a CIFAR run reports.
@@ -142,6 +181,9 @@ func imageData(im *datasets.Images) *nn.Data {
 // the test images as validation data (as the lesson does), then accuracies,
 // predictions and the confusion matrix.
 func RunCIFAR(ctx context.Context, c CIFARConfig, dev gpu.Device, data *CIFARData, verbose io.Writer, onEpoch func(int, map[string]float64), onBatch func(int, int, int)) (*CIFARResult, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
 	c.defaults()
 	if data == nil {
 		var err error

@@ -113,6 +113,9 @@ func LoadWeatherData(c WeatherConfig) (*WeatherData, error) {
 // next day's targets), keeps one station if asked, and splits 70/15/15 with
 // scikit-learn's train_test_split(random_state=0) twice.
 func PrepareWeather(w *datasets.Weather, c WeatherConfig) (*WeatherData, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
 	c.defaults()
 	rows := int(math.Round(365 * c.Years))
 	X, Y, err := w.Prepare(datasets.WeatherOptions{Rows: rows, Station: c.Station, Targets: c.Targets})
@@ -192,6 +195,9 @@ func compile(m *nn.Model, optName string, lr, momentum float64, loss nn.Loss, me
 // early stopping), then train/val/test RMSE and the "yesterday's sunshine"
 // baseline. Progress goes to verbose (Keras's verbose=2) when not nil.
 func RunWeather(ctx context.Context, c WeatherConfig, dev gpu.Device, data *WeatherData, verbose io.Writer, onEpoch func(int, map[string]float64), onBatch func(int, int, int)) (*WeatherResult, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
 	c.defaults()
 	if data == nil {
 		var err error

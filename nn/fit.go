@@ -354,6 +354,14 @@ func (m *Model) Fit(train *Data, cfg FitConfig) (*History, error) {
 	if cfg.Epochs <= 0 {
 		cfg.Epochs = 1
 	}
+	if train != nil && train.N > 0 {
+		// Keras clamps the batch to the samples: a batch_size of a billion
+		// over 766 days is one batch of 766, and the workspace is sized so.
+		cfg.BatchSize = min(cfg.BatchSize, train.N)
+	}
+	if err := m.checkRunBudget("fit", cfg.BatchSize, train, cfg.Validation); err != nil {
+		return nil, err
+	}
 	ctx := cfg.Context
 	if ctx == nil {
 		ctx = context.Background()
@@ -528,6 +536,12 @@ func (m *Model) Evaluate(d *Data, batchSize int) (map[string]float64, error) {
 	if batchSize <= 0 {
 		batchSize = 32
 	}
+	if d != nil && d.N > 0 {
+		batchSize = min(batchSize, d.N)
+	}
+	if err := m.checkRunBudget("evaluate", batchSize, d); err != nil {
+		return nil, err
+	}
 	dd, err := m.upload(d)
 	if err != nil {
 		return nil, err
@@ -564,7 +578,10 @@ func (m *Model) Predict(d *Data, batchSize int) ([]float32, error) {
 	for _, l := range m.Layers {
 		per = max(per, l.base().out.Size(), l.scratch())
 	}
-	batchSize = min(max(batchSize, (2<<20)/per), d.N)
+	batchSize = max(min(max(batchSize, (2<<20)/per), d.N), 1)
+	if err := m.checkRunBudget("predict", batchSize, d); err != nil {
+		return nil, err
+	}
 	outSize := m.OutputShape().Size()
 	res := make([]float32, d.N*outSize)
 	w := m.workspace(batchSize)

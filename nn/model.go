@@ -85,9 +85,13 @@ func NewModel(name string, in *InputLayer, layers ...Layer) (*Model, error) {
 	if in.Name == "" {
 		in.Name = "input_1"
 	}
+	if need := floatBytes(satSize(in.Shape)); over(need, MemoryBudget()) {
+		return nil, &BudgetError{Index: -1, What: fmt.Sprintf("Input(shape=%v)", []int(in.Shape)), For: "one sample", Need: need, Have: MemoryBudget(), Hint: "use a smaller input shape"}
+	}
 	m := &Model{Name: name, Input: in, Layers: layers}
 	used := map[string]int{in.Name: 1}
 	shape := in.Shape
+	kept := 0 // floats of weights and state so far, checked against the budget
 	for i, l := range layers {
 		b := l.base()
 		if b.name == "" {
@@ -101,6 +105,9 @@ func NewModel(name string, in *InputLayer, layers ...Layer) (*Model, error) {
 			return nil, &LayerError{Index: i, Layer: b.name, Input: shape, Err: err}
 		}
 		b.in, b.out = shape, out
+		if kept, err = checkLayerBudget(i, l, kept); err != nil {
+			return nil, err
+		}
 		shape = out
 		if d, ok := l.(*DropoutLayer); ok {
 			d.idx = uint32(i)

@@ -87,6 +87,9 @@ func (c *cifarLesson) ensure(n, testN int) error {
 }
 
 func fetchCIFAR(path string, n int) (*datasets.Images, int, error) {
+	// A typed count of a billion asks for no more than CIFAR-10 has (and
+	// n*record size cannot overflow).
+	n = min(max(n, 1), datasets.CIFARMaxRecords)
 	setText("run-status", fmt.Sprintf("Loading %d images from %s…", n, path))
 	b, total, err := fetchBytes(path, int64(n)*datasets.CIFARRecordSize)
 	if err != nil {

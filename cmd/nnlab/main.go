@@ -4,6 +4,7 @@
 //	nnlab train weather [flags]   the "monitor the training process" episode
 //	nnlab train cifar [flags]     the "advanced layer types" episode
 //	nnlab explore weather|cifar   dataset facts (exercises 1 and 5)
+//	nnlab code lesson.py          run lesson code (Keras) as the page does
 //	nnlab serve [flags]           serve the built site on localhost
 package main
 
@@ -27,6 +28,7 @@ func usage() {
   nnlab train weather [flags]   train the weather model (the day-2 lesson), -h for flags
   nnlab train cifar [flags]     train a CIFAR-10 model, -h for flags
   nnlab explore weather|cifar   print dataset facts; for cifar also write a 5x5 image grid PNG
+  nnlab code [flags] lesson.py  run lesson code (Keras) as the page does, -h for flags
   nnlab serve [flags]           serve the browser lab (build it first with ./build.sh)
   nnlab data --out DIR          copy the lessons' data into DIR for the site
 `)
@@ -60,6 +62,8 @@ func main() {
 			os.Exit(2)
 		}
 		err = explore(os.Args[2], os.Args[3:], os.Stdout)
+	case "code":
+		err = code(ctx, os.Args[2:], os.Stdout)
 	case "serve":
 		err = serve(ctx, os.Args[2:])
 	case "data":
@@ -112,14 +116,18 @@ func trainWeather(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&c.Patience, "patience", 0, `EarlyStopping(monitor="val_loss", patience=N); 0 = no early stopping`)
 	fs.BoolVar(&c.Restore, "restore-best", false, "EarlyStopping restore_best_weights")
 	fs.StringVar(&c.Optimizer, "optimizer", "adam", "adam, sgd or rmsprop")
-	fs.Float64Var(&c.LR, "lr", 0, "learning rate (0 = the optimizer's Keras default)")
+	fs.Float64Var(&c.LR, "lr", 0, "learning rate, > 0 (default: the optimizer's Keras default, 0.001 for adam and rmsprop, 0.01 for sgd)")
 	fs.Float64Var(&c.Momentum, "momentum", 0, "momentum for sgd or rmsprop")
 	fs.StringVar(&c.Loss, "loss", "mse", "mse or mae")
 	fs.Uint64Var(&c.Seed, "seed", 0, "seed for weights, shuffling and dropout")
 	fs.StringVar(&c.DataPath, "data", "", "the CSV, or a folder holding it (default: $NNLAB_DATA, the cache, ../shared/data, download)")
 	fs.StringVar(&device, "device", "", "auto, cpu or webgpu (default $NNLAB_DEVICE or auto)")
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object at the end instead of the text report")
+	memory := memoryFlag(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := checkWeatherFlags(fs, &c, *memory); err != nil {
 		return err
 	}
 	c.Targets = strings.Split(targets, ",")
@@ -127,18 +135,35 @@ func trainWeather(ctx context.Context, args []string, out io.Writer) error {
 	if asJSON {
 		log = io.Discard
 	}
+	w, err := datasets.LoadWeather(c.DataPath)
+	if err != nil {
+		return err
+	}
+	if err := checkYears(c.Years, w); err != nil {
+		return err
+	}
+	data, err := lab.PrepareWeather(w, c)
+	if err != nil {
+		return err
+	}
 	dev, err := openDevice(device, os.Stderr)
 	if err != nil {
 		return err
 	}
 	defer dev.Close()
-	res, err := lab.RunWeather(ctx, c, dev, nil, log, nil, nil)
+	res, err := lab.RunWeather(ctx, c, dev, data, log, nil, nil)
 	if err != nil {
 		return err
 	}
 	if asJSON {
 		return printJSON(out, res)
 	}
+	printWeather(out, res)
+	return nil
+}
+
+// printWeather writes the weather lesson's report.
+func printWeather(out io.Writer, res *lab.WeatherResult) {
 	m := res.Metrics
 	fmt.Fprintf(out, "\nDevice: %s\nSamples: train %d, validation %d, test %d (%d features)\n", res.Device, res.Samples.Train, res.Samples.Val, res.Samples.Test, res.Features)
 	fmt.Fprintf(out, "Epochs run: %d, fit took %.2f s\n", res.EpochsRun, res.TrainSeconds)
@@ -149,7 +174,6 @@ func trainWeather(ctx context.Context, args []string, out io.Writer) error {
 	for _, n := range res.Notes {
 		fmt.Fprintln(out, "Note:", n)
 	}
-	return nil
 }
 
 func trainCIFAR(ctx context.Context, args []string, out io.Writer) error {
@@ -164,29 +188,36 @@ func trainCIFAR(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&c.BatchSize, "batch", 32, "batch size")
 	fs.IntVar(&c.Patience, "patience", 0, "EarlyStopping patience on val_loss; 0 = none")
 	fs.StringVar(&c.Optimizer, "optimizer", "adam", "adam, sgd or rmsprop")
-	fs.Float64Var(&c.LR, "lr", 0, "learning rate (0 = Keras default)")
+	fs.Float64Var(&c.LR, "lr", 0, "learning rate, > 0 (default: the optimizer's Keras default)")
 	fs.Float64Var(&c.Momentum, "momentum", 0, "momentum for sgd or rmsprop")
 	fs.Uint64Var(&c.Seed, "seed", 0, "seed")
 	fs.StringVar(&c.DataPath, "data", "", "folder with the CIFAR-10 .bin files (default: $NNLAB_DATA, cache, ../shared/data, download)")
 	fs.StringVar(&device, "device", "", "auto, cpu or webgpu")
 	fs.StringVar(&grid, "grid", "cifar_predictions.png", `PNG of 25 test images with predicted/true labels ("" = none)`)
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object at the end")
+	memory := memoryFlag(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := checkCIFARFlags(fs, &c, *memory); err != nil {
 		return err
 	}
 	log := out
 	if asJSON {
 		log = io.Discard
 	}
+	data, err := lab.LoadCIFARData(c.DataPath)
+	if err != nil {
+		return err
+	}
+	if err := checkImageCounts(c.N, c.TestN, data); err != nil {
+		return err
+	}
 	dev, err := openDevice(device, os.Stderr)
 	if err != nil {
 		return err
 	}
 	defer dev.Close()
-	data, err := lab.LoadCIFARData(c.DataPath)
-	if err != nil {
-		return err
-	}
 	res, err := lab.RunCIFAR(ctx, c, dev, data, log, nil, nil)
 	if err != nil {
 		return err
@@ -214,6 +245,12 @@ func trainCIFAR(ctx context.Context, args []string, out io.Writer) error {
 	if asJSON {
 		return printJSON(out, res)
 	}
+	printCIFAR(out, res)
+	return nil
+}
+
+// printCIFAR writes the CIFAR-10 lesson's report.
+func printCIFAR(out io.Writer, res *lab.CIFARResult) {
 	m := res.Metrics
 	fmt.Fprintf(out, "\nDevice: %s\nImages: train %d, test %d\n", res.Device, res.Samples.Train, res.Samples.Test)
 	fmt.Fprintf(out, "Epochs run: %d, fit took %.1f s (%.0f images/s)\n", res.EpochsRun, res.TrainSeconds, res.ImagesPerSec)
@@ -222,7 +259,6 @@ func trainCIFAR(ctx context.Context, args []string, out io.Writer) error {
 	for _, n := range res.Notes {
 		fmt.Fprintln(out, "Note:", n)
 	}
-	return nil
 }
 
 func explore(what string, args []string, out io.Writer) error {
