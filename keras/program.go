@@ -48,7 +48,11 @@ type (
 // ParseProgram parses Python source in the lesson's subset. Statements
 // outside the subset (for, if, with, class, magics) parse as Unsupported
 // so that the caller can say what the page offers instead.
-func ParseProgram(src string) ([]Stmt, error) {
+func ParseProgram(src string) (stmts []Stmt, err error) {
+	defer recoverError(&err, "reading the code")
+	if err := checkSize(src); err != nil {
+		return nil, err
+	}
 	// Notebook magics and shell escapes are not Python: keep them out of the lexer.
 	lines := strings.Split(src, "\n")
 	var magics []Stmt
@@ -331,6 +335,7 @@ func (p *parser) exprList() (Expr, error) {
 		return e, nil
 	}
 	tup := &Tuple{Pos: e.At(), Elts: []Expr{e}}
+	h := p.h
 	for p.isOp(",") {
 		p.next()
 		if k := p.peek(); k.kind == tNewline || k.kind == tEOF || (k.kind == tOp && k.text == "=") {
@@ -340,7 +345,11 @@ func (p *parser) exprList() (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		h = max(h, p.h)
 		tup.Elts = append(tup.Elts, x)
+	}
+	if p.h, err = p.grow(tup.Pos, h, 0); err != nil {
+		return nil, err
 	}
 	return tup, nil
 }
