@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"nnlab/nn"
 )
@@ -200,27 +199,4 @@ func TestExportRoundTrip(t *testing.T) {
 			t.Errorf("%s: exported code has notes %v", file, q.Notes)
 		}
 	}
-}
-
-func FuzzRun(f *testing.F) {
-	files, _ := filepath.Glob("testdata/lesson/*.py")
-	for _, fn := range files {
-		b, _ := os.ReadFile(fn)
-		f.Add(string(b))
-	}
-	f.Add("def f():\n  return f()\nf()")
-	f.Add("Dense(10, 'relu')\nDropout(0.5)\n")
-	f.Fuzz(func(t *testing.T, src string) {
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			Run(src, weatherEnv)
-			ParseLayers(src)
-		}()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			t.Fatalf("Run hangs on %q", src)
-		}
-	})
 }

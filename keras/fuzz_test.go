@@ -1,0 +1,66 @@
+package keras
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"nnlab/nn"
+)
+
+// FuzzRun feeds the code interpreter and the model editor's reader any
+// text, seeded with the lesson's code blocks and the hostile inputs of
+// issue 13 (at small sizes). It fails on a panic (which the exported
+// functions turn into a "bug in nnlab" error), on work past the step limit,
+// and on allocating more than a bound linear in the text: quadratic or
+// exponential work shows there long before it shows in time.
+//
+//	go test ./keras -run '^$' -fuzz FuzzRun -fuzztime 3m
+func FuzzRun(f *testing.F) {
+	files, _ := filepath.Glob("testdata/lesson/*.py")
+	for _, fn := range files {
+		b, err := os.ReadFile(fn)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
+	}
+	for _, c := range hostileCases {
+		f.Add(c.src(min(c.n, 30)))
+	}
+	f.Add("def f():\n  return f()\nf()")
+	f.Add("Dense(10, 'relu')\nDropout(0.5)\n")
+	f.Add("x = inputs = keras.Input(shape=(89,))\nx = keras.layers.Dense(3)(x)\nm = keras.Model(inputs, x)\nm.summary()\nm.fit(X_train, y_train, epochs=2, validation_data=(X_val, y_val))\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		check := func(what string, err error) {
+			if err != nil && strings.Contains(err.Error(), "this is a bug in nnlab") {
+				t.Fatalf("%s panics on %q: %v", what, src, err)
+			}
+		}
+		var steps int
+		var err error
+		func() {
+			defer recoverError(&err, "running the code")
+			_, steps, err = run(src, weatherEnv)
+		}()
+		check("Run", err)
+		_, err = BuildModel(src, "m", nn.Input(89))
+		check("BuildModel", err)
+		_, err = BuildModel(src, "m", nn.Input(32, 32, 3))
+		check("BuildModel", err)
+		runtime.ReadMemStats(&after)
+		if steps > MaxSteps+MaxValueSize {
+			t.Fatalf("Run took %d steps on %q", steps, src)
+		}
+		// A run of the code and two builds: a 1 MiB text allocates about
+		// 100 bytes a byte while lexing, and the step limit allows some
+		// 40 MB of values.
+		if alloc, bound := after.TotalAlloc-before.TotalAlloc, uint64(256<<20+1024*len(src)); alloc > bound {
+			t.Fatalf("%d bytes allocated (bound %d) for %q", alloc, bound, src)
+		}
+	})
+}
