@@ -321,9 +321,15 @@ func (in *interp) exec(stmts []Stmt) error {
 	return nil
 }
 
+// stmtHook, when set (by tests), sees each statement before it runs.
+var stmtHook func(Stmt)
+
 func (in *interp) stmt(s Stmt) error {
 	if err := in.charge(s.At(), 1); err != nil {
 		return err
+	}
+	if stmtHook != nil {
+		stmtHook(s)
 	}
 	switch st := s.(type) {
 	case *Import:
