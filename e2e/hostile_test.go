@@ -12,7 +12,7 @@ import (
 // must show: where it is and what limit it crossed.
 var hostileSnippets = []struct {
 	name, code, model string // code for the code box, model for the model editor ("" = none)
-	want                     string
+	want              string
 }{
 	{"s = s + s forty times", `'s = "xxxxxxxxxxxxxxxx"\n' + 's = s + s\n'.repeat(40) + model`, "",
 		"Line 18, column 7: this string would be 2,097,152 characters long"},
