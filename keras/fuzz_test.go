@@ -40,13 +40,24 @@ func FuzzRun(f *testing.F) {
 			if err != nil && strings.Contains(err.Error(), "this is a bug in nnlab") {
 				t.Fatalf("%s panics on %q: %v", what, src, err)
 			}
+			if err != nil && len(err.Error()) > 1000 {
+				t.Fatalf("%s gives a message of %d bytes on %q", what, len(err.Error()), src)
+			}
 		}
 		var steps int
 		var err error
+		var p *Program
 		func() {
 			defer recoverError(&err, "running the code")
-			_, steps, err = run(src, weatherEnv)
+			p, steps, err = run(src, weatherEnv)
 		}()
+		if p != nil {
+			for _, n := range p.Notes {
+				if len(n.Msg) > 1000 {
+					t.Fatalf("a note of %d bytes on %q", len(n.Msg), src)
+				}
+			}
+		}
 		check("Run", err)
 		_, err = BuildModel(src, "m", nn.Input(89))
 		check("BuildModel", err)

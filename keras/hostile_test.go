@@ -115,6 +115,14 @@ var hostileCases = []struct {
 	}, 10, "this list would hold 2,396,744 elements", "line 7, column 5"},
 	{"200 nested tuples of one element", runCode, func(n int) string { return "t = 1\n" + lines("t = (t,)", n) + "d = keras.layers.Dense(t)\n" + model }, 300,
 		"this tuple nests tuples and lists more than 200 levels deep", "line 202, column 5"},
+	{"an undefined name 100,000 characters long", runCode, func(n int) string { return model + "x = " + repeat("a", n) + "\n" }, 100000,
+		"is not defined", "line 3, column 5"},
+	{"a string of 100,000 characters after a layer", buildText, func(n int) string { return "Dense(1) '" + repeat("x", n) + "'" }, 100000,
+		"one layer a line: unexpected the string \"xxxxx", "line 1, column 10"},
+	{"a layer name of 100,000 characters, twice", buildText, func(n int) string {
+		return "Dense(2, name='" + repeat("x", n) + "')\nDense(1, name='" + repeat("x", n) + "')"
+	}, 100000, "is used twice (line 1 has it too)", "line 2, column 1"},
+	{"a loop header of 100,000 characters", runCode, func(n int) string { return "for " + repeat("i", n) + " in x:\n    pass\n" + model }, 100000, "", ""},
 	{"indentation 300 levels deep", runCode, func(n int) string {
 		var b strings.Builder
 		for i := 0; i < n; i++ {
@@ -141,6 +149,13 @@ func TestHostileCode(t *testing.T) {
 			msg := "<nil>"
 			if err != nil {
 				msg = err.Error()
+			}
+			if p, _, _ := run(src, weatherEnv); p != nil {
+				for _, n := range p.Notes {
+					if len(n.Msg) > 600 {
+						t.Errorf("a note of %d bytes: %.300s…", len(n.Msg), n.Msg)
+					}
+				}
 			}
 			if len(msg) > 600 {
 				t.Errorf("a message of %d bytes: %.300s…", len(msg), msg)

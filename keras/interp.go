@@ -285,7 +285,7 @@ func (in *interp) note(p Pos, format string, args ...any) {
 		return
 	}
 	in.noted[p.Line] = true
-	in.prog.Notes = append(in.prog.Notes, Note{p, fmt.Sprintf(format, args...)})
+	in.prog.Notes = append(in.prog.Notes, Note{p, errAt(p, format, args...).Msg}) // with errAt's clipping
 }
 
 func (in *interp) lookup(name string) (value, bool) {
@@ -812,16 +812,19 @@ func (in *interp) callFunc(f *funcVal, c *Call, args []value, kw map[string]valu
 	if len(args) > len(d.Params) {
 		return nil, errAt(c.Pos, "%s takes %d arguments, got %d", d.Name, len(d.Params), len(args))
 	}
+	if err := in.charge(c.Pos, len(d.Params)); err != nil {
+		return nil, err
+	}
+	params := make(map[string]bool, len(d.Params))
+	for _, p := range d.Params {
+		params[p] = true
+	}
 	local := map[string]value{}
 	for i, a := range args {
 		local[d.Params[i]] = a
 	}
 	for k, v := range kw {
-		found := false
-		for _, p := range d.Params {
-			found = found || p == k
-		}
-		if !found {
+		if !params[k] {
 			return nil, errAt(c.Pos, "%s has no parameter %q", d.Name, k)
 		}
 		local[k] = v

@@ -76,15 +76,25 @@ func BuildModel(text, name string, in *nn.InputLayer) (_ *nn.Model, err error) {
 		return nil, errAt(Pos{1, 1}, "the model has no layers: add one a line, e.g. Dense(1)")
 	}
 	layers := make([]nn.Layer, len(lines))
+	named := map[string]int{} // a name the text gives: its line
 	for i, l := range lines {
 		layers[i] = l.Layer
+		if n := l.Layer.Name(); n != "" {
+			if line, dup := named[n]; dup {
+				return nil, errAt(l.Pos, "the name %q is used twice (line %d has it too): each layer needs its own", n, line)
+			}
+			named[n] = l.Pos.Line
+		}
 	}
 	m, err := nn.NewModel(name, in, layers...)
 	var le *nn.LayerError
 	if errors.As(err, &le) {
 		return nil, errAt(lines[le.Index].Pos, "%s does not fit its input %s: %v", le.Layer, le.Input, le.Err)
 	}
-	return m, err
+	if err != nil {
+		return nil, errAt(Pos{1, 1}, "%v", err) // errAt clips what it quotes
+	}
+	return m, nil
 }
 
 // layer signatures: Keras's positional parameter order and the keywords accepted.

@@ -27,8 +27,33 @@ type Error struct {
 
 func (e *Error) Error() string { return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Col, e.Msg) }
 
+// errAt makes an *Error. Text the learner wrote may be a megabyte long (a
+// name, a string, a line): each string or error argument is clipped to
+// maxArgText, so that a message stays a message.
 func errAt(p Pos, format string, args ...any) *Error {
+	for i, a := range args {
+		switch x := a.(type) {
+		case string:
+			args[i] = clip(x)
+		case error:
+			args[i] = clip(x.Error())
+		}
+	}
 	return &Error{p, fmt.Sprintf(format, args...)}
+}
+
+const maxArgText = 240
+
+// clip cuts s to about maxArgText bytes, at a character, marking the cut.
+func clip(s string) string {
+	if len(s) <= maxArgText {
+		return s
+	}
+	n := maxArgText
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // ---- tokens ----
