@@ -30,6 +30,29 @@ func FuzzRun(f *testing.F) {
 	for _, c := range hostileCases {
 		f.Add(c.src(min(c.n, 30)))
 	}
+	// Every construct of the subset, so that mutations start near each.
+	f.Add(`from tensorflow.keras.layers import (Dense, Dropout as D,)
+import numpy as np, tensorflow as tf
+%matplotlib inline
+n = X_train.shape[1]
+s = X_train.shape[-1:]
+a, (b, c) = 1, (2.5e0, 3 // 2 % 7 - -1)
+d = X_train.shape[1:] + (1,)
+name = "m" 'x' + """y"""
+def make(units=10, act='relu'):
+    x = inputs = keras.Input(shape=(n,), name=name)
+    x = Dense(units * 2, activation=act)(inputs)
+    return keras.Model(inputs=inputs, outputs=D(0.5)(x))
+m = make(act="tanh")
+if n > 3:
+    print(n)
+model = tf.keras.Sequential([keras.Input((89,)), keras.layers.BatchNormalization(), keras.layers.Dense(8, "relu", use_bias=False)])
+model.add(keras.layers.Dropout(rate=0.2))
+model.add(keras.layers.Dense(1))
+model.summary()
+model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="mse", metrics=[keras.metrics.RootMeanSquaredError()])
+model.fit(X_train, y_train, epochs=2, batch_size=16, callbacks=[keras.callbacks.EarlyStopping(patience=2)], validation_data=(X_val, y_val))
+`)
 	f.Add("def f():\n  return f()\nf()")
 	f.Add("Dense(10, 'relu')\nDropout(0.5)\n")
 	f.Add("x = inputs = keras.Input(shape=(89,))\nx = keras.layers.Dense(3)(x)\nm = keras.Model(inputs, x)\nm.summary()\nm.fit(X_train, y_train, epochs=2, validation_data=(X_val, y_val))\n")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -388,16 +389,10 @@ func (in *interp) stmt(s Stmt) error {
 			}
 			return nil
 		}
-		if len(st.Targets) == 1 {
-			in.scope[len(in.scope)-1][st.Targets[0]] = v
-			return nil
-		}
-		tup, ok := v.(pyTuple)
-		if !ok || len(tup.elts) != len(st.Targets) {
-			return errAt(st.Pos, "cannot unpack %s into %d names", kindOf(v), len(st.Targets))
-		}
-		for i, t := range st.Targets {
-			in.scope[len(in.scope)-1][t] = tup.elts[i]
+		for _, g := range st.Groups {
+			if err := in.assign(g, v); err != nil {
+				return err
+			}
 		}
 	case *ExprStmt:
 		v, err := in.eval(st.X)
@@ -409,6 +404,34 @@ func (in *interp) stmt(s Stmt) error {
 		}
 	}
 	return nil
+}
+
+// assign binds the names of target (a Name, or a Tuple of targets that
+// unpacks v) in the current scope.
+func (in *interp) assign(target Expr, v value) error {
+	switch t := target.(type) {
+	case *Name:
+		in.scope[len(in.scope)-1][t.Name] = v
+		return nil
+	case *Tuple:
+		var elts []value
+		switch x := v.(type) {
+		case pyTuple:
+			elts = x.elts
+		case pyList:
+			elts = x.elts
+		}
+		if elts == nil || len(elts) != len(t.Elts) {
+			return errAt(t.Pos, "cannot unpack %s into %d names", kindOf(v), len(t.Elts))
+		}
+		for i, el := range t.Elts {
+			if err := in.assign(el, elts[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return errAt(target.At(), "can only assign to names here, not %s", exprText(target))
 }
 
 func kindOf(v value) string {
@@ -589,6 +612,19 @@ func (in *interp) binOp(x *BinOp) (value, error) {
 				return nil, err
 			}
 			return l + r, nil
+		}
+	}
+	if x.Op == "+" {
+		// (1, 2) + (3,), as in X_train.shape[1:] + (1,): one copy, counted
+		switch l := a.(type) {
+		case pyTuple:
+			if r, ok := b.(pyTuple); ok {
+				return in.tuple(x.Pos, append(slices.Clip(l.elts), r.elts...))
+			}
+		case pyList:
+			if r, ok := b.(pyList); ok {
+				return in.list(x.Pos, append(slices.Clip(l.elts), r.elts...))
+			}
 		}
 	}
 	an, err := number(x.X, a)
@@ -896,6 +932,10 @@ func (in *interp) construct(q qualName, c *Call, args []value, kw map[string]val
 			delete(kw, "input_shape")
 		}
 		call := &Call{Pos: c.Pos, Fn: c.Fn}
+		if w := DottedName(c.Fn); w[strings.LastIndex(w, ".")+1:] != name {
+			// imported under another name (from ... import Dropout as D)
+			call.Fn = &Name{c.Fn.At(), full}
+		}
 		for _, a := range args {
 			// toExpr copies each argument's elements
 			if n, _ := sizeOf(a); n > 0 {

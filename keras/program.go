@@ -6,11 +6,13 @@ import "strings"
 type (
 	// Stmt is one statement.
 	Stmt interface{ At() Pos }
-	// Assign is targets = value (a target list unpacks a tuple).
+	// Assign is targets = value (a target list unpacks a tuple), or a
+	// chain a = b = value.
 	Assign struct {
 		Pos
-		Targets []string
+		Targets []string // every name assigned, flattened
 		Value   Expr
+		Groups  []Expr // each target as written: a Name, or a Tuple of targets
 	}
 	// ExprStmt is an expression used as a statement (a call).
 	ExprStmt struct {
@@ -301,6 +303,7 @@ func (p *parser) stmt() (Stmt, error) {
 		if err := collect(e); err != nil {
 			return nil, err
 		}
+		groups := []Expr{e}
 		p.next()
 		v, err := p.exprList()
 		if err != nil {
@@ -310,12 +313,13 @@ func (p *parser) stmt() (Stmt, error) {
 			if err := collect(v); err != nil {
 				return nil, err
 			}
+			groups = append(groups, v)
 			p.next()
 			if v, err = p.exprList(); err != nil {
 				return nil, err
 			}
 		}
-		return &Assign{e.At(), targets, v}, p.endOfStmt()
+		return &Assign{e.At(), targets, v, groups}, p.endOfStmt()
 	}
 	for _, op := range []string{"+", "-", "*", "/"} {
 		if p.isOp(op) && p.toks[p.i+1].kind == tOp && p.toks[p.i+1].text == "=" {
