@@ -53,6 +53,15 @@ model.summary()
 model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="mse", metrics=[keras.metrics.RootMeanSquaredError()])
 model.fit(X_train, y_train, epochs=2, batch_size=16, callbacks=[keras.callbacks.EarlyStopping(patience=2)], validation_data=(X_val, y_val))
 `)
+	// Short ones too: a mutation of a short input lands on what matters.
+	for _, s := range []string{
+		"n = X_train.shape[1]\n", "t = (1, 2, 3)\nx = t[1:2]\ny = t[-1]\n", "x = 'a' 'b' + 'c'\n", "a, b = 1, 2\n",
+		"x = -(1 + 2) * 3 // 4 % 5 / 6\n", "def f(a, b=2):\n    return a + b\nx = f(1, b=3)\n", "l = [1, [2, (3,)]]\nl2 = l + l\n",
+		"model = keras.Sequential()\nmodel.add(keras.layers.Dense(1, input_shape=(89,)))\nmodel.summary()\n",
+		"from tensorflow.keras import layers\nx = layers.Dense(2)\n", "Conv2D(8, 3, strides=(2, 2), padding='same')\nMaxPooling2D()\nFlatten()\nDense(10)\n",
+	} {
+		f.Add(s)
+	}
 	f.Add("def f():\n  return f()\nf()")
 	f.Add("Dense(10, 'relu')\nDropout(0.5)\n")
 	f.Add("x = inputs = keras.Input(shape=(89,))\nx = keras.layers.Dense(3)(x)\nm = keras.Model(inputs, x)\nm.summary()\nm.fit(X_train, y_train, epochs=2, validation_data=(X_val, y_val))\n")
