@@ -14,7 +14,8 @@ const (
 	MaxSourceBytes = 1 << 20
 	// MaxNesting is how many brackets may be open at once, as in Python's
 	// tokenizer ("too many nested parentheses" past 200); signs in a row
-	// (- - 1) and indentation levels have the same limit.
+	// (- - 1), indentation levels and tuples and lists inside each other
+	// have the same limit.
 	MaxNesting = 200
 	// MaxExprHeight is the height of one expression's tree: chained
 	// operators (1+1+...), attributes (a.b.c...), calls and indexing each add
@@ -27,7 +28,8 @@ const (
 	MaxValueSize = 1 << 20
 	// MaxSteps bounds the work of one run: one step an evaluated expression
 	// or statement, and one for each element (or 8 bytes of a string) that a
-	// value copies when it is built.
+	// value copies when it is built, each layer of a model built and each
+	// parameter of a function called.
 	MaxSteps = 1 << 20
 )
 
