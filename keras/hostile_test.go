@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 
 	"nnlab/nn"
 )
@@ -145,7 +146,9 @@ func TestHostileCode(t *testing.T) {
 	for _, c := range hostileCases {
 		t.Run(c.name, func(t *testing.T) {
 			src := c.src(c.n)
+			start := time.Now()
 			big, err := measure(func() (int, error) { return c.run(src) })
+			took := time.Since(start) // logged, never asserted
 			msg := "<nil>"
 			if err != nil {
 				msg = err.Error()
@@ -181,7 +184,7 @@ func TestHostileCode(t *testing.T) {
 			if big.alloc > bound {
 				t.Errorf("allocated %s bytes for %s bytes of text; the bound is %s", thousands(int(big.alloc)), thousands(len(src)), thousands(int(bound)))
 			}
-			t.Logf("%s bytes: %s steps, %s bytes allocated (bounds %s, %s): %.120s", thousands(len(src)), thousands(big.steps), thousands(int(big.alloc)), thousands(steps), thousands(int(bound)), msg)
+			t.Logf("%s bytes: %s steps, %s bytes allocated (bounds %s, %s), %v: %.120s", thousands(len(src)), thousands(big.steps), thousands(int(big.alloc)), thousands(steps), thousands(int(bound)), took.Round(time.Millisecond), msg)
 		})
 	}
 }
