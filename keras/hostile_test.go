@@ -124,6 +124,8 @@ var hostileCases = []struct {
 		return "Dense(2, name='" + repeat("x", n) + "')\nDense(1, name='" + repeat("x", n) + "')"
 	}, 100000, "is used twice (line 1 has it too)", "line 2, column 1"},
 	{"a loop header of 100,000 characters", runCode, func(n int) string { return "for " + repeat("i", n) + " in x:\n    pass\n" + model }, 100000, "", ""},
+	{"a list of 300,000 numbers", runCode, func(n int) string { return "x = [" + repeat("1,", n) + "]\n" + model }, 300000,
+		"the text has more than 262,144 words, numbers and symbols", "line 1, column 262147"},
 	{"indentation 300 levels deep", runCode, func(n int) string {
 		var b strings.Builder
 		for i := 0; i < n; i++ {

@@ -12,6 +12,10 @@ import "fmt"
 const (
 	// MaxSourceBytes is the longest text the parser reads.
 	MaxSourceBytes = 1 << 20
+	// MaxTokens bounds the tokens of a text (names, numbers, strings,
+	// symbols), and so the lexer's memory: about 40 bytes each, and the
+	// lesson's code has a token in 4 to 5 bytes.
+	MaxTokens = 1 << 18
 	// MaxNesting is how many brackets may be open at once, as in Python's
 	// tokenizer ("too many nested parentheses" past 200); signs in a row
 	// (- - 1), indentation levels and tuples and lists inside each other

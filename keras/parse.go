@@ -96,12 +96,19 @@ func lexIndent(src string, indent bool) ([]token, error) {
 	rs := []rune(src)
 	levels := []int{0}
 	lineStart := true
+	signs := 0 // + and - in a row
 	for i := 0; i < len(rs); {
-		if len(toks) == cap(toks) {
-			toks = slices.Grow(toks, len(toks))
-		}
 		r := rs[i]
 		p := Pos{line, col}
+		if len(toks) >= MaxTokens {
+			return nil, errAt(p, "the text has more than %s words, numbers and symbols; the lab reads at most that many: paste the code blocks you need, not a whole file", thousands(MaxTokens))
+		}
+		if len(toks) == cap(toks) {
+			toks = slices.Grow(toks, min(len(toks), MaxTokens-len(toks)))
+		}
+		if n := len(toks); n > 0 && (toks[n-1].kind != tOp || (toks[n-1].text != "-" && toks[n-1].text != "+")) {
+			signs = 0
+		}
 		if indent && lineStart && depth == 0 {
 			// measure this line's indentation; blank and comment lines do not count
 			w, j := 0, i
@@ -242,6 +249,12 @@ func lexIndent(src string, indent bool) ([]token, error) {
 				toks = append(toks, token{tOp, string(rs[i : i+2]), p})
 				adv(2)
 				continue
+			}
+			if r == '-' || r == '+' {
+				// the parser's limit, here before a million signs are tokens
+				if signs++; signs > MaxNesting {
+					return nil, errAt(p, "more than %d signs in a row: write the sign once, e.g. -1", MaxNesting)
+				}
 			}
 			toks = append(toks, token{tOp, string(r), p})
 			adv(1)
