@@ -99,10 +99,9 @@ model.fit(X_train, y_train, epochs=2, batch_size=16, callbacks=[keras.callbacks.
 		if steps > MaxSteps+MaxValueSize {
 			t.Fatalf("Run took %d steps on %q", steps, src)
 		}
-		// A run of the code and two builds: a 1 MiB text allocates about
-		// 100 bytes a byte while lexing, and the step limit allows some
-		// 40 MB of values.
-		if alloc, bound := after.TotalAlloc-before.TotalAlloc, uint64(256<<20+1024*len(src)); alloc > bound {
+		// A run of the code and two builds: the lexer's tokens are at most
+		// MaxTokens (10 MB), and the step limit allows some 40 MB of values.
+		if alloc, bound := after.TotalAlloc-before.TotalAlloc, uint64(128<<20+256*len(src)); alloc > bound {
 			t.Fatalf("%d bytes allocated (bound %d) for %q", alloc, bound, src)
 		}
 	})
