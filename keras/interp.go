@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -92,8 +93,8 @@ type (
 		v     float64
 		isInt bool
 	}
-	pyTuple  []value
-	pyList   []value
+	pyTuple  struct{ seq }
+	pyList   struct{ seq }
 	pyNone   struct{}
 	qualName string // a module or class path: tensorflow.keras.layers.Dense
 	layerVal struct {
@@ -101,9 +102,14 @@ type (
 		inputShape []int
 		applied    bool
 	}
+	// tensorVal is the output of a chain of layers applied from an input:
+	// each application links to the tensor before it instead of copying the
+	// chain, so that x = Dense(1)(x) ten thousand times stays linear.
 	tensorVal struct {
-		in     *nn.InputLayer
-		layers []LayerLine
+		in    *nn.InputLayer
+		prev  *tensorVal // nil at the input
+		line  LayerLine  // the layer that gave this tensor (none at the input)
+		depth int        // layers from the input
 	}
 	modelVal struct {
 		prog   *Program
@@ -137,6 +143,62 @@ type (
 	historyVal     struct{}
 )
 
+// seq is a tuple's or a list's elements with the counts that the value
+// limits check, kept so that a tuple of tuples is never walked to count.
+type seq struct {
+	elts  []value
+	size  int // elements, counted through nested tuples and lists, plus strings' bytes
+	depth int // nesting of tuples and lists: 1 for (1, 2)
+}
+
+func sizeOf(v value) (size, depth int) {
+	switch x := v.(type) {
+	case pyTuple:
+		return x.size, x.depth
+	case pyList:
+		return x.size, x.depth
+	case string:
+		return len(x), 0
+	}
+	return 0, 0
+}
+
+// newSeq counts elts for a tuple or a list built at p ("tuple" or "list"
+// in messages), checking MaxValueSize and MaxNesting and charging the copy.
+func (in *interp) newSeq(p Pos, what string, elts []value) (seq, error) {
+	s := seq{elts: elts, size: len(elts), depth: 1}
+	for _, v := range elts {
+		n, d := sizeOf(v)
+		s.size += n
+		s.depth = max(s.depth, d+1)
+	}
+	if s.size > MaxValueSize {
+		return s, errAt(p, "this %s would hold %s elements, counting those of the tuples and lists in it (and the characters of its strings); the lab's limit for one value is %s", what, thousands(s.size), thousands(MaxValueSize))
+	}
+	if s.depth > MaxNesting {
+		return s, errAt(p, "this %s nests tuples and lists more than %d levels deep", what, MaxNesting)
+	}
+	return s, in.charge(p, len(elts))
+}
+
+func (in *interp) tuple(p Pos, elts []value) (pyTuple, error) {
+	s, err := in.newSeq(p, "tuple", elts)
+	return pyTuple{s}, err
+}
+
+func (in *interp) list(p Pos, elts []value) (pyList, error) {
+	s, err := in.newSeq(p, "list", elts)
+	return pyList{s}, err
+}
+
+// charge counts n steps of work done at p and stops the run past MaxSteps.
+func (in *interp) charge(p Pos, n int) error {
+	if in.steps += n; in.steps > MaxSteps {
+		return errAt(p, "this code takes more than %s steps, the lab's limit for one run: is a function calling itself, or a value doubling? (the lesson's code takes a few hundred)", thousands(MaxSteps))
+	}
+	return nil
+}
+
 type returnSignal struct{ v value }
 
 func (returnSignal) Error() string { return "return outside a function" }
@@ -147,22 +209,39 @@ type interp struct {
 	scope []map[string]value
 	noted map[int]bool
 	last  *modelVal
-	depth int
-	steps int
+	depth int // function calls
+	nest  int // eval's recursion, across function calls
+	steps int // work done, see charge
 }
+
+// maxEvalNest bounds eval's recursion: an expression is at most
+// MaxExprHeight high (the parser checks), but function bodies add up.
+const maxEvalNest = 4 * MaxExprHeight
 
 // Run runs pasted Keras code against the lesson's data and returns the
 // model it builds and how it asks to train it. Lines outside the supported
 // subset are skipped with a note saying what the page offers instead; an
 // error names its line and column.
-func Run(src string, env Env) (*Program, error) {
+func Run(src string, env Env) (_ *Program, err error) {
+	defer recoverError(&err, "running the code")
+	p, _, err := run(src, env)
+	return p, err
+}
+
+// run is Run that also returns the steps the code took.
+func run(src string, env Env) (*Program, int, error) {
 	stmts, err := ParseProgram(src)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	in := &interp{env: env, prog: &Program{}, noted: map[int]bool{}}
+	p, err := in.run(stmts)
+	return p, in.steps, err
+}
+
+func (in *interp) run(stmts []Stmt) (*Program, error) {
 	in.scope = []map[string]value{{}}
-	for name, shape := range env.Data {
+	for name, shape := range in.env.Data {
 		in.scope[0][name] = &dataVal{name, shape}
 	}
 	in.scope[0]["data"] = &unsupportedVal{"the pandas DataFrame", hintPandas}
@@ -175,7 +254,7 @@ func Run(src string, env Env) (*Program, error) {
 	}
 	p := in.prog
 	if in.last != nil && p.Model == nil {
-		if err := in.last.build(); err != nil {
+		if err := in.last.build(in); err != nil {
 			return nil, err
 		}
 		p.Model, p.ModelPos, p.Layers = in.last.m, in.last.pos, in.last.layers
@@ -207,7 +286,7 @@ func (in *interp) note(p Pos, format string, args ...any) {
 		return
 	}
 	in.noted[p.Line] = true
-	in.prog.Notes = append(in.prog.Notes, Note{p, fmt.Sprintf(format, args...)})
+	in.prog.Notes = append(in.prog.Notes, Note{p, errAt(p, format, args...).Msg}) // with errAt's clipping
 }
 
 func (in *interp) lookup(name string) (value, bool) {
@@ -243,9 +322,15 @@ func (in *interp) exec(stmts []Stmt) error {
 	return nil
 }
 
+// stmtHook, when set (by tests), sees each statement before it runs.
+var stmtHook func(Stmt)
+
 func (in *interp) stmt(s Stmt) error {
-	if in.steps++; in.steps > 100000 {
-		return errAt(s.At(), "this code runs too many statements")
+	if err := in.charge(s.At(), 1); err != nil {
+		return err
+	}
+	if stmtHook != nil {
+		stmtHook(s)
 	}
 	switch st := s.(type) {
 	case *Import:
@@ -304,16 +389,10 @@ func (in *interp) stmt(s Stmt) error {
 			}
 			return nil
 		}
-		if len(st.Targets) == 1 {
-			in.scope[len(in.scope)-1][st.Targets[0]] = v
-			return nil
-		}
-		tup, ok := v.(pyTuple)
-		if !ok || len(tup) != len(st.Targets) {
-			return errAt(st.Pos, "cannot unpack %s into %d names", kindOf(v), len(st.Targets))
-		}
-		for i, t := range st.Targets {
-			in.scope[len(in.scope)-1][t] = tup[i]
+		for _, g := range st.Groups {
+			if err := in.assign(g, v); err != nil {
+				return err
+			}
 		}
 	case *ExprStmt:
 		v, err := in.eval(st.X)
@@ -325,6 +404,34 @@ func (in *interp) stmt(s Stmt) error {
 		}
 	}
 	return nil
+}
+
+// assign binds the names of target (a Name, or a Tuple of targets that
+// unpacks v) in the current scope.
+func (in *interp) assign(target Expr, v value) error {
+	switch t := target.(type) {
+	case *Name:
+		in.scope[len(in.scope)-1][t.Name] = v
+		return nil
+	case *Tuple:
+		var elts []value
+		switch x := v.(type) {
+		case pyTuple:
+			elts = x.elts
+		case pyList:
+			elts = x.elts
+		}
+		if elts == nil || len(elts) != len(t.Elts) {
+			return errAt(t.Pos, "cannot unpack %s into %d names", kindOf(v), len(t.Elts))
+		}
+		for i, el := range t.Elts {
+			if err := in.assign(el, elts[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return errAt(target.At(), "can only assign to names here, not %s", exprText(target))
 }
 
 func kindOf(v value) string {
@@ -361,7 +468,15 @@ func kindOf(v value) string {
 	return fmt.Sprintf("%T", v)
 }
 
+// eval evaluates e, each operand once.
 func (in *interp) eval(e Expr) (value, error) {
+	if err := in.charge(e.At(), 1); err != nil {
+		return nil, err
+	}
+	if in.nest++; in.nest > maxEvalNest {
+		return nil, errAt(e.At(), "this code nests calls and expressions more than %d levels deep", maxEvalNest)
+	}
+	defer func() { in.nest-- }()
 	switch x := e.(type) {
 	case *Num:
 		return pyNum{x.V, x.IsInt}, nil
@@ -389,11 +504,21 @@ func (in *interp) eval(e Expr) (value, error) {
 			out[i] = v
 		}
 		if _, ok := x.(*Tuple); ok {
-			return pyTuple(out), nil
+			return in.tuple(x.At(), out)
 		}
-		return pyList(out), nil
-	case *Neg, *BinOp:
-		return in.arith(x)
+		return in.list(x.At(), out)
+	case *Neg:
+		v, err := in.eval(x.X)
+		if err != nil {
+			return nil, err
+		}
+		if r, done := prepOperand(v); done {
+			return r, nil
+		}
+		n, err := number(x.X, v)
+		return pyNum{-n.v, n.isInt}, err
+	case *BinOp:
+		return in.binOp(x)
 	case *Attr:
 		recv, err := in.eval(x.X)
 		if err != nil {
@@ -437,78 +562,21 @@ func (in *interp) dataHint(name string) string {
 	return fmt.Sprintf(" (the %s lesson's data are %s)", in.env.Lesson, strings.Join(names, ", "))
 }
 
-func (in *interp) arith(e Expr) (value, error) {
-	// Arithmetic on data (train_images / 255.0) is data preparation.
-	var operands []Expr
-	switch x := e.(type) {
-	case *BinOp:
-		operands = []Expr{x.X, x.Y}
-	case *Neg:
-		operands = []Expr{x.X}
+// prepOperand says whether an operand makes the whole expression data
+// preparation that the page does itself (train_images / 255.0), or code
+// that is not run; r is then the expression's value.
+func prepOperand(v value) (r value, done bool) {
+	switch d := v.(type) {
+	case *dataVal:
+		return &unsupportedVal{"arithmetic on " + d.name, "the page prepares the data itself (the images are scaled to 0..1, / 255.0)"}, true
+	case *unsupportedVal:
+		return d, true
 	}
-	for _, o := range operands {
-		v, err := in.eval(o)
-		if err != nil {
-			return nil, err
-		}
-		switch d := v.(type) {
-		case *dataVal:
-			return &unsupportedVal{"arithmetic on " + d.name, "the page prepares the data itself (the images are scaled to 0..1, / 255.0)"}, nil
-		case *unsupportedVal:
-			return d, nil
-		case string:
-			if b, ok := e.(*BinOp); ok && b.Op == "+" {
-				r, err := in.eval(b.Y)
-				if rs, ok := r.(string); ok && err == nil {
-					if l, ok := v.(string); ok && o == b.X {
-						return l + rs, nil
-					}
-				}
-			}
-		}
-	}
-	v, err := in.numExpr(e)
-	if err != nil {
-		return nil, err
-	}
-	return v, nil
+	return nil, false
 }
 
-func (in *interp) numExpr(e Expr) (pyNum, error) {
-	switch x := e.(type) {
-	case *Neg:
-		v, err := in.numExpr(x.X)
-		return pyNum{-v.v, v.isInt}, err
-	case *BinOp:
-		a, err := in.numExpr(x.X)
-		if err != nil {
-			return a, err
-		}
-		b, err := in.numExpr(x.Y)
-		if err != nil {
-			return b, err
-		}
-		isInt := a.isInt && b.isInt
-		switch x.Op {
-		case "+":
-			return pyNum{a.v + b.v, isInt}, nil
-		case "-":
-			return pyNum{a.v - b.v, isInt}, nil
-		case "*":
-			return pyNum{a.v * b.v, isInt}, nil
-		case "/":
-			return pyNum{a.v / b.v, false}, nil
-		case "//":
-			return pyNum{math.Floor(a.v / b.v), isInt}, nil
-		case "%":
-			return pyNum{math.Mod(a.v, b.v), isInt}, nil
-		}
-		return a, errAt(x.Pos, "operator %s is not supported", x.Op)
-	}
-	v, err := in.eval(e)
-	if err != nil {
-		return pyNum{}, err
-	}
+// number is v, the value of e, as a number, or an error at e.
+func number(e Expr, v value) (pyNum, error) {
 	if n, ok := v.(pyNum); ok {
 		return n, nil
 	}
@@ -518,18 +586,107 @@ func (in *interp) numExpr(e Expr) (pyNum, error) {
 	return pyNum{}, errAt(e.At(), "expected a number, got %s", kindOf(v))
 }
 
+// binOp evaluates x's operands once each, left first: arithmetic on
+// numbers, + on strings.
+func (in *interp) binOp(x *BinOp) (value, error) {
+	a, err := in.eval(x.X)
+	if err != nil {
+		return nil, err
+	}
+	if r, done := prepOperand(a); done {
+		return r, nil
+	}
+	b, err := in.eval(x.Y)
+	if err != nil {
+		return nil, err
+	}
+	if r, done := prepOperand(b); done {
+		return r, nil
+	}
+	if l, ok := a.(string); ok && x.Op == "+" {
+		if r, ok := b.(string); ok {
+			if len(l)+len(r) > MaxValueSize {
+				return nil, errAt(x.Pos, "this string would be %s characters long; the lab's limit for one value is %s", thousands(len(l)+len(r)), thousands(MaxValueSize))
+			}
+			if err := in.charge(x.Pos, (len(l)+len(r))/8); err != nil {
+				return nil, err
+			}
+			return l + r, nil
+		}
+	}
+	if x.Op == "+" {
+		// (1, 2) + (3,), as in X_train.shape[1:] + (1,): one copy, counted
+		switch l := a.(type) {
+		case pyTuple:
+			if r, ok := b.(pyTuple); ok {
+				return in.tuple(x.Pos, append(slices.Clip(l.elts), r.elts...))
+			}
+		case pyList:
+			if r, ok := b.(pyList); ok {
+				return in.list(x.Pos, append(slices.Clip(l.elts), r.elts...))
+			}
+		}
+	}
+	an, err := number(x.X, a)
+	if err != nil {
+		return nil, err
+	}
+	bn, err := number(x.Y, b)
+	if err != nil {
+		return nil, err
+	}
+	isInt := an.isInt && bn.isInt
+	switch x.Op {
+	case "+":
+		return pyNum{an.v + bn.v, isInt}, nil
+	case "-":
+		return pyNum{an.v - bn.v, isInt}, nil
+	case "*":
+		return pyNum{an.v * bn.v, isInt}, nil
+	}
+	if bn.v == 0 {
+		return nil, errAt(x.Pos, "division by zero")
+	}
+	switch x.Op {
+	case "/":
+		return pyNum{an.v / bn.v, false}, nil
+	case "//":
+		return pyNum{math.Floor(an.v / bn.v), isInt}, nil
+	case "%":
+		// Python's modulo takes the divisor's sign
+		m := math.Mod(an.v, bn.v)
+		if m != 0 && (m < 0) != (bn.v < 0) {
+			m += bn.v
+		}
+		return pyNum{m, isInt}, nil
+	}
+	return nil, errAt(x.Pos, "operator %s is not supported", x.Op)
+}
+
+// numExpr evaluates e to a number.
+func (in *interp) numExpr(e Expr) (pyNum, error) {
+	v, err := in.eval(e)
+	if err != nil {
+		return pyNum{}, err
+	}
+	return number(e, v)
+}
+
 func (in *interp) attr(recv value, name string, p Pos) (value, error) {
 	switch r := recv.(type) {
 	case qualName:
+		if err := in.charge(p, len(r)/8); err != nil {
+			return nil, err
+		}
 		return qualName(string(r) + "." + name), nil
 	case *dataVal:
 		switch name {
 		case "shape":
-			t := make(pyTuple, len(r.shape))
+			t := make([]value, len(r.shape))
 			for i, d := range r.shape {
 				t[i] = pyNum{float64(d), true}
 			}
-			return t, nil
+			return in.tuple(p, t)
 		case "columns", "loc", "iloc", "values", "head", "describe", "drop", "max", "min":
 			return &unsupportedVal{r.name + "." + name, hintPandas}, nil
 		}
@@ -551,9 +708,9 @@ func (in *interp) index(recv value, x *Index) (value, error) {
 	var seq []value
 	switch r := recv.(type) {
 	case pyTuple:
-		seq = r
+		seq = r.elts
 	case pyList:
-		seq = r
+		seq = r.elts
 	case *dataVal:
 		return &unsupportedVal{r.name + "[...]", hintPandas}, nil
 	default:
@@ -567,7 +724,10 @@ func (in *interp) index(recv value, x *Index) (value, error) {
 		if err != nil {
 			return 0, err
 		}
-		i := int(n.v)
+		if !n.isInt {
+			return 0, errAt(e.At(), "indices must be whole numbers, not %g", n.v)
+		}
+		i := int(max(min(n.v, 1<<40), -(1 << 40))) // a clamp before the int: huge floats have no int
 		if i < 0 {
 			i += len(seq)
 		}
@@ -591,11 +751,11 @@ func (in *interp) index(recv value, x *Index) (value, error) {
 	if hi < lo {
 		hi = lo
 	}
-	out := append(pyTuple(nil), seq[lo:hi]...)
+	out := append([]value(nil), seq[lo:hi]...)
 	if _, ok := recv.(pyList); ok {
-		return pyList(out), nil
+		return in.list(x.Pos, out)
 	}
-	return out, nil
+	return in.tuple(x.Pos, out)
 }
 
 // toExpr turns a value back into a literal so that LayerFromCall can read it.
@@ -617,9 +777,9 @@ func toExpr(v value, p Pos) (Expr, bool) {
 		var elts []Expr
 		var src []value
 		if t, ok := x.(pyTuple); ok {
-			src = t
+			src = t.elts
 		} else {
-			src = x.(pyList)
+			src = x.(pyList).elts
 		}
 		for _, el := range src {
 			e, ok := toExpr(el, p)
@@ -640,9 +800,9 @@ func shapeOf(v value, p Pos) ([]int, error) {
 	var src []value
 	switch x := v.(type) {
 	case pyTuple:
-		src = x
+		src = x.elts
 	case pyList:
-		src = x
+		src = x.elts
 	case pyNum:
 		src = []value{x}
 	default:
@@ -651,7 +811,7 @@ func shapeOf(v value, p Pos) ([]int, error) {
 	out := make([]int, len(src))
 	for i, el := range src {
 		n, ok := el.(pyNum)
-		if !ok || !n.isInt || n.v <= 0 {
+		if !ok || !n.isInt || n.v <= 0 || n.v > 1<<53 {
 			return nil, errAt(p, "expected a shape of positive whole numbers like (32, 32, 3)")
 		}
 		out[i] = int(n.v)
@@ -688,16 +848,19 @@ func (in *interp) callFunc(f *funcVal, c *Call, args []value, kw map[string]valu
 	if len(args) > len(d.Params) {
 		return nil, errAt(c.Pos, "%s takes %d arguments, got %d", d.Name, len(d.Params), len(args))
 	}
+	if err := in.charge(c.Pos, len(d.Params)); err != nil {
+		return nil, err
+	}
+	params := make(map[string]bool, len(d.Params))
+	for _, p := range d.Params {
+		params[p] = true
+	}
 	local := map[string]value{}
 	for i, a := range args {
 		local[d.Params[i]] = a
 	}
 	for k, v := range kw {
-		found := false
-		for _, p := range d.Params {
-			found = found || p == k
-		}
-		if !found {
+		if !params[k] {
 			return nil, errAt(c.Pos, "%s has no parameter %q", d.Name, k)
 		}
 		local[k] = v
@@ -769,6 +932,25 @@ func (in *interp) construct(q qualName, c *Call, args []value, kw map[string]val
 			delete(kw, "input_shape")
 		}
 		call := &Call{Pos: c.Pos, Fn: c.Fn}
+		if w := DottedName(c.Fn); w[strings.LastIndex(w, ".")+1:] != name {
+			// imported under another name (from ... import Dropout as D)
+			call.Fn = &Name{c.Fn.At(), full}
+		}
+		for _, a := range args {
+			// toExpr copies each argument's elements
+			if n, _ := sizeOf(a); n > 0 {
+				if err := in.charge(c.Pos, n); err != nil {
+					return nil, err
+				}
+			}
+		}
+		for _, v := range kw {
+			if n, _ := sizeOf(v); n > 0 {
+				if err := in.charge(c.Pos, n); err != nil {
+					return nil, err
+				}
+			}
+		}
 		for i, a := range args {
 			e, ok := toExpr(a, c.Args[i].At())
 			if !ok {
@@ -808,11 +990,11 @@ func (in *interp) construct(q qualName, c *Call, args []value, kw map[string]val
 		if ot.in != it.in {
 			return nil, errAt(c.Pos, "the outputs of this model do not come from its inputs")
 		}
-		mv := &modelVal{prog: in.prog, pos: c.Pos, layers: ot.layers, in: it.in, name: "model"}
+		mv := &modelVal{prog: in.prog, pos: c.Pos, layers: ot.chain(), in: it.in, name: "model"}
 		if n, ok := kw["name"].(string); ok {
 			mv.name = n
 		}
-		if err := mv.build(); err != nil {
+		if err := mv.build(in); err != nil {
 			return nil, err
 		}
 		in.last = mv
@@ -833,7 +1015,7 @@ func (in *interp) construct(q qualName, c *Call, args []value, kw map[string]val
 			if !ok {
 				return nil, errAt(c.Pos, "keras.Sequential takes a list of layers, e.g. keras.Sequential([Dense(10), Dense(1)])")
 			}
-			for _, el := range list {
+			for _, el := range list.elts {
 				if err := mv.add(el, c.Pos, in.env); err != nil {
 					return nil, err
 				}
@@ -887,13 +1069,22 @@ func (in *interp) applyLayer(l *layerVal, c *Call, args []value) (value, error) 
 		return nil, errAt(c.Pos, "this layer is already used: shared layers are not supported here, make a new one")
 	}
 	l.applied = true
-	return &tensorVal{in: t.in, layers: append(append([]LayerLine(nil), t.layers...), l.line)}, nil
+	return &tensorVal{in: t.in, prev: t, line: l.line, depth: t.depth + 1}, nil
+}
+
+// chain is the layers from the input to t, first first.
+func (t *tensorVal) chain() []LayerLine {
+	out := make([]LayerLine, t.depth)
+	for x := t; x.prev != nil; x = x.prev {
+		out[x.depth-1] = x.line
+	}
+	return out
 }
 
 func (mv *modelVal) add(v value, p Pos, env Env) error {
 	switch x := v.(type) {
 	case *tensorVal:
-		if len(x.layers) > 0 || mv.in != nil || len(mv.layers) > 0 {
+		if x.depth > 0 || mv.in != nil || len(mv.layers) > 0 {
 			return errAt(p, "keras.Input can only come first in a Sequential model")
 		}
 		mv.in = x.in
@@ -909,10 +1100,14 @@ func (mv *modelVal) add(v value, p Pos, env Env) error {
 	return nil
 }
 
-// build makes the nn.Model, reporting a layer that does not fit at its line.
-func (mv *modelVal) build() error {
+// build makes the nn.Model, reporting a layer that does not fit at its
+// line; building charges in a step a layer.
+func (mv *modelVal) build(it *interp) error {
 	if mv.m != nil {
 		return nil
+	}
+	if err := it.charge(mv.pos, len(mv.layers)); err != nil {
+		return err
 	}
 	in := mv.in
 	if in == nil {
@@ -956,20 +1151,20 @@ func (in *interp) method(mt *methodVal, c *Call, args []value, kw map[string]val
 		}
 		return pyNone{}, mv.add(args[0], c.Pos, in.env)
 	case "summary":
-		if err := mv.build(); err != nil {
+		if err := mv.build(in); err != nil {
 			return nil, err
 		}
 		in.prog.Summaries++
 		in.last = mv
 		return pyNone{}, nil
 	case "count_params":
-		if err := mv.build(); err != nil {
+		if err := mv.build(in); err != nil {
 			return nil, err
 		}
 		n, _, _ := mv.m.CountParams()
 		return pyNum{float64(n), true}, nil
 	case "compile":
-		if err := mv.build(); err != nil {
+		if err := mv.build(in); err != nil {
 			return nil, err
 		}
 		cs, err := in.compileSpec(c, kw, mv)
@@ -980,7 +1175,7 @@ func (in *interp) method(mt *methodVal, c *Call, args []value, kw map[string]val
 		in.last = mv
 		return pyNone{}, nil
 	case "fit":
-		if err := mv.build(); err != nil {
+		if err := mv.build(in); err != nil {
 			return nil, err
 		}
 		fs, err := in.fitSpec(c, args, kw)
@@ -1096,7 +1291,7 @@ func (in *interp) compileSpec(c *Call, kw map[string]value, mv *modelVal) (*Comp
 				return nil, errAt(c.Pos, "metrics= takes a list, e.g. metrics=['accuracy']")
 			}
 		}
-		for _, m := range list {
+		for _, m := range list.elts {
 			var met nn.Metric
 			var err error
 			switch x := m.(type) {
@@ -1176,18 +1371,18 @@ func (in *interp) fitSpec(c *Call, args []value, kw map[string]value) (*FitSpec,
 			fs.ValidationSplit = f
 		case "validation_data":
 			t, ok := v.(pyTuple)
-			if !ok || len(t) != 2 {
+			if !ok || len(t.elts) != 2 {
 				return nil, errAt(c.Pos, "validation_data takes a pair, e.g. validation_data=(X_val, y_val)")
 			}
-			if fs.ValX, err = dataName(t[0], "validation inputs"); err == nil {
-				fs.ValY, err = dataName(t[1], "validation targets")
+			if fs.ValX, err = dataName(t.elts[0], "validation inputs"); err == nil {
+				fs.ValY, err = dataName(t.elts[1], "validation targets")
 			}
 		case "callbacks":
 			list, ok := v.(pyList)
 			if !ok {
 				return nil, errAt(c.Pos, "callbacks takes a list, e.g. callbacks=[earlystopper]")
 			}
-			for _, cb := range list {
+			for _, cb := range list.elts {
 				o, ok := cb.(*objVal)
 				if !ok || o.kind != "callback" {
 					return nil, errAt(c.Pos, "callbacks: %s is not a callback", kindOf(cb))

@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"nnlab/nn"
 )
@@ -25,7 +26,8 @@ type LayerLine struct {
 //
 // Prefixes such as keras.layers. are accepted. The first error is returned
 // as an *Error naming its line and column.
-func ParseLayers(text string) ([]LayerLine, error) {
+func ParseLayers(text string) (_ []LayerLine, err error) {
+	defer recoverError(&err, "reading the model text")
 	toks, err := lex(text)
 	if err != nil {
 		return nil, err
@@ -64,7 +66,8 @@ func ParseLayers(text string) ([]LayerLine, error) {
 
 // BuildModel parses a model text and builds it on the given input. A shape
 // that does not fit is reported at the line of the layer that fails.
-func BuildModel(text, name string, in *nn.InputLayer) (*nn.Model, error) {
+func BuildModel(text, name string, in *nn.InputLayer) (_ *nn.Model, err error) {
+	defer recoverError(&err, "building the model text")
 	lines, err := ParseLayers(text)
 	if err != nil {
 		return nil, err
@@ -73,15 +76,25 @@ func BuildModel(text, name string, in *nn.InputLayer) (*nn.Model, error) {
 		return nil, errAt(Pos{1, 1}, "the model has no layers: add one a line, e.g. Dense(1)")
 	}
 	layers := make([]nn.Layer, len(lines))
+	named := map[string]int{} // a name the text gives: its line
 	for i, l := range lines {
 		layers[i] = l.Layer
+		if n := l.Layer.Name(); n != "" {
+			if line, dup := named[n]; dup {
+				return nil, errAt(l.Pos, "the name %q is used twice (line %d has it too): each layer needs its own", n, line)
+			}
+			named[n] = l.Pos.Line
+		}
 	}
 	m, err := nn.NewModel(name, in, layers...)
 	var le *nn.LayerError
 	if errors.As(err, &le) {
 		return nil, errAt(lines[le.Index].Pos, "%s does not fit its input %s: %v", le.Layer, le.Input, le.Err)
 	}
-	return m, err
+	if err != nil {
+		return nil, errAt(Pos{1, 1}, "%v", err) // errAt clips what it quotes
+	}
+	return m, nil
 }
 
 // layer signatures: Keras's positional parameter order and the keywords accepted.
@@ -192,6 +205,9 @@ func suggest(name string) string {
 	}
 	sort.Strings(names)
 	best, bd := "", 4
+	if len(name) > 40 { // no layer name is near it; and editDistance is len(a)*len(b)
+		return ""
+	}
 	for _, k := range names {
 		if d := editDistance(strings.ToLower(name), strings.ToLower(k)); d < bd {
 			best, bd = k, d
@@ -266,6 +282,11 @@ func (a *argReader) int(arg string, def int) int {
 	v, err := Number(e)
 	if err != nil || v != math.Trunc(v) {
 		a.fail(arg, "expected a whole number, got %s", exprText(e))
+		return def
+	}
+	if math.Abs(v) > 1<<53 {
+		// beyond float64's whole numbers, and far beyond any layer
+		a.fail(arg, "%s is too large", exprText(e))
 		return def
 	}
 	return int(v)
@@ -386,59 +407,126 @@ func Number(e Expr) (float64, error) {
 	return 0, errAt(e.At(), "expected a number, got %s", exprText(e))
 }
 
-// exprText prints an expression back as Python source.
+// exprText prints an expression back as Python source, for messages: at
+// most about maxExprText characters, so that a message about a huge literal
+// stays short (and its work bounded).
 func exprText(e Expr) string {
+	w := exprWriter{}
+	w.expr(e)
+	if w.cut {
+		return w.b.String() + "…"
+	}
+	return w.b.String()
+}
+
+const maxExprText = 120
+
+type exprWriter struct {
+	b   strings.Builder
+	cut bool
+}
+
+func (w *exprWriter) put(s string) {
+	if w.cut {
+		return
+	}
+	if w.b.Len()+len(s) > maxExprText {
+		n := maxExprText - w.b.Len()
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		w.b.WriteString(s[:max(n, 0)])
+		w.cut = true
+		return
+	}
+	w.b.WriteString(s)
+}
+
+func (w *exprWriter) list(open, close string, elts []Expr) {
+	w.put(open)
+	for i, el := range elts {
+		if w.cut {
+			return
+		}
+		if i > 0 {
+			w.put(", ")
+		}
+		w.expr(el)
+	}
+	w.put(close)
+}
+
+func (w *exprWriter) expr(e Expr) {
+	if w.cut {
+		return
+	}
 	switch x := e.(type) {
 	case *Name:
-		return x.Name
+		w.put(x.Name)
 	case *Num:
-		return x.Text
+		w.put(x.Text)
 	case *Str:
-		return fmt.Sprintf("%q", x.V)
+		v := x.V
+		if len(v) > maxExprText {
+			v = v[:maxExprText]
+		}
+		w.put(fmt.Sprintf("%q", v))
+		if len(x.V) > maxExprText {
+			w.cut = true
+		}
 	case *Tuple:
-		parts := make([]string, len(x.Elts))
-		for i, el := range x.Elts {
-			parts[i] = exprText(el)
+		if len(x.Elts) == 1 {
+			w.put("(")
+			w.expr(x.Elts[0])
+			w.put(",)")
+			return
 		}
-		if len(parts) == 1 {
-			return "(" + parts[0] + ",)"
-		}
-		return "(" + strings.Join(parts, ", ") + ")"
+		w.list("(", ")", x.Elts)
 	case *List:
-		parts := make([]string, len(x.Elts))
-		for i, el := range x.Elts {
-			parts[i] = exprText(el)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
+		w.list("[", "]", x.Elts)
 	case *Attr:
-		return exprText(x.X) + "." + x.Name
+		w.expr(x.X)
+		w.put("." + x.Name)
 	case *Call:
-		var parts []string
-		for _, a := range x.Args {
-			parts = append(parts, exprText(a))
+		w.expr(x.Fn)
+		w.put("(")
+		for i, a := range x.Args {
+			if i > 0 {
+				w.put(", ")
+			}
+			w.expr(a)
 		}
-		for _, k := range x.Kw {
-			parts = append(parts, k.Name+"="+exprText(k.Value))
+		for i, k := range x.Kw {
+			if i > 0 || len(x.Args) > 0 {
+				w.put(", ")
+			}
+			w.put(k.Name + "=")
+			w.expr(k.Value)
 		}
-		return exprText(x.Fn) + "(" + strings.Join(parts, ", ") + ")"
+		w.put(")")
 	case *Index:
-		lo, hi := "", ""
+		w.expr(x.X)
+		w.put("[")
 		if x.Lo != nil {
-			lo = exprText(x.Lo)
-		}
-		if x.Hi != nil {
-			hi = exprText(x.Hi)
+			w.expr(x.Lo)
 		}
 		if x.Slice {
-			return exprText(x.X) + "[" + lo + ":" + hi + "]"
+			w.put(":")
+			if x.Hi != nil {
+				w.expr(x.Hi)
+			}
 		}
-		return exprText(x.X) + "[" + lo + "]"
+		w.put("]")
 	case *BinOp:
-		return exprText(x.X) + " " + x.Op + " " + exprText(x.Y)
+		w.expr(x.X)
+		w.put(" " + x.Op + " ")
+		w.expr(x.Y)
 	case *Neg:
-		return "-" + exprText(x.X)
+		w.put("-")
+		w.expr(x.X)
+	default:
+		w.put("?")
 	}
-	return "?"
 }
 
 // LayerText writes a layer back as a model-editor line (Keras syntax).

@@ -9,9 +9,11 @@ package keras
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Pos is a 1-based line and column.
@@ -25,8 +27,33 @@ type Error struct {
 
 func (e *Error) Error() string { return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Col, e.Msg) }
 
+// errAt makes an *Error. Text the learner wrote may be a megabyte long (a
+// name, a string, a line): each string or error argument is clipped to
+// maxArgText, so that a message stays a message.
 func errAt(p Pos, format string, args ...any) *Error {
+	for i, a := range args {
+		switch x := a.(type) {
+		case string:
+			args[i] = clip(x)
+		case error:
+			args[i] = clip(x.Error())
+		}
+	}
 	return &Error{p, fmt.Sprintf(format, args...)}
+}
+
+const maxArgText = 240
+
+// clip cuts s to about maxArgText bytes, at a character, marking the cut.
+func clip(s string) string {
+	if len(s) <= maxArgText {
+		return s
+	}
+	n := maxArgText
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // ---- tokens ----
@@ -57,15 +84,31 @@ func lex(src string) ([]token, error) { return lexIndent(src, false) }
 // lexIndent is lex that, with indent, also emits Python's INDENT and DEDENT
 // tokens at the start of logical lines.
 func lexIndent(src string, indent bool) ([]token, error) {
-	var toks []token
+	if err := checkSize(src); err != nil {
+		return nil, err
+	}
+	// Code has about a token in 4 bytes; a denser text grows the slice by
+	// doubling (append's 1.25x for large slices would allocate 5 times the
+	// final size along the way).
+	toks := make([]token, 0, len(src)/4+16)
 	line, col := 1, 1
 	depth := 0
 	rs := []rune(src)
 	levels := []int{0}
 	lineStart := true
+	signs := 0 // + and - in a row
 	for i := 0; i < len(rs); {
 		r := rs[i]
 		p := Pos{line, col}
+		if len(toks) >= MaxTokens {
+			return nil, errAt(p, "the text has more than %s words, numbers and symbols; the lab reads at most that many: paste the code blocks you need, not a whole file", thousands(MaxTokens))
+		}
+		if len(toks) == cap(toks) {
+			toks = slices.Grow(toks, min(len(toks), MaxTokens-len(toks)))
+		}
+		if n := len(toks); n > 0 && (toks[n-1].kind != tOp || (toks[n-1].text != "-" && toks[n-1].text != "+")) {
+			signs = 0
+		}
 		if indent && lineStart && depth == 0 {
 			// measure this line's indentation; blank and comment lines do not count
 			w, j := 0, i
@@ -82,6 +125,9 @@ func lexIndent(src string, indent bool) ([]token, error) {
 				ip := Pos{line, col + (j - i)}
 				switch top := levels[len(levels)-1]; {
 				case w > top:
+					if len(levels) > MaxNesting {
+						return nil, errAt(ip, "more than %d levels of indentation: the lab reads at most %d blocks inside each other", MaxNesting, MaxNesting)
+					}
 					levels = append(levels, w)
 					toks = append(toks, token{tIndent, "", ip})
 				case w < top:
@@ -190,7 +236,9 @@ func lexIndent(src string, indent bool) ([]token, error) {
 		case strings.ContainsRune("()[]{},=.:+-*/%<>!", r):
 			switch r {
 			case '(', '[', '{':
-				depth++
+				if depth++; depth > MaxNesting {
+					return nil, errAt(p, "too many nested parentheses: more than %d brackets are open here (Python's limit too); name the inner parts with assignments, one a line", MaxNesting)
+				}
 			case ')', ']', '}':
 				if depth > 0 {
 					depth--
@@ -201,6 +249,12 @@ func lexIndent(src string, indent bool) ([]token, error) {
 				toks = append(toks, token{tOp, string(rs[i : i+2]), p})
 				adv(2)
 				continue
+			}
+			if r == '-' || r == '+' {
+				// the parser's limit, here before a million signs are tokens
+				if signs++; signs > MaxNesting {
+					return nil, errAt(p, "more than %d signs in a row: write the sign once, e.g. -1", MaxNesting)
+				}
 			}
 			toks = append(toks, token{tOp, string(r), p})
 			adv(1)
@@ -218,6 +272,30 @@ func lexIndent(src string, indent bool) ([]token, error) {
 	}
 	toks = append(toks, token{tEOF, "", end})
 	return toks, nil
+}
+
+// checkSize refuses a text longer than MaxSourceBytes, at the line and
+// column where the limit falls.
+func checkSize(src string) error {
+	if len(src) <= MaxSourceBytes {
+		return nil
+	}
+	head := src[:MaxSourceBytes]
+	line := strings.Count(head, "\n") + 1
+	col := utf8.RuneCountInString(head[strings.LastIndexByte(head, '\n')+1:]) + 1
+	return errAt(Pos{line, col}, "the text is %s bytes long; the lab reads at most %s (1 MiB): paste the code blocks you need, not a whole file", thousands(len(src)), thousands(MaxSourceBytes))
+}
+
+// thousands writes n with commas.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 var twoCharOps = map[string]bool{"==": true, "!=": true, "<=": true, ">=": true, "**": true, "//": true}
@@ -299,25 +377,51 @@ func (p Pos) At() Pos { return p }
 // DottedName returns "keras.layers.Dense" for an attribute chain of names,
 // or "" for anything else.
 func DottedName(e Expr) string {
-	switch x := e.(type) {
-	case *Name:
-		return x.Name
-	case *Attr:
-		if s := DottedName(x.X); s != "" {
-			return s + "." + x.Name
+	// Walk down the chain first and join once: linear in the chain's length.
+	var names []string
+	for {
+		switch x := e.(type) {
+		case *Name:
+			names = append(names, x.Name)
+			slices.Reverse(names)
+			return strings.Join(names, ".")
+		case *Attr:
+			names = append(names, x.Name)
+			e = x.X
+			continue
 		}
+		return ""
 	}
-	return ""
 }
 
 type parser struct {
 	toks []token
 	i    int
 	src  []string // source lines, for messages
+	h    int      // the height of the expression tree parsed last (see grow)
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
-func (p *parser) next() token { t := p.toks[p.i]; p.i++; return t }
+
+// next consumes a token; at the end it stays there.
+func (p *parser) next() token {
+	t := p.toks[p.i]
+	if t.kind != tEOF {
+		p.i++
+	}
+	return t
+}
+
+// grow is the height of a node over children of heights a and b, or an
+// error at p past MaxExprHeight: the evaluator recurses once a level, so a
+// chain such as 1+1+... with 30,000 terms must stop here.
+func (p *parser) grow(at Pos, a, b int) (int, error) {
+	h := max(a, b) + 1
+	if h > MaxExprHeight {
+		return 0, errAt(at, "this expression chains more than %d operations (operators, attributes, calls or indexing): split it into named steps, one a line", MaxExprHeight)
+	}
+	return h, nil
+}
 func (p *parser) isOp(s string) bool {
 	t := p.peek()
 	return t.kind == tOp && t.text == s
@@ -349,14 +453,19 @@ func (p *parser) expr() (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	h := p.h
 	for p.isOp("+") || p.isOp("-") {
 		op := p.next()
 		y, err := p.term()
 		if err != nil {
 			return nil, err
 		}
+		if h, err = p.grow(op.pos, h, p.h); err != nil {
+			return nil, err
+		}
 		x = &BinOp{op.pos, op.text, x, y}
 	}
+	p.h = h
 	return x, nil
 }
 
@@ -365,30 +474,48 @@ func (p *parser) term() (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	h := p.h
 	for p.isOp("*") || p.isOp("/") || p.isOp("//") || p.isOp("%") {
 		op := p.next()
 		y, err := p.unary()
 		if err != nil {
 			return nil, err
 		}
+		if h, err = p.grow(op.pos, h, p.h); err != nil {
+			return nil, err
+		}
 		x = &BinOp{op.pos, op.text, x, y}
 	}
+	p.h = h
 	return x, nil
 }
 
+// unary reads the signs in a row without recursion (a million '-' must not
+// overflow the stack), then wraps the operand in one Neg a minus.
 func (p *parser) unary() (Expr, error) {
-	if p.isOp("-") {
+	var minus []Pos
+	for n := 0; p.isOp("-") || p.isOp("+"); n++ {
 		t := p.next()
-		x, err := p.unary()
-		if err != nil {
+		if n == MaxNesting {
+			return nil, errAt(t.pos, "more than %d signs in a row: write the sign once, e.g. -1", MaxNesting)
+		}
+		if t.text == "-" {
+			minus = append(minus, t.pos)
+		}
+	}
+	x, err := p.postfix()
+	if err != nil {
+		return nil, err
+	}
+	h := p.h
+	for i := len(minus) - 1; i >= 0; i-- {
+		if h, err = p.grow(minus[i], h, 0); err != nil {
 			return nil, err
 		}
-		return &Neg{t.pos, x}, nil
+		x = &Neg{minus[i], x}
 	}
-	if p.isOp("+") {
-		p.next()
-	}
-	return p.postfix()
+	p.h = h
+	return x, nil
 }
 
 func (p *parser) postfix() (Expr, error) {
@@ -396,18 +523,23 @@ func (p *parser) postfix() (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	h := p.h
 	for {
 		switch {
 		case p.isOp("."):
-			p.next()
+			dot := p.next()
 			t := p.next()
 			if t.kind != tName {
 				return nil, errAt(t.pos, "expected a name after '.', found %s", describe(t))
+			}
+			if h, err = p.grow(dot.pos, h, 0); err != nil {
+				return nil, err
 			}
 			x = &Attr{x.At(), x, t.text}
 		case p.isOp("("):
 			open := p.next()
 			c := &Call{Pos: x.At(), Fn: x}
+			args := 0 // the highest argument
 			for !p.isOp(")") {
 				if t := p.peek(); t.kind == tEOF {
 					return nil, errAt(t.pos, "missing \")\" to close the call of %s opened at line %d, column %d", DottedName(x), open.pos.Line, open.pos.Col)
@@ -419,6 +551,7 @@ func (p *parser) postfix() (Expr, error) {
 						return nil, err
 					}
 					c.Kw = append(c.Kw, Keyword{n.pos, n.text, v})
+					args = max(args, p.h)
 				} else {
 					if len(c.Kw) > 0 {
 						return nil, errAt(n.pos, "a positional argument cannot follow keyword arguments")
@@ -428,6 +561,7 @@ func (p *parser) postfix() (Expr, error) {
 						return nil, err
 					}
 					c.Args = append(c.Args, v)
+					args = max(args, p.h)
 				}
 				if p.isOp(",") {
 					p.next()
@@ -442,16 +576,20 @@ func (p *parser) postfix() (Expr, error) {
 				}
 			}
 			p.next()
+			if h, err = p.grow(open.pos, h, args); err != nil {
+				return nil, err
+			}
 			x = c
 		case p.isOp("["):
 			t := p.next()
 			ix := &Index{Pos: t.pos, X: x}
+			sub := 0 // the higher bound
 			if !p.isOp(":") {
 				lo, err := p.expr()
 				if err != nil {
 					return nil, err
 				}
-				ix.Lo = lo
+				ix.Lo, sub = lo, p.h
 			}
 			if p.isOp(":") {
 				p.next()
@@ -461,14 +599,18 @@ func (p *parser) postfix() (Expr, error) {
 					if err != nil {
 						return nil, err
 					}
-					ix.Hi = hi
+					ix.Hi, sub = hi, max(sub, p.h)
 				}
 			}
 			if _, err := p.expect("]"); err != nil {
 				return nil, err
 			}
+			if h, err = p.grow(t.pos, h, sub); err != nil {
+				return nil, err
+			}
 			x = ix
 		default:
+			p.h = h
 			return x, nil
 		}
 	}
@@ -476,6 +618,7 @@ func (p *parser) postfix() (Expr, error) {
 
 func (p *parser) atom() (Expr, error) {
 	t := p.next()
+	p.h = 1
 	switch t.kind {
 	case tName:
 		return &Name{t.pos, t.text}, nil
@@ -490,12 +633,20 @@ func (p *parser) atom() (Expr, error) {
 		}
 		return &Num{t.pos, v, false, t.text}, nil
 	case tString:
-		s := t.text
-		// adjacent strings concatenate
-		for p.peek().kind == tString {
-			s += p.next().text
+		if p.peek().kind != tString {
+			return &Str{t.pos, t.text}, nil
 		}
-		return &Str{t.pos, s}, nil
+		// adjacent strings concatenate, in one builder: linear in their count
+		var b strings.Builder
+		b.WriteString(t.text)
+		for p.peek().kind == tString {
+			n := p.next()
+			if b.Len()+len(n.text) > MaxValueSize {
+				return nil, errAt(n.pos, "these strings together are longer than %s characters, the lab's limit for a value", thousands(MaxValueSize))
+			}
+			b.WriteString(n.text)
+		}
+		return &Str{t.pos, b.String()}, nil
 	case tOp:
 		switch t.text {
 		case "(":
@@ -504,12 +655,18 @@ func (p *parser) atom() (Expr, error) {
 				return nil, err
 			}
 			if len(elts) == 1 && !trailing {
-				return elts[0], nil
+				return elts[0], nil // (x) is x, of x's height
+			}
+			if p.h, err = p.grow(t.pos, p.h, 0); err != nil {
+				return nil, err
 			}
 			return &Tuple{t.pos, elts}, nil
 		case "[":
 			elts, _, err := p.seq("]")
 			if err != nil {
+				return nil, err
+			}
+			if p.h, err = p.grow(t.pos, p.h, 0); err != nil {
 				return nil, err
 			}
 			return &List{t.pos, elts}, nil
@@ -519,10 +676,11 @@ func (p *parser) atom() (Expr, error) {
 }
 
 // seq parses comma-separated expressions up to the closing bracket and
-// reports whether a comma came last.
+// reports whether a comma came last; p.h is the highest element's height.
 func (p *parser) seq(closing string) ([]Expr, bool, error) {
 	var elts []Expr
 	trailing := false
+	h := 0
 	for !p.isOp(closing) {
 		if p.peek().kind == tEOF {
 			return nil, false, errAt(p.peek().pos, "missing %q", closing)
@@ -532,6 +690,7 @@ func (p *parser) seq(closing string) ([]Expr, bool, error) {
 			return nil, false, err
 		}
 		elts = append(elts, e)
+		h = max(h, p.h)
 		trailing = false
 		if p.isOp(",") {
 			p.next()
@@ -544,5 +703,6 @@ func (p *parser) seq(closing string) ([]Expr, bool, error) {
 		}
 	}
 	p.next()
+	p.h = h
 	return elts, trailing, nil
 }

@@ -6,11 +6,13 @@ import "strings"
 type (
 	// Stmt is one statement.
 	Stmt interface{ At() Pos }
-	// Assign is targets = value (a target list unpacks a tuple).
+	// Assign is targets = value (a target list unpacks a tuple), or a
+	// chain a = b = value.
 	Assign struct {
 		Pos
-		Targets []string
+		Targets []string // every name assigned, flattened
 		Value   Expr
+		Groups  []Expr // each target as written: a Name, or a Tuple of targets
 	}
 	// ExprStmt is an expression used as a statement (a call).
 	ExprStmt struct {
@@ -48,7 +50,11 @@ type (
 // ParseProgram parses Python source in the lesson's subset. Statements
 // outside the subset (for, if, with, class, magics) parse as Unsupported
 // so that the caller can say what the page offers instead.
-func ParseProgram(src string) ([]Stmt, error) {
+func ParseProgram(src string) (stmts []Stmt, err error) {
+	defer recoverError(&err, "reading the code")
+	if err := checkSize(src); err != nil {
+		return nil, err
+	}
 	// Notebook magics and shell escapes are not Python: keep them out of the lexer.
 	lines := strings.Split(src, "\n")
 	var magics []Stmt
@@ -297,6 +303,7 @@ func (p *parser) stmt() (Stmt, error) {
 		if err := collect(e); err != nil {
 			return nil, err
 		}
+		groups := []Expr{e}
 		p.next()
 		v, err := p.exprList()
 		if err != nil {
@@ -306,12 +313,13 @@ func (p *parser) stmt() (Stmt, error) {
 			if err := collect(v); err != nil {
 				return nil, err
 			}
+			groups = append(groups, v)
 			p.next()
 			if v, err = p.exprList(); err != nil {
 				return nil, err
 			}
 		}
-		return &Assign{e.At(), targets, v}, p.endOfStmt()
+		return &Assign{e.At(), targets, v, groups}, p.endOfStmt()
 	}
 	for _, op := range []string{"+", "-", "*", "/"} {
 		if p.isOp(op) && p.toks[p.i+1].kind == tOp && p.toks[p.i+1].text == "=" {
@@ -331,6 +339,7 @@ func (p *parser) exprList() (Expr, error) {
 		return e, nil
 	}
 	tup := &Tuple{Pos: e.At(), Elts: []Expr{e}}
+	h := p.h
 	for p.isOp(",") {
 		p.next()
 		if k := p.peek(); k.kind == tNewline || k.kind == tEOF || (k.kind == tOp && k.text == "=") {
@@ -340,7 +349,11 @@ func (p *parser) exprList() (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		h = max(h, p.h)
 		tup.Elts = append(tup.Elts, x)
+	}
+	if p.h, err = p.grow(tup.Pos, h, 0); err != nil {
+		return nil, err
 	}
 	return tup, nil
 }

@@ -90,12 +90,13 @@ func NewModel(name string, in *InputLayer, layers ...Layer) (*Model, error) {
 	}
 	m := &Model{Name: name, Input: in, Layers: layers}
 	used := map[string]int{in.Name: 1}
+	next := map[string]int{} // per layer type, the next number to try
 	shape := in.Shape
 	kept := 0 // floats of weights and state so far, checked against the budget
 	for i, l := range layers {
 		b := l.base()
 		if b.name == "" {
-			b.name = kerasName(l.Type(), used)
+			b.name = kerasName(l.Type(), used, next)
 		} else if used[b.name] > 0 {
 			return nil, fmt.Errorf("nn: layer %d: the name %q is used twice", i+1, b.name)
 		}
@@ -146,15 +147,22 @@ func (e *LayerError) Unwrap() error { return e.Err }
 
 // kerasName gives the next free name for a layer type the way Keras does:
 // Conv2D → conv2d, conv2d_1, ...; BatchNormalization → batch_normalization.
-func kerasName(typ string, used map[string]int) string {
+// next keeps each type's counter, as Keras's per-name uids do, so that a
+// model of n layers of one type tries n names, not n²/2.
+func kerasName(typ string, used, next map[string]int) string {
 	// Keras's to_snake_case.
 	s := snakeA.ReplaceAllString(typ, "${1}_${2}")
 	base := strings.ToLower(snakeB.ReplaceAllString(s, "${1}_${2}"))
-	name := base
-	for k := 1; used[name] > 0; k++ {
-		name = fmt.Sprintf("%s_%d", base, k)
+	for k := next[base]; ; k++ {
+		name := base
+		if k > 0 {
+			name = fmt.Sprintf("%s_%d", base, k)
+		}
+		if used[name] == 0 {
+			next[base] = k + 1
+			return name
+		}
 	}
-	return name
 }
 
 var (

@@ -309,6 +309,7 @@ func (a *app) modelEdited() {
 // builds; a line that does not parse or fit shows its error next to the
 // editor, and the previous model stays.
 func (a *app) checkModel() {
+	defer a.recoverModelText()
 	l := a.lesson()
 	in := l.input()
 	if in == nil {

@@ -215,3 +215,12 @@ func thousands(n int) string {
 	}
 	return s
 }
+
+// panicError is the message of a panic while the page ran learner input
+// (pasted code, the model editor's text; useCode and checkModel recover
+// it): the interpreter's limits keep out the fatal errors (out of memory,
+// stack overflow) that nothing can recover, and a panic, a bug, must not
+// take the page and the learner's work down with it.
+func panicError(what string, r any) error {
+	return fmt.Errorf("%s failed inside the lab: %v (a bug in nnlab, not in your text; the page keeps working, please report it with the text)", what, r)
+}

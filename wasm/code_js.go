@@ -58,7 +58,13 @@ func (a *app) setupCode() {
 // controls its settings, and the panel lists the lines the page did not run
 // with what it does instead. An error is shown at its line in the panel
 // (with focus, the caret goes there) and the page keeps its model.
-func (a *app) useCode(src string, focus bool) error {
+func (a *app) useCode(src string, focus bool) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = panicError("using the code", r)
+			a.codeError(src, err, focus)
+		}
+	}()
 	l := a.lesson()
 	in := l.input()
 	fail := func(err error) error {
@@ -144,6 +150,20 @@ func (a *app) useCode(src string, focus bool) error {
 	setText("code-status", msg+".")
 	showCodeNotes(notes)
 	return nil
+}
+
+// recoverModelText shows a panic while checking the model editor's text as
+// the editor's error (deferred by checkModel): the previous model stays, and
+// the page keeps working.
+func (a *app) recoverModelText() {
+	r := recover()
+	if r == nil {
+		return
+	}
+	setText("model-error", panicError("checking the model", r).Error())
+	setHidden("model-error", false)
+	byID("model-text").Get("classList").Call("add", "invalid")
+	byID("summary").Get("classList").Call("add", "stale")
 }
 
 // codeError shows an error of pasted code under the panel's editor, the

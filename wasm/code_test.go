@@ -134,3 +134,42 @@ func TestThousands(t *testing.T) {
 		}
 	}
 }
+
+// The page's path for pasted code (keras.Run, the model text, its build on
+// the page's input, the settings) on hostile code: errors at a line and
+// column, or, for a model of 10,000 layers, that model.
+func TestHostileCodeOnThePage(t *testing.T) {
+	env := keras.WeatherEnv(89, 1, 767, 164, 165)
+	model := "inputs = keras.Input(shape=(89,))\nmodel = keras.Model(inputs, keras.layers.Dense(1)(inputs))\n"
+	for src, want := range map[string]string{
+		`s = "xxxxxxxxxxxxxxxx"` + "\n" + strings.Repeat("s = s + s\n", 40) + model:            "line 18, column 7: this string would be 2,097,152 characters long",
+		"t = 1\n" + strings.Repeat("t = (t, t)\n", 40) + "d = keras.layers.Dense(t)\n" + model: "line 21, column 5: this tuple would hold",
+		strings.Repeat("(", 500000):                                            "line 1, column 201: too many nested parentheses",
+		"x = " + strings.Repeat("-", 1000000) + "1\n":                          "line 1, column 205: more than 200 signs in a row",
+		model + "d = keras.layers.Dense(1" + strings.Repeat("+1", 29999) + ")": "line 3, column 2023: this expression chains more than 1000 operations",
+	} {
+		_, err := keras.Run(src, env)
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%.40q…: error %v, want %q", src, err, want)
+		}
+	}
+	src := "model = keras.Sequential([keras.Input(shape=(89,)),\n" + strings.Repeat("    keras.layers.Dense(1),\n", 10000) + "])\nmodel.summary()\n"
+	p, err := keras.Run(src, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := keras.BuildModel(keras.ModelText(p.Model.Layers), p.Model.Name, &nn.InputLayer{Shape: nn.Shape{89}, Name: "input"})
+	if err != nil || len(m.Layers) != 10000 || m.Layers[9999].Name() != "dense_9999" {
+		t.Fatalf("the 10,000-layer model on the page: %v", err)
+	}
+	if _, notes := SettingsFromProgram(p, weatherPage); len(notes) != 0 {
+		t.Errorf("notes %v", NoteLines(notes))
+	}
+}
+
+func TestPanicError(t *testing.T) {
+	err := panicError("using the code", "index out of range [3] with length 3")
+	if want := "using the code failed inside the lab: index out of range [3] with length 3 (a bug in nnlab, not in your text; the page keeps working, please report it with the text)"; err.Error() != want {
+		t.Errorf("%v", err)
+	}
+}
