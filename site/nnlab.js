@@ -82,7 +82,8 @@
   // can still do without it: <html data-nnlab-online="yes|no">, the
   // #offline-box when offline, and what this browser keeps (#offline-note,
   // data-nnlab-kept-weather="yes|no", data-nnlab-kept-cifar="train/test"
-  // images). While offline it checks version.json again after 1, 2, 4, ...
+  // images, data-nnlab-update="ready" once a new build is installed). While
+  // offline it checks version.json again after 1, 2, 4, ...
   // up to 15 seconds, and at once when the browser says it is online, so the
   // server coming back is noticed without a reload; online, once a minute.
   function offlineState(reg) {
@@ -91,6 +92,7 @@
     const sw = reg ? navigator.serviceWorker : null;
     let kept = null;
     let online = null;
+    let update = "";
     let delay = 1000;
     let timer = 0;
 
@@ -115,7 +117,7 @@
     function show() {
       html.dataset.nnlabOnline = online ? "yes" : "no";
       const w = works();
-      if (note) note.textContent = kept ? "Offline copy: " + w + "." : "";
+      if (note) note.textContent = (kept ? "Offline copy: " + w + "." : "") + update;
       if (box) {
         box.hidden = online;
         box.textContent = online ? "" : "Offline: the server cannot be reached. Still working, from this browser's copy: " + w +
@@ -147,6 +149,18 @@
         }
       });
       sw.startMessages();
+      // A new build's worker took over (the page keeps running its own
+      // build: sw.js answers it from that build's cache).
+      let had = !!sw.controller; // else the first control (a forced reload)
+      sw.addEventListener("controllerchange", () => {
+        if (!had) {
+          had = true;
+          return;
+        }
+        html.dataset.nnlabUpdate = "ready";
+        update = " A new version of the lab is ready: reload the page to use it.";
+        show();
+      });
       sw.ready.then((r) => r.active && r.active.postMessage({ nnlab: "kept" }));
     }
     window.addEventListener("online", check);
