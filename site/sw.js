@@ -91,6 +91,8 @@ self.addEventListener('install', (event) => {
     const files = m.site.map((rel) => [rel, (m.files || {})[rel]]);
     for (const rel of m.install || []) files.push([rel, m.data[rel]]);
     const old = await previousBuilds();
+    // A build that comes back (a rollback) is no longer retired.
+    await (await caches.open(PINS)).delete(at('nnlab-retired/' + VERSION));
     const cache = await caches.open(SITE);
     await Promise.all(files.map(async ([rel, etag]) => {
       for (const o of old) {
@@ -117,6 +119,12 @@ self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
     const now = await manifestOf(await caches.open(SITE));
     const before = (await previousBuilds()).map((o) => o.m);
+    // Every other build's cache is older than this one (or a failed
+    // install): retire them, to be deleted once no open page uses them.
+    const pc = await caches.open(PINS);
+    for (const k of await caches.keys()) {
+      if (k.startsWith(SITE_PREFIX) && k !== SITE) await pc.put(at('nnlab-retired/' + k.slice(SITE_PREFIX.length)), new Response(''));
+    }
     await prune();
     // Keep a cached data file only if the new build has the same file.
     const data = await caches.open(DATA);
@@ -149,14 +157,21 @@ async function pin(id, version) {
   await (await caches.open(PINS)).put(pinKey(id), new Response(version));
 }
 
-// prune forgets the pages that are gone and deletes the caches of the old
-// builds that no open page uses.
+// prune forgets the pages that are gone and deletes the caches of the
+// retired builds that no open page uses. Only retired ones: an old worker
+// still answering pages must not delete the cache a newer one is filling.
 async function prune() {
   const live = new Set((await self.clients.matchAll({ includeUncontrolled: true, type: 'all' })).map((c) => c.id));
   const used = new Set([VERSION]);
   const pc = await caches.open(PINS);
+  const retired = [];
   for (const req of await pc.keys()) {
-    const id = decodeURIComponent(relOf(req.url).slice('nnlab-pin/'.length));
+    const rel = relOf(req.url);
+    if (rel.startsWith('nnlab-retired/')) {
+      retired.push(req);
+      continue;
+    }
+    const id = decodeURIComponent(rel.slice('nnlab-pin/'.length));
     if (live.has(id)) {
       used.add(await (await pc.match(req)).text());
     } else {
@@ -164,8 +179,12 @@ async function prune() {
       await pc.delete(req);
     }
   }
-  for (const k of await caches.keys()) {
-    if (k.startsWith(SITE_PREFIX) && !used.has(k.slice(SITE_PREFIX.length))) await caches.delete(k);
+  for (const req of retired) {
+    const v = relOf(req.url).slice('nnlab-retired/'.length);
+    if (!used.has(v)) {
+      await caches.delete(SITE_PREFIX + v);
+      await pc.delete(req);
+    }
   }
 }
 
