@@ -226,7 +226,8 @@ func TestServiceWorkerOffline(t *testing.T) {
 		await changed;
 		return fetch('app.js').then((r) => r.text()).then((s) => s.includes('build = ` + "`one`" + `') ? 'one' : s);
 	})()`); got != "one" {
-		t.Errorf("a page of build one, after the new worker took over, got app.js %q", got)
+		t.Errorf("a page of build one, after the new worker took over, got app.js %q; caches %s", got,
+			eval(`(async () => { const out = []; for (const k of await caches.keys()) out.push(k + ': ' + (await (await caches.open(k)).keys()).map((r) => r.url.replace(location.origin, '')).join(' ')); return out.join('\n'); })()`))
 	}
 	open(base + "/")
 	if got := eval(`window.build`); got != "two" {

@@ -140,6 +140,9 @@ self.addEventListener('activate', (event) => {
 // pins maps a page (a client id) to the build it was loaded with; the
 // PINS cache keeps it across restarts of this worker.
 const pins = new Map();
+// fresh are the pages pinned by this worker that were not seen live yet: a
+// page being loaded is not among the clients until its document commits.
+const fresh = new Set();
 const pinKey = (id) => at('nnlab-pin/' + encodeURIComponent(id));
 
 async function pinOf(id) {
@@ -154,6 +157,7 @@ async function pinOf(id) {
 async function pin(id, version) {
   if (!id) return;
   pins.set(id, version);
+  fresh.add(id);
   await (await caches.open(PINS)).put(pinKey(id), new Response(version));
 }
 
@@ -172,7 +176,8 @@ async function prune() {
       continue;
     }
     const id = decodeURIComponent(rel.slice('nnlab-pin/'.length));
-    if (live.has(id)) {
+    if (live.has(id)) fresh.delete(id);
+    if (live.has(id) || fresh.has(id)) {
       used.add(await (await pc.match(req)).text());
     } else {
       pins.delete(id);
