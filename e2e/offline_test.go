@@ -42,7 +42,8 @@ func TestOfflineFromFirstVisit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop := serveOn(t, addr, one)
+	sent := &byteCounter{h: one}
+	stop := serveOn(t, addr, sent)
 	p.base = "http://" + addr
 
 	const (
@@ -67,7 +68,12 @@ func TestOfflineFromFirstVisit(t *testing.T) {
 	if b := build(); b != "one" {
 		t.Fatalf("the first build is %q", b)
 	}
+	// The page waits for the worker, which downloads the site once: what
+	// the first visit costs the server (the worker's install and the
+	// images it kept included).
 	p.waitFor(offlineGuard, "the page to say it keeps the CIFAR images it used", `document.documentElement.dataset.nnlabKeptCifar === "256/100"`)
+	n, b := sent.get()
+	t.Logf("first visit (CIFAR, 256 + 100 images): %d requests, %.2f MB sent", n, float64(b)/1e6)
 	trains(weather, "online visit")
 	p.waitFor(offlineGuard, "the page to say it keeps the weather data", `document.documentElement.dataset.nnlabKeptWeather === "yes"`)
 	if s := eval[string](p, `document.documentElement.dataset.nnlabOnline || ""`); s != "yes" {
@@ -129,6 +135,40 @@ func evalAwait(p *page, expr string) string {
 		p.t.Fatalf("evaluating %s: %v", expr, err)
 	}
 	return v
+}
+
+// byteCounter counts the requests to h and the bytes it sends.
+type byteCounter struct {
+	h     http.Handler
+	mu    sync.Mutex
+	n     int
+	bytes int64
+}
+
+func (c *byteCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	cw := &countingWriter{ResponseWriter: w}
+	c.h.ServeHTTP(cw, r)
+	c.mu.Lock()
+	c.n++
+	c.bytes += cw.n
+	c.mu.Unlock()
+}
+
+func (c *byteCounter) get() (requests int, bytes int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n, c.bytes
+}
+
+type countingWriter struct {
+	http.ResponseWriter
+	n int64
+}
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(b)
+	w.n += int64(n)
+	return n, err
 }
 
 // newBuild is dist with nnlab.wasm changed (a custom section "nnlab-build"

@@ -260,7 +260,7 @@ func newBrowser(t *testing.T, exe string) context.Context {
 		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("disable-gpu", true), chromedp.UserDataDir(t.TempDir()))
 	bctx, cancelB := chromedp.NewContext(actx)
-	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
+	ctx, cancel := context.WithTimeout(bctx, 5*time.Minute) // a hang guard, not a speed claim
 	t.Cleanup(func() { cancel(); cancelB(); cancelA() })
 	return ctx
 }

@@ -209,10 +209,10 @@ self.addEventListener('fetch', (event) => {
   if (u.origin !== ROOT.origin || !u.pathname.startsWith(ROOT.pathname)) return;
   const rel = u.pathname.slice(ROOT.pathname.length);
   if (LIVE.has(rel)) return;
-  if (req.mode === 'navigate') {
-    event.respondWith(navigation(event, rel));
-  } else if (rel.startsWith('data/')) {
+  if (rel.startsWith('data/')) {
     event.respondWith(pinOf(event.clientId).then((v) => dataFile(event, u, rel, v)));
+  } else if (req.mode === 'navigate') {
+    event.respondWith(navigation(event, rel));
   } else {
     event.respondWith(pinOf(event.clientId).then((v) => siteFile(req, rel, v)));
   }
