@@ -83,9 +83,9 @@
   // #offline-box when offline, and what this browser keeps (#offline-note,
   // data-nnlab-kept-weather="yes|no", data-nnlab-kept-cifar="train/test"
   // images, data-nnlab-update="ready" once a new build is installed). While
-  // offline it checks version.json again after 1, 2, 4, ...
-  // up to 15 seconds, and at once when the browser says it is online, so the
-  // server coming back is noticed without a reload; online, once a minute.
+  // offline it checks version.json again after 1, 2, 4, ... up to 15
+  // seconds, and at once when the browser says it is online, so the server
+  // coming back is noticed without a reload; online, once a minute.
   function offlineState(reg) {
     const box = document.getElementById("offline-box");
     const note = document.getElementById("offline-note");
@@ -111,13 +111,14 @@
       const total = (rel) => (have(rel).size ? " of " + Math.floor(have(rel).size / 3073).toLocaleString("en") : "");
       out.push(tr > 0 && te > 0
         ? `CIFAR-10 with up to ${tr.toLocaleString("en")}${total("cifar10_train.bin")} training and ${te.toLocaleString("en")}${total("cifar10_test.bin")} test images`
-        : "CIFAR-10 once a lesson has loaded its images online");
+        : "not CIFAR-10 (no images kept yet: open that lesson once online)");
       return out.join("; ");
     }
     function show() {
-      html.dataset.nnlabOnline = online ? "yes" : "no";
       const w = works();
       if (note) note.textContent = (kept ? "Offline copy: " + w + "." : "") + update;
+      if (online === null) return; // not checked yet
+      html.dataset.nnlabOnline = online ? "yes" : "no";
       if (box) {
         box.hidden = online;
         box.textContent = online ? "" : "Offline: the server cannot be reached. Still working, from this browser's copy: " + w +
@@ -160,6 +161,7 @@
         html.dataset.nnlabUpdate = "ready";
         update = " A new version of the lab is ready: reload the page to use it.";
         show();
+        sw.controller.postMessage({ nnlab: "kept" });
       });
       sw.ready.then((r) => r.active && r.active.postMessage({ nnlab: "kept" }));
     }
