@@ -51,7 +51,9 @@ func swSite(t *testing.T, dir, build string) {
 	files := map[string]string{
 		"index.html": `<!doctype html><html><head><meta charset="utf-8"><title>nnlab ` + build + `</title>` +
 			`<script>window.inlineRan = true;</script>` +
-			`<script src="sw-register.js"></script><script src="app.js"></script></head><body><p id="b">` + build + `</p></body></html>`,
+			`<script src="sw-register.js"></script><script src="app.js"></script></head><body><p id="b">` + build + `</p>` +
+			`<iframe id="f" src="frame.html"></iframe></body></html>`,
+		"frame.html": `<!doctype html><title>frame ` + build + `</title><script src="app.js"></script>`,
 		"app.js": `window.violations = [];
 document.addEventListener('securitypolicyviolation', (e) => window.violations.push(e.violatedDirective + ' ' + e.blockedURI));
 window.build = ` + "`" + build + "`" + `;
@@ -107,8 +109,8 @@ func serveAt(t *testing.T, addr, dir string) (stop func(), version string) {
 // ranges, also ranges inside a kept range) still load, that a range not kept
 // gets the worker's offline answer, and what the worker says it keeps. Then
 // it starts a new build on the same address: a page of the old build keeps
-// getting the old build's files, the next visit is the new build, and the
-// old build's cache goes. It also checks, in a real browser, that the
+// getting the old build's files (its frame too), the next visit is the new
+// build, and the old build's cache goes. It also checks, in a real browser, that the
 // Content-Security-Policy lets the page run its inline script and
 // WebAssembly and reports no violation.
 func TestServiceWorkerOffline(t *testing.T) {
@@ -228,6 +230,17 @@ func TestServiceWorkerOffline(t *testing.T) {
 	})()`); got != "one" {
 		t.Errorf("a page of build one, after the new worker took over, got app.js %q; caches %s", got,
 			eval(`(async () => { const out = []; for (const k of await caches.keys()) out.push(k + ': ' + (await (await caches.open(k)).keys()).map((r) => r.url.replace(location.origin, '')).join(' ')); return out.join('\n'); })()`))
+	}
+	// Its frame, loaded again, is build one's too (the plots' frame runs
+	// the page's module).
+	if got := eval(`(async () => {
+		const f = document.getElementById('f');
+		const loaded = new Promise((r) => f.addEventListener('load', r, { once: true }));
+		f.src = 'frame.html?again';
+		await loaded;
+		return f.contentDocument.title + ', ' + f.contentWindow.build;
+	})()`); got != "frame one, one" {
+		t.Errorf("the frame of a page of build one, loaded after the new worker took over: %q, want build one's", got)
 	}
 	open(base + "/")
 	if got := eval(`window.build`); got != "two" {

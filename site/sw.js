@@ -219,15 +219,17 @@ self.addEventListener('fetch', (event) => {
 });
 
 // navigation answers a page: a top-level page is this worker's build, the
-// plots' frame is its parent page's build (the page whose URL is the
-// frame's referrer). The new page is pinned to that build.
+// plots' frame is its page's build. A request does not say which page a
+// frame is for (the server sends no Referer), so a frame gets the build of
+// the open pages when they all have the same (one tab: the classroom case),
+// else this worker's. The new page is pinned to that build.
 async function navigation(event, rel) {
   const req = event.request;
   let version = VERSION;
   if (req.destination === 'iframe' || req.destination === 'frame') {
-    for (const c of await self.clients.matchAll({ type: 'window' })) {
-      if (c.url === req.referrer && c.frameType === 'top-level') version = (await pinOf(c.id)) || version;
-    }
+    const tops = (await self.clients.matchAll({ type: 'window' })).filter((c) => c.frameType === 'top-level');
+    const builds = new Set(await Promise.all(tops.map((c) => pinOf(c.id))));
+    if (builds.size === 1) version = [...builds][0] || VERSION;
   }
   const res = await siteFile(req, rel, version);
   if (event.resultingClientId) event.waitUntil(pin(event.resultingClientId, version).then(prune));
