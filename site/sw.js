@@ -16,8 +16,9 @@
 //   ranges the page asked for (the first n images), from which any range
 //   they cover is answered.
 // - Each page keeps the build it was loaded with: its later requests (the
-//   plots' frame, the data) are answered from that build's cache, which is
-//   kept while a page of it is open.
+//   data, the plots' frame when the open pages agree on a build) are
+//   answered from that build's cache, which is kept while a page of it is
+//   open.
 // - Offline, a request it cannot answer gets a 504 whose text says so and
 //   what this browser keeps (X-Nnlab-Offline: 1), and the page is told.
 // - The server puts the build version in front of this script
