@@ -96,15 +96,24 @@
     let delay = 1000;
     let timer = 0;
 
+    // The lessons whose data is one small file, kept when the worker
+    // installs (version.json's "install"): their data attribute, file and
+    // name, one line a lesson.
+    const tables = [
+      ["nnlabKeptWeather", "weather_prediction_dataset_light.csv", "the weather lesson"],
+    ];
+
     // What works offline, from what the service worker keeps.
     function works() {
       if (!kept) return "only what this page has loaded (this browser keeps no offline copy here)";
       const have = (rel) => kept["data/" + rel] || { bytes: 0, size: 0 };
       const images = (rel) => Math.floor(have(rel).bytes / 3073); // CIFAR-10 records
       const out = [];
-      const weather = have("weather_prediction_dataset_light.csv");
-      html.dataset.nnlabKeptWeather = weather.bytes > 0 && weather.bytes === weather.size ? "yes" : "no";
-      if (html.dataset.nnlabKeptWeather === "yes") out.push("the weather lesson");
+      for (const [key, file, lesson] of tables) {
+        const f = have(file);
+        html.dataset[key] = f.bytes > 0 && f.bytes === f.size ? "yes" : "no";
+        if (html.dataset[key] === "yes") out.push(lesson);
+      }
       const tr = images("cifar10_train.bin");
       const te = images("cifar10_test.bin");
       html.dataset.nnlabKeptCifar = tr + "/" + te;
