@@ -355,10 +355,27 @@ type versionManifest struct {
 	// Site are the files to cache when the service worker installs,
 	// relative to the site root ("./" is the page).
 	Site []string `json:"site"`
+	// Files maps each file of Site to its ETag (the first 32 hex digits of
+	// its SHA-256, quoted): the service worker checks what it fetches
+	// against it, so that one build's cache never holds another build's
+	// file, and copies unchanged files from the previous build's cache.
+	Files map[string]string `json:"files"`
 	// Data maps each data file (relative) to its ETag; the service worker
 	// caches a data file when the page first fetches it and drops it when
 	// its ETag changes.
 	Data map[string]string `json:"data"`
+	// Install are the data files cached with the site when the service
+	// worker installs (see installData).
+	Install []string `json:"install"`
+}
+
+// installData are the lessons' small data files, which the service worker
+// caches when it installs, so that a lesson opened once starts offline even
+// though its first visit fetched the data before the worker ran. A new
+// lesson's table is one more line; names the site does not serve are left
+// out. CIFAR-10 is not here: it is cached as the page fetches it.
+var installData = []string{
+	"data/weather_prediction_dataset_light.csv",
 }
 
 // finish computes the version, the versioned sw.js and /version.json.
@@ -367,7 +384,7 @@ func (h *Lab) finish(version string) {
 	if version == "" {
 		h.version = versionOf(h.assets)
 	}
-	m := versionManifest{Version: h.version, Site: []string{}, Data: map[string]string{}}
+	m := versionManifest{Version: h.version, Site: []string{}, Files: map[string]string{}, Data: map[string]string{}, Install: []string{}}
 	for _, n := range h.Files() {
 		a := h.assets[n]
 		rel := strings.TrimPrefix(n, "/")
@@ -377,8 +394,15 @@ func (h *Lab) finish(version string) {
 		case n == pathSW:
 		case n == "/index.html":
 			m.Site = append(m.Site, "./")
+			m.Files["./"] = a.etag
 		default:
 			m.Site = append(m.Site, rel)
+			m.Files[rel] = a.etag
+		}
+	}
+	for _, rel := range installData {
+		if m.Data[rel] != "" {
+			m.Install = append(m.Install, rel)
 		}
 	}
 	h.manifest, _ = json.MarshalIndent(m, "", " ")

@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -92,6 +93,11 @@ func fetchCIFAR(path string, n int) (*datasets.Images, int, error) {
 	n = min(max(n, 1), datasets.CIFARMaxRecords)
 	setText("run-status", fmt.Sprintf("Loading %d images from %s…", n, path))
 	b, total, err := fetchBytes(path, int64(n)*datasets.CIFARRecordSize)
+	var off *offlineError
+	if errors.As(err, &off) {
+		return nil, 0, fmt.Errorf("offline, this browser keeps the first %d images of %s (the ones used online), not %d: ask for at most %d, or train again when the server is back",
+			off.kept/datasets.CIFARRecordSize, path, n, off.kept/datasets.CIFARRecordSize)
+	}
 	if err != nil {
 		return nil, 0, err
 	}

@@ -144,6 +144,13 @@ func fetchBytes(path string, limit int64) (b []byte, total int64, err error) {
 		return nil, 0, fmt.Errorf("could not fetch %s: %v (is the site served, e.g. with ./build.sh serve?)", path, err)
 	}
 	defer resp.Body.Close()
+	if resp.Header.Get("X-Nnlab-Offline") != "" {
+		// The service worker's answer while the server cannot be reached:
+		// its text says what this browser keeps (see site/sw.js).
+		why, _ := io.ReadAll(io.LimitReader(resp.Body, 1000))
+		kept, _ := strconv.ParseInt(resp.Header.Get("X-Nnlab-Kept"), 10, 64)
+		return nil, 0, &offlineError{path: path, why: strings.TrimSpace(string(why)), kept: kept}
+	}
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusPartialContent {
 		return nil, 0, fmt.Errorf("could not fetch %s: %s (the site's data comes from `nnlab data --out dist/data`, run by ./build.sh)", path, resp.Status)
 	}
@@ -163,6 +170,18 @@ func fetchBytes(path string, limit int64) (b []byte, total int64, err error) {
 		b = b[:limit]
 	}
 	return b, total, nil
+}
+
+// offlineError is a fetch that needs the server while it cannot be reached
+// and the service worker keeps too little of the file.
+type offlineError struct {
+	path string
+	why  string // the service worker's words
+	kept int64  // bytes of the file's start kept in this browser
+}
+
+func (e *offlineError) Error() string {
+	return fmt.Sprintf("%s is not available offline: %s Train again when the server is back.", e.path, e.why)
 }
 
 // browserTurn blocks the calling goroutine until the browser has run one
