@@ -6,8 +6,10 @@
 //
 // From the repository root, with a clean working tree:
 //
-//	go run ./nn/testdata/mutate            # all mutations (about 20 minutes on 2 cores)
-//	go run ./nn/testdata/mutate -only 7,12 # some of them, table on stdout only
+//	go run ./nn/testdata/mutate             # all mutations (about 25 minutes on 2 cores)
+//	go run ./nn/testdata/mutate -only 7,12  # some of them again
+//	go run ./nn/testdata/mutate -missing    # those without a recorded result
+//	go run ./nn/testdata/mutate -check      # only check that each applies
 //
 // The WebGPU tests are skipped (-skip WebGPU|AcrossDevices): the bugs are in
 // the reference, and the suite must catch them without a GPU.
@@ -60,7 +62,7 @@ var mutations = []mutation{
 		bug: "\"same\" padding: the extra pixel on the left", tests: nn},
 	{file: "nn/layers.go", old: "glorotUniform(fanIn, l.Units)", new: "glorotUniform(fanIn, fanIn)",
 		bug: "Dense's Glorot limit from fan-in alone", tests: nn},
-	{file: "nn/layers.go", old: "glorotUniform(kk*g.C, kk*l.Filters)", new: "glorotUniform(g.C, l.Filters)",
+	{file: "nn/layers.go", old: "glorotUniform(kk*g.C, kk*l.Filters)", new: "glorotUniform(g.C+0*kk, l.Filters)",
 		bug: "Conv2D's Glorot limit without the kernel area", tests: nn},
 	{file: "nn/layers.go", old: "limit := math.Sqrt(6 / float64(fanIn+fanOut))", new: "limit := math.Sqrt(2 / float64(fanIn+fanOut))",
 		bug: "Glorot-uniform limit sqrt(2/(in+out)) (the normal's deviation)", tests: nn},
@@ -161,14 +163,23 @@ var mutations = []mutation{
 }
 
 type result struct {
-	caught  bool
-	by      []string
-	failure string // build failure or timeout
-	secs    float64
+	Caught  bool
+	By      []string
+	Failure string // build failure or timeout
+	Secs    float64
+}
+
+// cacheFile keeps every mutation's last result, keyed by the mutation
+// itself, so that -only and -missing runs update the table.
+const cacheFile = "nn/testdata/mutate/results.json"
+
+func (m mutation) key() string {
+	return fmt.Sprintf("%s\x00%s\x00%s\x00%d", m.file, m.old, m.new, m.nth)
 }
 
 func main() {
-	only := flag.String("only", "", "comma-separated mutation numbers (1-based) to run; the table goes to stdout only")
+	only := flag.String("only", "", "comma-separated mutation numbers (1-based) to run")
+	missing := flag.Bool("missing", false, "run only the mutations without a result in "+cacheFile)
 	check := flag.Bool("check", false, "only check that every mutation applies")
 	flag.Parse()
 	if *check {
@@ -194,7 +205,7 @@ func main() {
 			pick[n] = true
 		}
 	}
-	if out, _ := exec.Command("git", "status", "--porcelain", "nn", "gpu", "keras", "datasets").Output(); len(bytes.TrimSpace(out)) > 0 {
+	if out, _ := exec.Command("git", "status", "--porcelain", "--", "nn", "gpu", "keras", "datasets", ":!"+cacheFile).Output(); len(bytes.TrimSpace(out)) > 0 {
 		fail("the working tree has changes in nn, gpu, keras or datasets; commit or stash them first:\n%s", out)
 	}
 	// Restore the file being mutated on Ctrl-C.
@@ -209,10 +220,15 @@ func main() {
 		os.Exit(1)
 	}()
 
-	results := make([]result, len(mutations))
-	ran := []int{}
+	cache := map[string]result{}
+	if b, err := os.ReadFile(cacheFile); err == nil {
+		json.Unmarshal(b, &cache)
+	}
 	for i, m := range mutations {
 		if len(pick) > 0 && !pick[i+1] {
+			continue
+		}
+		if _, done := cache[m.key()]; *missing && done {
 			continue
 		}
 		orig, err := os.ReadFile(m.file)
@@ -228,21 +244,23 @@ func main() {
 			fail("%v", err)
 		}
 		t0 := time.Now()
-		results[i] = run(m.tests)
-		results[i].secs = time.Since(t0).Seconds()
+		r := run(m.tests)
+		r.Secs = time.Since(t0).Seconds()
 		restore()
 		restore = nil
-		ran = append(ran, i)
-		r := results[i]
-		fmt.Fprintf(os.Stderr, "%2d %-6v %5.0fs %s: %s %s\n", i+1, r.caught, r.secs, m.file, m.bug, strings.Join(r.by, ", ")+r.failure)
-	}
-	table := render(ran, results)
-	fmt.Print(table)
-	if len(pick) == 0 {
-		if err := os.WriteFile("docs/mutation.md", []byte(table), 0o644); err != nil {
+		cache[m.key()] = r
+		fmt.Fprintf(os.Stderr, "%2d %-6v %5.0fs %s: %s %s\n", i+1, r.Caught, r.Secs, m.file, m.bug, strings.Join(r.By, ", ")+r.Failure)
+		// Saved after each, so that an interrupted run keeps what it did.
+		b, _ := json.MarshalIndent(cache, "", "\t")
+		if err := os.WriteFile(cacheFile, append(b, '\n'), 0o644); err != nil {
 			fail("%v", err)
 		}
 	}
+	table := render(cache)
+	if err := os.WriteFile("docs/mutation.md", []byte(table), 0o644); err != nil {
+		fail("%v", err)
+	}
+	fmt.Print(table)
 }
 
 func apply(src string, m mutation) (string, error) {
@@ -284,21 +302,22 @@ func run(tests []string) result {
 				top, _, _ := strings.Cut(ev.Test, "/")
 				if !failed[top] {
 					failed[top] = true
-					r.by = append(r.by, ev.Test)
+					r.By = append(r.By, ev.Test)
 				}
 			}
 			if ev.Action == "build-fail" || strings.Contains(ev.Output, "[build failed]") {
-				r.failure = " (build failed: not a valid mutation)"
+				r.Failure = " (build failed: not a valid mutation)"
 			}
 		}
-		if err != nil && len(r.by) == 0 && r.failure == "" {
-			r.failure = " (go test failed without a failing test: " + firstLine(stderr.String()+string(out)) + ")"
+		if err != nil && len(r.By) == 0 && r.Failure == "" {
+			r.Failure = " (go test failed without a failing test: " + firstLine(stderr.String()+string(out)) + ")"
 		}
 	}
-	r.caught = len(r.by) > 0
-	sort.Strings(r.by)
-	if len(r.by) > 3 {
-		r.by = append(r.by[:3], fmt.Sprintf("and %d more", len(r.by)-3))
+	// A mutation that does not build is not a realistic bug: not counted as caught.
+	r.Caught = len(r.By) > 0 && r.Failure == ""
+	sort.Strings(r.By)
+	if len(r.By) > 3 {
+		r.By = append(r.By[:3], fmt.Sprintf("and %d more", len(r.By)-3))
 	}
 	return r
 }
@@ -308,39 +327,44 @@ func firstLine(s string) string {
 	return s
 }
 
-func render(ran []int, results []result) string {
+func render(cache map[string]result) string {
 	var b strings.Builder
-	caught := 0
-	for _, i := range ran {
-		if results[i].caught {
-			caught++
+	caught, ran := 0, 0
+	for _, m := range mutations {
+		if r, ok := cache[m.key()]; ok {
+			ran++
+			if r.Caught {
+				caught++
+			}
 		}
 	}
 	b.WriteString("# Mutation check\n\n")
 	b.WriteString("Realistic one-line bugs made one at a time in the reference (nn, the pure-Go device in gpu, datasets,\n")
-	b.WriteString("keras), each followed by the tests of the packages concerned without a GPU\n")
+	b.WriteString("keras), each followed by the tests of the packages concerned, without a GPU\n")
 	b.WriteString("(`go test -skip 'WebGPU|AcrossDevices'`; gpu: `-run 'CPU|ByDefinition'`). Written by\n")
-	b.WriteString("`go run ./nn/testdata/mutate` (the list of mutations is in nn/testdata/mutate/main.go).\n\n")
-	fmt.Fprintf(&b, "**%d of %d caught (%.0f%%).**\n\n", caught, len(ran), 100*float64(caught)/float64(max(len(ran), 1)))
-	b.WriteString("| # | file | bug | caught | first failing tests |\n|---|---|---|---|---|\n")
-	for _, i := range ran {
-		m, r := mutations[i], results[i]
-		c := "yes"
-		if !r.caught {
-			c = "**no**"
-		}
-		by := strings.Join(r.by, ", ") + r.failure
-		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s |\n", i+1, m.file, strings.ReplaceAll(m.bug, "|", "\\|"), c, strings.ReplaceAll(by, "|", "\\|"))
+	b.WriteString("`go run ./nn/testdata/mutate` from the repository root (the mutations are listed in\n")
+	b.WriteString("nn/testdata/mutate/main.go, the last results kept in nn/testdata/mutate/results.json).\n\n")
+	fmt.Fprintf(&b, "**%d of %d caught (%.0f%%)**", caught, ran, 100*float64(caught)/float64(max(ran, 1)))
+	if ran < len(mutations) {
+		fmt.Fprintf(&b, "; %d not run yet", len(mutations)-ran)
 	}
+	b.WriteString(".\n\n| # | file | bug | caught | failing tests (first 3) |\n|---|---|---|---|---|\n")
 	var un []string
-	for _, i := range ran {
-		if !results[i].caught {
-			why := mutations[i].why
+	for i, m := range mutations {
+		r, ok := cache[m.key()]
+		c, by := "yes", strings.Join(r.By, ", ")+r.Failure
+		switch {
+		case !ok:
+			c, by = "not run", ""
+		case !r.Caught:
+			c = "**no**"
+			why := m.why
 			if why == "" {
 				why = "(not explained yet)"
 			}
-			un = append(un, fmt.Sprintf("- %d (%s): %s", i+1, mutations[i].bug, why))
+			un = append(un, fmt.Sprintf("- %d (%s): %s", i+1, m.bug, why))
 		}
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s |\n", i+1, m.file, strings.ReplaceAll(m.bug, "|", "\\|"), c, strings.ReplaceAll(by, "|", "\\|"))
 	}
 	if len(un) > 0 {
 		b.WriteString("\n## Not caught\n\n" + strings.Join(un, "\n") + "\n")
