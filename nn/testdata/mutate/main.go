@@ -281,36 +281,39 @@ func apply(src string, m mutation) (string, error) {
 	return src[:at] + m.new + src[at+len(m.old):], nil
 }
 
-// run runs the groups' tests; a failing test or a failing build counts as caught.
+// baseline holds, per group, the tests that fail without any mutation (a
+// broken environment, e.g. missing data): they do not count as catching.
+var (
+	baseline      = map[string]map[string]bool{}
+	baselineNotes []string
+)
+
+func baselineOf(g string) map[string]bool {
+	if b, ok := baseline[g]; ok {
+		return b
+	}
+	b := map[string]bool{}
+	r, tops := runGroup(g, nil)
+	for _, t := range tops {
+		b[t] = true
+	}
+	if len(b) > 0 || r.Failure != "" {
+		fmt.Fprintf(os.Stderr, "baseline of %s, without mutations, fails: %v%s (not counted)\n", g, tops, r.Failure)
+		baselineNotes = append(baselineNotes, fmt.Sprintf("%s: %s%s", g, strings.Join(tops, ", "), r.Failure))
+	}
+	baseline[g] = b
+	return b
+}
+
+// run runs the groups' tests; a failing test counts as caught, unless it
+// fails without the mutation too.
 func run(tests []string) result {
 	var r result
-	failed := map[string]bool{}
 	for _, g := range tests {
-		args := append([]string{"test", "-count=1", "-json", "-timeout", "600s", "-skip", "WebGPU|AcrossDevices"}, groups[g]...)
-		cmd := exec.Command("go", args...)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		sc := bufio.NewScanner(bytes.NewReader(out))
-		sc.Buffer(make([]byte, 1<<20), 1<<24)
-		for sc.Scan() {
-			var ev struct{ Action, Test, Output string }
-			if json.Unmarshal(sc.Bytes(), &ev) != nil {
-				continue
-			}
-			if ev.Action == "fail" && ev.Test != "" {
-				top, _, _ := strings.Cut(ev.Test, "/")
-				if !failed[top] {
-					failed[top] = true
-					r.By = append(r.By, ev.Test)
-				}
-			}
-			if ev.Action == "build-fail" || strings.Contains(ev.Output, "[build failed]") {
-				r.Failure = " (build failed: not a valid mutation)"
-			}
-		}
-		if err != nil && len(r.By) == 0 && r.Failure == "" {
-			r.Failure = " (go test failed without a failing test: " + firstLine(stderr.String()+string(out)) + ")"
+		gr, _ := runGroup(g, baselineOf(g))
+		r.By = append(r.By, gr.By...)
+		if gr.Failure != "" && r.Failure == "" {
+			r.Failure = gr.Failure
 		}
 	}
 	// A mutation that does not build is not a realistic bug: not counted as caught.
@@ -320,6 +323,43 @@ func run(tests []string) result {
 		r.By = append(r.By[:3], fmt.Sprintf("and %d more", len(r.By)-3))
 	}
 	return r
+}
+
+// runGroup runs one group's tests. Its result lists, for each failing
+// top-level test not in skip, the first failing (sub)test's name; tops
+// lists the failing top-level tests.
+func runGroup(g string, skip map[string]bool) (r result, tops []string) {
+	args := append([]string{"test", "-count=1", "-json", "-timeout", "600s", "-skip", "WebGPU|AcrossDevices"}, groups[g]...)
+	cmd := exec.Command("go", args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	failed := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var ev struct{ Action, Test, Output string }
+		if json.Unmarshal(sc.Bytes(), &ev) != nil {
+			continue
+		}
+		if ev.Action == "fail" && ev.Test != "" {
+			top, _, _ := strings.Cut(ev.Test, "/")
+			if ev.Test == top {
+				tops = append(tops, top)
+			}
+			if !failed[top] && !skip[top] {
+				failed[top] = true
+				r.By = append(r.By, ev.Test)
+			}
+		}
+		if ev.Action == "build-fail" || strings.Contains(ev.Output, "[build failed]") {
+			r.Failure = " (build failed: not a valid mutation)"
+		}
+	}
+	if err != nil && len(tops) == 0 && r.Failure == "" {
+		r.Failure = " (go test failed without a failing test: " + firstLine(stderr.String()+string(out)) + ")"
+	}
+	return r, tops
 }
 
 func firstLine(s string) string {
@@ -368,6 +408,9 @@ func render(cache map[string]result) string {
 	}
 	if len(un) > 0 {
 		b.WriteString("\n## Not caught\n\n" + strings.Join(un, "\n") + "\n")
+	}
+	if len(baselineNotes) > 0 {
+		b.WriteString("\nTests that failed without any mutation in the last run (not counted as catching): " + strings.Join(baselineNotes, "; ") + ".\n")
 	}
 	return b.String()
 }
