@@ -128,6 +128,8 @@ func (c refCase) model(t *testing.T) *Model {
 			layers = append(layers, p)
 		case "Flatten":
 			layers = append(layers, Flatten())
+		case "Activation":
+			layers = append(layers, Activation(l.Activation))
 		case "BatchNormalization":
 			bn := BatchNormalization()
 			// The fixture uses Keras's defaults; nnlab's must be the same.

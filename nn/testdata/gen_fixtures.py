@@ -129,6 +129,8 @@ def forward(layers, params, x, training, bn_batch_stats):
             y = maxpool(x, spec)
         elif typ == "Flatten":
             y = x.reshape(x.shape[0], -1)
+        elif typ == "Activation":
+            y = ACTS[spec["activation"]](x)
         elif typ == "BatchNormalization":
             gamma, beta, mm, mv = p
             if training:
@@ -429,6 +431,10 @@ def cases():
     ]
     for i, (name, last, loss) in enumerate(losses):
         cs.append(make_case(name, [5], [dense(6, "tanh"), last], loss, 8, seed=80 + i))
+    # Activation layers (keras.layers.Activation), softmax among them.
+    cs.append(make_case("activation layers tanh and softmax, categorical CE", [5],
+                        [dense(6), {"type": "Activation", "activation": "tanh"}, dense(4),
+                         {"type": "Activation", "activation": "softmax"}], "cce", 8, seed=88))
     # Optimizers: several steps of Keras's update on a small network.
     opts = [
         ("adam (Keras defaults)", {"name": "adam", "lr": f32(1e-3), "beta_1": f32(0.9), "beta_2": f32(0.999), "epsilon": f32(1e-7)}),
