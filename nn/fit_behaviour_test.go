@@ -475,3 +475,41 @@ func TestGlorotUniformLimits(t *testing.T) {
 		}
 	}
 }
+
+// Bug: validation and Evaluate run in training mode (dropout active,
+// batch statistics, moving statistics updated). Keras evaluates in
+// inference mode: val_loss, Evaluate and the loss of Predict's outputs
+// agree, and evaluating changes no weight.
+func TestValidationAndEvaluateRunInInferenceMode(t *testing.T) {
+	m, _ := NewModel("m", Input(4), BatchNormalization(), Dense(16, "relu"), Dropout(0.5), Dense(1, ""))
+	m.Seed = 8
+	m.Compile(Adam(), MeanSquaredError)
+	val := weatherLikeData(40, 2)
+	h, err := m.Fit(weatherLikeData(100, 1), FitConfig{Epochs: 3, Validation: val})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := flatWeights(t, m)
+	ev, err := m.Evaluate(val, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameWeights(t, "after Evaluate", flatWeights(t, m), before)
+	// Evaluate runs Fit's validation pass: the same number.
+	if last := h.History["val_loss"][2]; ev["loss"] != last {
+		t.Errorf("Evaluate loss %.9g, the last epoch's val_loss %.9g", ev["loss"], last)
+	}
+	pred, err := m.Predict(val, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	se := 0.0
+	for i, p := range pred {
+		e := float64(p - val.Y[i])
+		se += e * e
+	}
+	// Predict takes other batch sizes; float32 sums in another order.
+	if mse := se / float64(val.N); math.Abs(mse-ev["loss"]) > 1e-5*mse {
+		t.Errorf("the MSE of Predict's outputs %.9g, Evaluate's loss %.9g: not both in inference mode", mse, ev["loss"])
+	}
+}
