@@ -201,3 +201,34 @@ func TestCPUBatchNormByDefinition(t *testing.T) {
 		near(t, "BatchNorm", Host[float64](y)[i:i+1], []float64{want})
 	}
 }
+
+// Gather by its definition: rows picked by the index buffer, float or byte
+// sources, times scale (images arrive as bytes, scaled by 1/255).
+func TestCPUGatherByDefinition(t *testing.T) {
+	d := NewCPUOf[float64]()
+	const rowLen = 3
+	bytesSrc := []uint8{0, 1, 2, 10, 20, 30, 255, 128, 64, 7, 8, 9}
+	floats := d.Alloc(len(bytesSrc))
+	for i, v := range bytesSrc {
+		Host[float64](floats)[i] = float64(v) + 0.5
+	}
+	idx := d.Alloc(5)
+	copy(Host[float64](idx), []float64{9, 2, 0, 3, 1}) // rows 2, 0, 3 from offset 1
+	const scale = float32(1.0 / 255)
+	for _, src := range []Buffer{d.UploadBytes(bytesSrc), floats} {
+		dst := d.Alloc(3 * rowLen)
+		d.Gather(dst, src, idx, 1, 3, rowLen, scale)
+		for r, row := range []int{2, 0, 3} {
+			for j := 0; j < rowLen; j++ {
+				v := float64(bytesSrc[row*rowLen+j])
+				if src == floats {
+					v += 0.5
+				}
+				want := float64(scale) * v
+				if got := Host[float64](dst)[r*rowLen+j]; math.Abs(got-want) > 1e-15 {
+					t.Fatalf("Gather row %d (sample %d), element %d = %g, want %g", r, row, j, got, want)
+				}
+			}
+		}
+	}
+}
