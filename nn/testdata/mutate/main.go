@@ -224,6 +224,7 @@ func main() {
 	if b, err := os.ReadFile(cacheFile); err == nil {
 		json.Unmarshal(b, &cache)
 	}
+	var todo []int
 	for i, m := range mutations {
 		if len(pick) > 0 && !pick[i+1] {
 			continue
@@ -231,6 +232,14 @@ func main() {
 		if _, done := cache[m.key()]; *missing && done {
 			continue
 		}
+		todo = append(todo, i)
+		// The baselines, before any file is mutated.
+		for _, g := range m.tests {
+			baselineOf(g)
+		}
+	}
+	for _, i := range todo {
+		m := mutations[i]
 		orig, err := os.ReadFile(m.file)
 		if err != nil {
 			fail("%v", err)
@@ -257,6 +266,7 @@ func main() {
 		}
 	}
 	table := render(cache)
+	os.MkdirAll("docs", 0o755)
 	if err := os.WriteFile("docs/mutation.md", []byte(table), 0o644); err != nil {
 		fail("%v", err)
 	}
