@@ -64,6 +64,12 @@ func Export(m *nn.Model, c CompileSpec, f FitSpec, lesson string) string {
 		if es.MinDelta != 0 {
 			fmt.Fprintf(&b, ", min_delta=%g", es.MinDelta)
 		}
+		if es.Mode != "" && es.Mode != "auto" {
+			fmt.Fprintf(&b, ", mode=%s", pyStr(es.Mode))
+		}
+		if es.Baseline != nil {
+			fmt.Fprintf(&b, ", baseline=%g", *es.Baseline)
+		}
 		if es.RestoreBestWeights {
 			b.WriteString(", restore_best_weights=True")
 		}
@@ -115,6 +121,18 @@ func optimizerText(o nn.Optimizer) string {
 	}
 	if o.Nesterov {
 		kw = append(kw, "nesterov=True")
+	}
+	if o.Kind == gpu.Adam && o.Beta1 != def.Beta1 {
+		kw = append(kw, fmt.Sprintf("beta_1=%g", o.Beta1))
+	}
+	if o.Kind == gpu.Adam && o.Beta2 != def.Beta2 {
+		kw = append(kw, fmt.Sprintf("beta_2=%g", o.Beta2))
+	}
+	if o.Kind == gpu.RMSprop && o.Rho != def.Rho {
+		kw = append(kw, fmt.Sprintf("rho=%g", o.Rho))
+	}
+	if o.Epsilon != def.Epsilon {
+		kw = append(kw, fmt.Sprintf("epsilon=%g", o.Epsilon))
 	}
 	if len(kw) == 0 {
 		return pyStr(strings.ToLower(cls))

@@ -63,13 +63,21 @@ func TestFitAgreesAcrossDevices(t *testing.T) {
 			curves[i] = append(h.History["loss"], h.History["val_loss"]...)
 			m.Release()
 		}
+		worst := 0.0
 		for e := range curves[0] {
 			a, b := curves[0][e], curves[1][e]
-			if math.Abs(a-b) > 1e-3+1e-3*math.Abs(a) {
+			worst = math.Max(worst, math.Abs(a-b)/(1+math.Abs(a)))
+			// Both devices compute in float32 in different orders (tiled,
+			// split-k products on the GPU): the curves agree to about 1e-7
+			// relative on lavapipe (2e-7 the most seen over 8 epochs).
+			// 1e-5 leaves room for other GPUs' fused multiply-adds and
+			// their growth over the epochs; a semantic difference (a
+			// padding pixel, a mask, an epsilon) is 1e-3 or more.
+			if math.Abs(a-b) > 1e-5*(1+math.Abs(a)) {
 				t.Errorf("%s: epoch value %d: CPU %.6f, WebGPU %.6f", c.name, e, a, b)
 			}
 		}
-		t.Logf("%s: CPU %v\nWebGPU %v", c.name, curves[0], curves[1])
+		t.Logf("%s: largest difference %.2g\nCPU %v\nWebGPU %v", c.name, worst, curves[0], curves[1])
 	}
 }
 
