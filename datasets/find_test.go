@@ -198,7 +198,9 @@ func TestWeatherPathDownload(t *testing.T) {
 		t.Fatal(err)
 	}
 	if p != filepath.Join(cache, WeatherFile) || asked != "/record/5071376/files/weather_prediction_dataset_light.csv?download=1" {
-		t.Errorf("WeatherPath = %s after GET %s", p, asked)
+		// Fatal: the removal below must only ever touch the test's own cache
+		// (a shared/data folder above the temp dir is found before a download).
+		t.Fatalf("WeatherPath = %s after GET %s, want the download in %s", p, asked, cache)
 	}
 	// A server with other content fails the checksum; nothing is left behind.
 	body = []byte("DATE,MONTH\n")
