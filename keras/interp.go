@@ -47,7 +47,9 @@ func CIFAREnv(n, test int) Env {
 	}}
 }
 
-// Note is something the page tells the learner about a line it did not run.
+// Note is something the lab tells the learner about a line it did not run:
+// the page shows it under the code, `nnlab code` prints it in the terminal,
+// so it names neither (the lab, its settings: controls or flags).
 type Note struct {
 	Pos
 	Msg string
@@ -220,7 +222,7 @@ const maxEvalNest = 4 * MaxExprHeight
 
 // Run runs pasted Keras code against the lesson's data and returns the
 // model it builds and how it asks to train it. Lines outside the supported
-// subset are skipped with a note saying what the page offers instead; an
+// subset are skipped with a note saying what the lab offers instead; an
 // error names its line and column.
 func Run(src string, env Env) (_ *Program, err error) {
 	defer recoverError(&err, "running the code")
@@ -267,12 +269,12 @@ func (in *interp) run(stmts []Stmt) (*Program, error) {
 }
 
 const (
-	hintPandas  = "the page loads the lesson's data itself: its data controls choose the years, the stations and the target"
-	hintPlot    = "the page draws the training curves, scatter plots, histograms and image grids itself"
-	hintSplit   = "the page splits the data as train_test_split(X, y, test_size=0.3, random_state=0) does, then the holdout 50/50 into validation and test"
-	hintMetrics = "the page computes the RMSE, accuracy and the baseline itself and shows them after training"
-	hintLoop    = "loops and conditions are not run here: change one setting at a time with the page's controls"
-	hintMagic   = "notebook magics are not run: the page shows TensorBoard-style curves and weight histograms itself"
+	hintPandas  = "the lab loads the lesson's data itself: its data controls (flags in the terminal) choose the years, the stations and the target"
+	hintPlot    = "plots are not drawn here: the lab's page draws the training curves, scatter plots, histograms and image grids itself"
+	hintSplit   = "the lab splits the data as train_test_split(X, y, test_size=0.3, random_state=0) does, then the holdout 50/50 into validation and test"
+	hintMetrics = "the lab computes the RMSE, accuracy and the baseline itself and shows them after training"
+	hintLoop    = "loops and conditions are not run here: change one setting at a time with the lab's controls or flags"
+	hintMagic   = "notebook magics are not run here: the lab's page shows TensorBoard-style curves and weight histograms itself"
 )
 
 var moduleHints = map[string]string{
@@ -305,7 +307,7 @@ func (in *interp) lookup(name string) (value, bool) {
 	case "None":
 		return pyNone{}, true
 	case "print":
-		return &unsupportedVal{"print", "the page shows the summary and metrics itself"}, true
+		return &unsupportedVal{"print", "the lab shows the summary and metrics itself"}, true
 	}
 	if h, ok := moduleHints[name]; ok {
 		return &unsupportedVal{name, h}, true
@@ -563,12 +565,12 @@ func (in *interp) dataHint(name string) string {
 }
 
 // prepOperand says whether an operand makes the whole expression data
-// preparation that the page does itself (train_images / 255.0), or code
+// preparation that the lab does itself (train_images / 255.0), or code
 // that is not run; r is then the expression's value.
 func prepOperand(v value) (r value, done bool) {
 	switch d := v.(type) {
 	case *dataVal:
-		return &unsupportedVal{"arithmetic on " + d.name, "the page prepares the data itself (the images are scaled to 0..1, / 255.0)"}, true
+		return &unsupportedVal{"arithmetic on " + d.name, "the lab prepares the data itself (the images are scaled to 0..1, / 255.0)"}, true
 	case *unsupportedVal:
 		return d, true
 	}
@@ -1033,9 +1035,9 @@ func (in *interp) construct(q qualName, c *Call, args []value, kw map[string]val
 	case "mean_squared_error", "mean_absolute_error", "accuracy_score", "confusion_matrix":
 		return &unsupportedVal{name, hintMetrics}, nil
 	case "load_data":
-		return &unsupportedVal{"keras.datasets.cifar10.load_data()", "the page loads CIFAR-10 (the subset or the full set) itself; choose n with its controls"}, nil
+		return &unsupportedVal{"keras.datasets.cifar10.load_data()", "the lab loads CIFAR-10 (the subset or the full set) itself; choose the number of images with its n setting (--n in the terminal)"}, nil
 	case "set_random_seed", "seed", "clear_session":
-		return &unsupportedVal{full, "the page's seed control makes training reproducible"}, nil
+		return &unsupportedVal{full, "the lab's seed setting (--seed in the terminal) makes training reproducible"}, nil
 	}
 	if strings.Contains(full, ".layers.") {
 		return nil, errAt(c.Pos, "unknown layer %s%s; the lab has Dense, Conv2D, MaxPooling2D, Dropout, Flatten, BatchNormalization and Activation", strings.TrimPrefix(full, "tensorflow."), suggest(name))
@@ -1130,7 +1132,7 @@ func (mv *modelVal) build(it *interp) error {
 		return errAt(mv.layers[le.Index].Pos, "%s does not fit its input %s: %v", le.Layer, le.Input, le.Err)
 	}
 	if err != nil {
-		return errAt(mv.pos, "%v", err)
+		return errAt(budgetPos(err, mv.layers, mv.pos), "%v", err)
 	}
 	mv.m = m
 	return nil
@@ -1189,7 +1191,7 @@ func (in *interp) method(mt *methodVal, c *Call, args []value, kw map[string]val
 	case "evaluate", "predict":
 		return &unsupportedVal{"model." + mt.name, hintMetrics}, nil
 	case "save", "save_weights", "load_weights":
-		return &unsupportedVal{"model." + mt.name, "saving and loading models is not available in the page"}, nil
+		return &unsupportedVal{"model." + mt.name, "saving and loading models is not run here: the lab's page exports its model as Keras code"}, nil
 	}
 	return nil, errAt(c.Pos, "model.%s() is not supported here (the lab has summary, compile, fit, evaluate, predict)", mt.name)
 }

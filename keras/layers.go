@@ -92,9 +92,20 @@ func BuildModel(text, name string, in *nn.InputLayer) (_ *nn.Model, err error) {
 		return nil, errAt(lines[le.Index].Pos, "%s does not fit its input %s: %v", le.Layer, le.Input, le.Err)
 	}
 	if err != nil {
-		return nil, errAt(Pos{1, 1}, "%v", err) // errAt clips what it quotes
+		return nil, errAt(budgetPos(err, lines, Pos{1, 1}), "%v", err) // errAt clips what it quotes
 	}
 	return m, nil
+}
+
+// budgetPos is where an error of nn.NewModel belongs: a layer that the
+// memory budget refuses (nn.BudgetError's Index) at that layer's line and
+// column, anything else (the input's size) at pos, the model's.
+func budgetPos(err error, layers []LayerLine, pos Pos) Pos {
+	var be *nn.BudgetError
+	if errors.As(err, &be) && be.Index >= 0 && be.Index < len(layers) {
+		return layers[be.Index].Pos
+	}
+	return pos
 }
 
 // layer signatures: Keras's positional parameter order and the keywords accepted.

@@ -49,7 +49,7 @@ type (
 
 // ParseProgram parses Python source in the lesson's subset. Statements
 // outside the subset (for, if, with, class, magics) parse as Unsupported
-// so that the caller can say what the page offers instead.
+// so that the caller can say what the lab offers instead.
 func ParseProgram(src string) (stmts []Stmt, err error) {
 	defer recoverError(&err, "reading the code")
 	if err := checkSize(src); err != nil {

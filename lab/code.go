@@ -36,10 +36,35 @@ type CodeSettings struct {
 	Restore           bool
 }
 
+// CodeTarget is where lesson code's settings go (a run of `nnlab code`,
+// the page's controls) and how the notes on the rest name it. The page and
+// the command share one mapping, so that the same code gets the same
+// settings and the same notes in the browser and in the terminal.
+type CodeTarget struct {
+	Lesson string   // "weather" or "cifar"
+	Input  nn.Shape // the lesson's input shape (its data's); nil: not compared
+	Data   string   // the data in words, for the input note: "the lesson's data"
+	// Losses are the weather losses it trains with; KeptLoss is what it
+	// uses when the code's is none of them ("mse", "the loss menu's choice").
+	Losses   []string
+	KeptLoss string
+	Where    string // what does the rest instead: "the lab", "the page"
+	Momentum bool   // it takes the optimizer's momentum (else a note)
+}
+
 // SettingsFromCode maps a Program of the lesson ("weather" or "cifar") to
-// the lesson's settings, with notes (by line, with the Program's own) on
-// what the lesson does instead of what the code asks.
+// the settings of `nnlab code`'s run, with notes (by line, with the
+// Program's own) on what the lab does instead of what the code asks.
 func SettingsFromCode(p *keras.Program, lesson string, input nn.Shape) (CodeSettings, []keras.Note, error) {
+	return SettingsFor(p, CodeTarget{Lesson: lesson, Input: input, Data: "the lesson's data",
+		Losses: []string{"mse", "mae"}, KeptLoss: "mse", Where: "the lab", Momentum: true})
+}
+
+// SettingsFor maps a Program to the target's settings. The notes say, at
+// the code's lines, what the target does with what it has no setting for
+// (validation_split, the data the code names, ...); they come with the
+// Program's own notes, sorted by line.
+func SettingsFor(p *keras.Program, t CodeTarget) (CodeSettings, []keras.Note, error) {
 	var cs CodeSettings
 	if p == nil || p.Model == nil {
 		return cs, nil, fmt.Errorf("lab: the code builds no model")
@@ -58,8 +83,8 @@ func SettingsFromCode(p *keras.Program, lesson string, input nn.Shape) (CodeSett
 		cs.Layers = append(cs.Layers, l.Layer)
 	}
 	cs.Name = p.Model.Name
-	if in := p.Model.Input; in != nil && input != nil && !slices.Equal(in.Shape, input) {
-		note(p.ModelPos, "the code's input has shape %v, the lesson's data give %v: the model is built on the data", []int(in.Shape), []int(input))
+	if in := p.Model.Input; in != nil && t.Input != nil && !slices.Equal(in.Shape, t.Input) {
+		note(p.ModelPos, "the code's input has shape %s, %s give %s: %s builds the model on its data", ShapeText(in.Shape), t.Data, ShapeText(t.Input), t.Where)
 	}
 	if c := p.Compile; c != nil {
 		cs.Compile = true
@@ -73,10 +98,17 @@ func SettingsFromCode(p *keras.Program, lesson string, input nn.Shape) (CodeSett
 			// The float32 rate as typed: 0.0005, not 0.0005000000237.
 			cs.LR, _ = strconv.ParseFloat(strconv.FormatFloat(float64(o.LR), 'g', -1, 32), 64)
 		}
-		if o.Name != "adam" {
-			cs.Momentum, _ = strconv.ParseFloat(strconv.FormatFloat(float64(o.Momentum), 'g', -1, 32), 64)
-		}
 		var other []string
+		sets := "the optimizer and its learning rate"
+		switch {
+		case t.Momentum:
+			sets = "the optimizer, its learning rate and momentum"
+			if o.Name != "adam" {
+				cs.Momentum, _ = strconv.ParseFloat(strconv.FormatFloat(float64(o.Momentum), 'g', -1, 32), 64)
+			}
+		case o.Momentum != def.Momentum:
+			other = append(other, fmt.Sprintf("momentum=%g", o.Momentum))
+		}
 		if o.Nesterov {
 			other = append(other, "nesterov=True")
 		}
@@ -89,25 +121,24 @@ func SettingsFromCode(p *keras.Program, lesson string, input nn.Shape) (CodeSett
 			}
 		}
 		if len(other) > 0 {
-			note(c.Pos, "%s: the lab sets the optimizer, its learning rate and momentum; it trains with Keras's defaults for the rest", strings.Join(other, ", "))
+			note(c.Pos, "%s: %s sets %s; it trains with Keras's defaults for the rest", strings.Join(other, ", "), t.Where, sets)
 		}
 		want := "root_mean_squared_error"
-		switch lesson {
-		case "cifar":
+		switch {
+		case t.Lesson == "cifar":
 			want = "accuracy"
+			cs.Loss = "sparse_categorical_crossentropy"
 			if c.Loss != nn.SparseCategoricalCrossentropy(true) {
-				note(c.Pos, "loss: the lab trains the CIFAR-10 models with SparseCategoricalCrossentropy(from_logits=True), as the lesson does")
+				note(c.Pos, "loss: %s trains the CIFAR-10 models with SparseCategoricalCrossentropy(from_logits=True), as the lesson does", t.Where)
 			}
+		case slices.Contains(t.Losses, c.Loss.Name):
+			cs.Loss = c.Loss.Name
 		default:
-			if c.Loss.Name != "mse" && c.Loss.Name != "mae" {
-				note(c.Pos, "loss %s: the weather lesson trains with mse or mae; it uses mse", c.Loss.Name)
-			} else {
-				cs.Loss = c.Loss.Name
-			}
+			note(c.Pos, "loss %s: %s trains this lesson with %s; it uses %s", c.Loss.Name, t.Where, strings.Join(t.Losses, " or "), t.KeptLoss)
 		}
 		for _, m := range c.Metrics {
 			if m.Name != want {
-				note(c.Pos, "metrics: the lab reports the loss and %s (train, validation and test) itself", strings.ReplaceAll(want, "_", " "))
+				note(c.Pos, "metrics: %s reports the loss and %s (train, validation and test) itself", t.Where, strings.ReplaceAll(want, "_", " "))
 				break
 			}
 		}
@@ -116,32 +147,32 @@ func SettingsFromCode(p *keras.Program, lesson string, input nn.Shape) (CodeSett
 		cs.Fit = true
 		cs.BatchSize, cs.Epochs = max(f.BatchSize, 1), max(f.Epochs, 1)
 		valData, trainX := "X_val, y_val (15% of the days)", "X_train"
-		if lesson == "cifar" {
+		if t.Lesson == "cifar" {
 			valData, trainX = "the test images, as the lesson's validation_data=(test_images, test_labels)", "train_images"
 		}
 		if f.X != "" && f.X != trainX {
-			note(f.Pos, "fit(%s, ...): the lab trains on %s", f.X, trainX)
+			note(f.Pos, "fit(%s, ...): %s trains on %s", f.X, t.Where, trainX)
 		}
 		switch {
 		case f.ValidationSplit > 0:
-			note(f.Pos, "validation_split=%g: the lab validates on %s", f.ValidationSplit, valData)
+			note(f.Pos, "validation_split=%g: %s has no such setting; it validates on %s", f.ValidationSplit, t.Where, valData)
 		case f.ValX == "":
-			note(f.Pos, "fit has no validation data: the lab validates on %s anyway", valData)
+			note(f.Pos, "fit has no validation data: %s validates on %s anyway, for the val_loss curve", t.Where, valData)
 		}
 		if es := f.EarlyStopping; es != nil {
 			cs.Patience, cs.Restore = max(es.Patience, 1), es.RestoreBestWeights
 			var other []string
 			if es.Patience < 1 {
-				other = append(other, fmt.Sprintf("patience=%d (the lab's smallest is 1)", es.Patience))
+				other = append(other, fmt.Sprintf("patience=%d (%s's smallest is 1)", es.Patience, t.Where))
 			}
 			if es.Monitor != "" && es.Monitor != "val_loss" {
-				other = append(other, fmt.Sprintf("monitor=%q (the lab watches val_loss)", es.Monitor))
+				other = append(other, fmt.Sprintf("monitor=%q (%s watches val_loss)", es.Monitor, t.Where))
 			}
 			if es.MinDelta != 0 {
-				other = append(other, fmt.Sprintf("min_delta=%g (the lab uses 0)", es.MinDelta))
+				other = append(other, fmt.Sprintf("min_delta=%g (%s uses 0)", es.MinDelta, t.Where))
 			}
 			if es.Baseline != nil {
-				other = append(other, "baseline (the lab has none)")
+				other = append(other, fmt.Sprintf("baseline (%s has none)", t.Where))
 			}
 			if len(other) > 0 {
 				note(f.Pos, "EarlyStopping: %s", strings.Join(other, "; "))
@@ -150,6 +181,18 @@ func SettingsFromCode(p *keras.Program, lesson string, input nn.Shape) (CodeSett
 	}
 	slices.SortStableFunc(notes, func(a, b keras.Note) int { return a.Line - b.Line })
 	return cs, notes, nil
+}
+
+// ShapeText writes a shape as Keras prints one: (89,), (32, 32, 3).
+func ShapeText(s nn.Shape) string {
+	parts := make([]string, len(s))
+	for i, d := range s {
+		parts[i] = strconv.Itoa(d)
+	}
+	if len(parts) == 1 {
+		return "(" + parts[0] + ",)"
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
 }
 
 // CodeLesson guesses the lesson of lesson code from the data it names:

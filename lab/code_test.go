@@ -36,7 +36,7 @@ model.fit(X_train, y_train, batch_size=16, epochs=7, validation_split=0.2, callb
 		text = append(text, n.Msg)
 	}
 	all := strings.Join(text, "\n")
-	for _, want := range []string{"the code's input has shape [10], the lesson's data give [89]", "nesterov=True", "validation_split=0.2: the lab validates on X_val"} {
+	for _, want := range []string{"the code's input has shape (10,), the lesson's data give (89,)", "nesterov=True", "validation_split=0.2: the lab has no such setting; it validates on X_val"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("notes lack %q:\n%s", want, all)
 		}

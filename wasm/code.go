@@ -2,12 +2,10 @@ package main
 
 import (
 	"fmt"
-	"slices"
-	"sort"
 	"strconv"
-	"strings"
 
 	"nnlab/keras"
+	"nnlab/lab"
 	"nnlab/nn"
 )
 
@@ -39,123 +37,19 @@ type codePage struct {
 }
 
 // SettingsFromProgram maps pasted code's compile and fit to the page's
-// controls. The notes say, at the code's lines, what the page does with
-// what it has no control for (validation_split, momentum, ...); they come
-// with the program's own notes, sorted by line.
-func SettingsFromProgram(p *keras.Program, pg codePage) (CodeSettings, []keras.Note) {
-	var cs CodeSettings
-	notes := slices.Clone(p.Notes)
-	note := func(pos keras.Pos, format string, args ...any) {
-		notes = append(notes, keras.Note{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+// controls with lab.SettingsFor, as `nnlab code` maps them for a run: the
+// notes say, at the code's lines, what the page does with what it has no
+// control for (validation_split, momentum, ...); they come with the
+// program's own notes, sorted by line.
+func SettingsFromProgram(p *keras.Program, pg codePage) (CodeSettings, []keras.Note, error) {
+	ls, notes, err := lab.SettingsFor(p, lab.CodeTarget{Lesson: pg.Lesson, Input: pg.Input, Data: "the page's data (" + pg.Data + ")",
+		Losses: pg.Losses, KeptLoss: "the loss menu's choice", Where: "the page"})
+	if err != nil {
+		return CodeSettings{}, nil, err
 	}
-	if in := p.Model.Input; in != nil && pg.Input != nil && !slices.Equal(in.Shape, pg.Input) {
-		note(p.ModelPos, "the code's input has shape %s, the page's data (%s) give %s: the page builds the model on its data", shapeText(in.Shape), pg.Data, shapeText(pg.Input))
-	}
-	if c := p.Compile; c != nil {
-		cs.Compile = true
-		o := c.Optimizer
-		cs.Optimizer = o.Name
-		def, err := nn.OptimizerByName(o.Name)
-		if err != nil {
-			def = o
-		}
-		if o.LR != def.LR {
-			cs.LR, _ = strconv.ParseFloat(strconv.FormatFloat(float64(o.LR), 'g', -1, 32), 64)
-		}
-		var other []string
-		if o.Momentum != def.Momentum {
-			other = append(other, fmt.Sprintf("momentum=%g", o.Momentum))
-		}
-		if o.Nesterov {
-			other = append(other, "nesterov=True")
-		}
-		if o.Beta1 != def.Beta1 {
-			other = append(other, fmt.Sprintf("beta_1=%g", o.Beta1))
-		}
-		if o.Beta2 != def.Beta2 {
-			other = append(other, fmt.Sprintf("beta_2=%g", o.Beta2))
-		}
-		if o.Epsilon != def.Epsilon {
-			other = append(other, fmt.Sprintf("epsilon=%g", o.Epsilon))
-		}
-		if o.Rho != def.Rho {
-			other = append(other, fmt.Sprintf("rho=%g", o.Rho))
-		}
-		if len(other) > 0 {
-			note(c.Pos, "%s: the page sets the optimizer and its learning rate; it trains with Keras's defaults for the rest", strings.Join(other, ", "))
-		}
-		switch {
-		case pg.Lesson == "cifar":
-			cs.Loss = "sparse_categorical_crossentropy"
-			if c.Loss != nn.SparseCategoricalCrossentropy(true) {
-				note(c.Pos, "loss: the page trains the CIFAR-10 models with SparseCategoricalCrossentropy(from_logits=True), as the lesson does")
-			}
-		case slices.Contains(pg.Losses, c.Loss.Name):
-			cs.Loss = c.Loss.Name
-		default:
-			note(c.Pos, "loss %s: this lesson's page trains with %s; the loss menu keeps its choice", c.Loss.Name, strings.Join(pg.Losses, " or "))
-		}
-		want := "root_mean_squared_error"
-		if pg.Lesson == "cifar" {
-			want = "accuracy"
-		}
-		for _, m := range c.Metrics {
-			if m.Name != want {
-				note(c.Pos, "metrics: the page reports the loss and %s (train, validation and test) itself", strings.ReplaceAll(want, "_", " "))
-				break
-			}
-		}
-	}
-	if f := p.Fit; f != nil {
-		cs.Fit = true
-		cs.Batch, cs.Epochs = max(f.BatchSize, 1), max(f.Epochs, 1)
-		valData, trainX := "X_val, y_val (15% of the days)", "X_train"
-		if pg.Lesson == "cifar" {
-			valData, trainX = "the test images, as the lesson's validation_data=(test_images, test_labels)", "train_images"
-		}
-		if f.X != "" && f.X != trainX {
-			note(f.Pos, "fit(%s, ...): the page trains on %s", f.X, trainX)
-		}
-		switch {
-		case f.ValidationSplit > 0:
-			note(f.Pos, "validation_split=%g: the page has no such control; it validates on %s", f.ValidationSplit, valData)
-		case f.ValX == "":
-			note(f.Pos, "fit has no validation data: the page validates on %s anyway, for the val_loss curve", valData)
-		}
-		if es := f.EarlyStopping; es != nil {
-			cs.Patience = max(es.Patience, 1)
-			cs.Restore = es.RestoreBestWeights
-			var other []string
-			if es.Patience < 1 {
-				other = append(other, fmt.Sprintf("patience=%d (the page's smallest is 1)", es.Patience))
-			}
-			if es.Monitor != "" && es.Monitor != "val_loss" {
-				other = append(other, fmt.Sprintf("monitor=%q (the page watches val_loss)", es.Monitor))
-			}
-			if es.MinDelta != 0 {
-				other = append(other, fmt.Sprintf("min_delta=%g (the page uses 0)", es.MinDelta))
-			}
-			if es.Baseline != nil {
-				other = append(other, "baseline (the page has none)")
-			}
-			if len(other) > 0 {
-				note(f.Pos, "EarlyStopping: %s", strings.Join(other, "; "))
-			}
-		}
-	}
-	sort.SliceStable(notes, func(i, j int) bool { return notes[i].Line < notes[j].Line })
-	return cs, notes
-}
-
-func shapeText(s nn.Shape) string {
-	parts := make([]string, len(s))
-	for i, d := range s {
-		parts[i] = strconv.Itoa(d)
-	}
-	if len(parts) == 1 {
-		return "(" + parts[0] + ",)"
-	}
-	return "(" + strings.Join(parts, ", ") + ")"
+	cs := CodeSettings{Compile: ls.Compile, Fit: ls.Fit, fitSettings: fitSettings{Optimizer: ls.Optimizer, LR: ls.LR, Loss: ls.Loss,
+		Batch: ls.BatchSize, Epochs: ls.Epochs, Patience: ls.Patience, Restore: ls.Restore}}
+	return cs, notes, nil
 }
 
 // ExportSpecs are the page's compile and fit settings as Keras's, for

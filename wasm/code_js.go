@@ -103,7 +103,10 @@ func (a *app) useCode(src string, focus bool) (err error) {
 		}
 		return fail(err)
 	}
-	cs, notes := SettingsFromProgram(p, l.codePage())
+	cs, notes, err := SettingsFromProgram(p, l.codePage())
+	if err != nil {
+		return fail(err)
+	}
 
 	a.mu.Lock()
 	a.code = codeModel{text, name}

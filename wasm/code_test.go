@@ -21,7 +21,10 @@ func TestSettingsFromLessonCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs, notes := SettingsFromProgram(p, weatherPage)
+	cs, notes, err := SettingsFromProgram(p, weatherPage)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := CodeSettings{Compile: true, Fit: true, fitSettings: fitSettings{Optimizer: "adam", Loss: "mse", Batch: 32, Epochs: 1000, Patience: 10}}
 	if cs != want {
 		t.Errorf("settings %+v, want %+v", cs, want)
@@ -55,7 +58,10 @@ model.fit(X_data, y_data, epochs=5, batch_size=16, validation_split=0.2,
 	}
 	page := weatherPage
 	page.Input, page.Data = nn.Shape{9}, "station BASEL"
-	cs, notes := SettingsFromProgram(p, page)
+	cs, notes, err := SettingsFromProgram(p, page)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if cs.Optimizer != "sgd" || cs.LR != 0.005 || cs.Loss != "" || cs.Batch != 16 || cs.Epochs != 5 || cs.Patience != 3 || !cs.Restore {
 		t.Errorf("settings %+v", cs)
 	}
@@ -64,7 +70,7 @@ model.fit(X_data, y_data, epochs=5, batch_size=16, validation_split=0.2,
 		t.Errorf("restore_best_weights is a page control now, yet noted:\n%s", all)
 	}
 	for _, want := range []string{"Line 1: the code's input has shape (89,), the page's data (station BASEL) give (9,)", "momentum=0.9",
-		"loss categorical_crossentropy", "metrics", "fit(X_data, ...): the page trains on X_train", "validation_split=0.2: the page has no such control",
+		"loss categorical_crossentropy", "metrics", "fit(X_data, ...): the page trains on X_train", "validation_split=0.2: the page has no such setting",
 		"monitor=\"loss\""} {
 		if !strings.Contains(all, want) {
 			t.Errorf("notes lack %q:\n%s", want, all)
@@ -106,7 +112,10 @@ func TestExportSpecsRoundTrip(t *testing.T) {
 		if c.lesson == "weather" {
 			page.Losses = []string{"mse", "mae"}
 		}
-		got, notes := SettingsFromProgram(p, page)
+		got, notes, err := SettingsFromProgram(p, page)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if got.fitSettings != c.f || len(notes) != 0 {
 			t.Errorf("%s: settings %+v, notes %v; want %+v", c.lesson, got.fitSettings, NoteLines(notes), c.f)
 		}
@@ -162,8 +171,8 @@ func TestHostileCodeOnThePage(t *testing.T) {
 	if err != nil || len(m.Layers) != 10000 || m.Layers[9999].Name() != "dense_9999" {
 		t.Fatalf("the 10,000-layer model on the page: %v", err)
 	}
-	if _, notes := SettingsFromProgram(p, weatherPage); len(notes) != 0 {
-		t.Errorf("notes %v", NoteLines(notes))
+	if _, notes, err := SettingsFromProgram(p, weatherPage); err != nil || len(notes) != 0 {
+		t.Errorf("notes %v, error %v", NoteLines(notes), err)
 	}
 }
 

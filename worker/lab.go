@@ -7,7 +7,7 @@
 // of the address the learner used, 404 and 405.
 //
 // Built natively it is a plain local server of a site folder, with the same
-// handler (go run ./worker --site dist).
+// handler and the classroom server's limits (go run ./worker --site dist).
 //
 // worker/build.sh builds it; wrangler.toml at the repository root deploys
 // it (see README, "On the edge").

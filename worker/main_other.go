@@ -5,9 +5,11 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
-	"time"
+
+	"nnlab/server"
 )
 
 // Natively, the worker is a plain local server of a built site folder:
@@ -22,10 +24,22 @@ func main() {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("worker (native): serving %s at http://%s/\n", *site, *addr)
-	srv := &http.Server{Addr: *addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	if err := srv.ListenAndServe(); err != nil {
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		os.Exit(1)
 	}
+	fmt.Printf("worker (native): serving %s at http://%s/\n", *site, ln.Addr())
+	if err := serve(ln, h, server.DefaultLimits); err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		os.Exit(1)
+	}
+}
+
+// serve serves h on ln with the classroom server's limits (timeouts, a cap
+// on connections, per client too): --addr can open this server to a room's
+// network, where a device that trickles requests or opens connections by
+// the thousand must not hold it, as `nnlab serve` is not held.
+func serve(ln net.Listener, h http.Handler, lim server.Limits) error {
+	return server.NewHTTPServer(h, lim).Serve(server.LimitListener(ln, lim))
 }

@@ -107,7 +107,7 @@ func TestCodeErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{huge}, huge + ":1:9: nn: Dense(3000000000) (layer dense) needs about 4.3 TB for its weights, gradients and the optimizer's state"},
+		{[]string{huge}, huge + ":1:53: nn: Dense(3000000000) (layer dense) needs about 4.3 TB for its weights, gradients and the optimizer's state"},
 		{[]string{bad}, bad + ":2:1: "},
 		{[]string{"--memory", "1GB", wide}, wide + ":2:5: on the lesson's data: nn: Dense(10000000) (layer dense) needs about 14 GB for its weights"},
 		{[]string{"--lesson", "weather", images}, images + ":2:5: on the lesson's data: nn: layer 1 (conv2d) does not fit its input (None, 89)"},
