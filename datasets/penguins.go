@@ -209,19 +209,31 @@ func (p *Penguins) Missing(i int, col string) bool {
 }
 
 // Cell is row i of column col as pandas prints it: NaN when missing,
-// numbers in their shortest form (a float column prints 39.1 and 181.0).
+// numbers in their shortest form, with ".0" in a float column (181.0 in
+// flipper_length_mm, which has NaNs; 2007 in year, which pandas reads as int64).
 func (p *Penguins) Cell(i int, col string) string {
 	if p.Missing(i, col) {
 		return "NaN"
 	}
 	if v, ok := p.num[col]; ok {
 		s := strconv.FormatFloat(v[i], 'f', -1, 64)
-		if !strings.Contains(s, ".") {
+		if !strings.Contains(s, ".") && !integral(v) {
 			s += ".0"
 		}
 		return s
 	}
 	return p.text[col][i]
+}
+
+// integral reports whether pandas reads the column as int64 (it prints
+// 2007, not 2007.0): no value missing and every value whole.
+func integral(v []float64) bool {
+	for _, x := range v {
+		if math.IsNaN(x) || x != math.Trunc(x) {
+			return false
+		}
+	}
+	return true
 }
 
 // Numbers returns a copy of numeric column col (NaN where missing).

@@ -179,6 +179,9 @@ func TestPenguinsLayouts(t *testing.T) {
 		if got := p.Cell(3, "body_mass_g") + " " + p.Cell(0, "flipper_length_mm") + " " + p.Cell(0, "island"); got != "NaN 181.0 Torgersen" {
 			t.Errorf("cells print %q, want pandas's \"NaN 181.0 Torgersen\"", got)
 		}
+		if p.IsNumeric("year") && p.Cell(0, "year") != "2007" {
+			t.Errorf("year prints %q, want pandas's int64 2007", p.Cell(0, "year"))
+		}
 		d, err := p.Prepare(nil)
 		if err != nil {
 			t.Fatal(err)
