@@ -78,6 +78,8 @@ func howToGet(name string) string {
 	switch {
 	case name == WeatherFile:
 		return fmt.Sprintf("Download it from %s and %s.", WeatherURL, where)
+	case name == PenguinsFile:
+		return fmt.Sprintf("Download it from %s (or install Debian's r-cran-palmerpenguins: extdata/penguins.csv) and %s.", PenguinsURL, where)
 	case name == "train_4000.bin" || name == "test_1000.bin":
 		return fmt.Sprintf("It is part of the CIFAR-10 subset in shared/data/%s; %s "+
 			"(or use the full set: %s, extracted).", CIFARSubsetDir, where, CIFARURL)

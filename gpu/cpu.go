@@ -580,12 +580,12 @@ func (d *CPU[T]) Loss(kind LossKind, dp, acc Buffer, slot int, p, t, tIdx Buffer
 		q := make([]T, cols)
 		for r := 0; r < rows; r++ {
 			pr := pp[r*cols : (r+1)*cols]
+			var m, s T // logits: the row's max and Σ exp(p - m)
 			if logits {
-				m := pr[0]
+				m = pr[0]
 				for _, v := range pr {
 					m = max(m, v)
 				}
-				var s T
 				for j, v := range pr {
 					q[j] = T(math.Exp(float64(v - m)))
 					s += q[j]
@@ -624,11 +624,13 @@ func (d *CPU[T]) Loss(kind LossKind, dp, acc Buffer, slot int, p, t, tIdx Buffer
 					targ = j
 				}
 				if tj != 0 {
-					qj := q[j]
-					if !logits {
-						qj = min(max(qj, eps), 1-eps)
+					if logits {
+						// log softmax as (p - m) - log(s): log(q) is -Inf
+						// once exp underflows (logits thousands apart).
+						loss -= tj * ((pr[j] - m) - T(math.Log(float64(s))))
+					} else {
+						loss -= tj * T(math.Log(float64(min(max(q[j], eps), 1-eps))))
 					}
-					loss -= tj * T(math.Log(float64(qj)))
 				}
 			}
 			a[AccLoss] += loss
@@ -651,7 +653,7 @@ func (d *CPU[T]) Loss(kind LossKind, dp, acc Buffer, slot int, p, t, tIdx Buffer
 			}
 			// d/dp of -Σ t_j log clip(p_j/s): with s = Σ p, through the
 			// normalization; clipped entries pass no gradient.
-			var s T
+			s = 0
 			for _, v := range pr {
 				s += v
 			}

@@ -88,17 +88,18 @@ fn row_loss(r: u32) -> vec2<f32> {
         }
         st += tj;
         if (tj != 0.0) {
-            var qj: f32;
             if (logits) {
-                qj = exp(pj - m) / s;
+                // log softmax as (p - m) - log(s): log(exp(p - m) / s) is
+                // -inf once exp underflows (logits thousands apart).
+                loss -= tj * ((pj - m) - log(s));
             } else {
-                qj = pj / s;
+                var qj = pj / s;
                 if (qj > EPS && qj < 1.0 - EPS) {
                     inner += tj / s;
                 }
                 qj = clamp(qj, EPS, 1.0 - EPS);
+                loss -= tj * log(qj);
             }
-            loss -= tj * log(qj);
         }
     }
     if (p.has_grad != 0u) {

@@ -3,7 +3,8 @@
 //
 //	nnlab train weather [flags]   the "monitor the training process" episode
 //	nnlab train cifar [flags]     the "advanced layer types" episode
-//	nnlab explore weather|cifar   dataset facts (exercises 1 and 5)
+//	nnlab train penguins [flags]  the first Keras episode (classification)
+//	nnlab explore weather|cifar|penguins   dataset facts
 //	nnlab code lesson.py          run lesson code (Keras) as the page does
 //	nnlab serve [flags]           serve the built site on localhost
 package main
@@ -27,7 +28,8 @@ func usage() {
 	fmt.Fprint(os.Stderr, `usage:
   nnlab train weather [flags]   train the weather model (the day-2 lesson), -h for flags
   nnlab train cifar [flags]     train a CIFAR-10 model, -h for flags
-  nnlab explore weather|cifar   print dataset facts; for cifar also write a 5x5 image grid PNG
+  nnlab train penguins [flags]  classify the Palmer penguins (the first Keras episode), -h for flags
+  nnlab explore weather|cifar|penguins   print dataset facts; for cifar also write a 5x5 image grid PNG
   nnlab code [flags] lesson.py  run lesson code (Keras) as the page does, -h for flags
   nnlab serve [flags]           serve the browser lab (build it first with ./build.sh)
   nnlab data --out DIR          copy the lessons' data into DIR for the site
@@ -53,8 +55,10 @@ func main() {
 			err = trainWeather(ctx, os.Args[3:], os.Stdout)
 		case "cifar":
 			err = trainCIFAR(ctx, os.Args[3:], os.Stdout)
+		case "penguins":
+			err = trainPenguins(ctx, os.Args[3:], os.Stdout)
 		default:
-			err = fmt.Errorf("unknown lesson %q: use weather or cifar", os.Args[2])
+			err = fmt.Errorf("unknown lesson %q: use weather, cifar or penguins", os.Args[2])
 		}
 	case "explore":
 		if len(os.Args) < 3 {
@@ -262,6 +266,9 @@ func printCIFAR(out io.Writer, res *lab.CIFARResult) {
 }
 
 func explore(what string, args []string, out io.Writer) error {
+	if what == "penguins" {
+		return explorePenguins(args, out)
+	}
 	fs := flag.NewFlagSet("explore", flag.ContinueOnError)
 	path := fs.String("data", "", "data file or folder")
 	grid := fs.String("grid", "cifar_grid.png", "where to write the 5x5 grid of training images (cifar)")
@@ -304,5 +311,5 @@ func explore(what string, args []string, out io.Writer) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("explore what? use weather or cifar, not %q", what)
+	return fmt.Errorf("explore what? use weather, cifar or penguins, not %q", what)
 }

@@ -1,0 +1,297 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"nnlab/datasets"
+	"nnlab/gpu"
+	"nnlab/nn"
+)
+
+// PenguinsConfig holds the penguins lesson's choices (the workshop's first
+// Keras episode). Zero values take the lesson's settings.
+type PenguinsConfig struct {
+	Features  []string // default the four measurements
+	Hidden    int      // units of the hidden Dense layer; default 10
+	Epochs    int      // default 100
+	BatchSize int      // default 32 (Keras's default; the lesson's fit sets none)
+	TestSize  float64  // default 0.2
+	// SplitSeed is train_test_split's random_state (the lesson's 0): the
+	// same split for everyone in the class.
+	SplitSeed uint32
+	Optimizer string // default adam
+	LR        float64
+	// Seed makes weights and shuffling reproducible (the lesson's
+	// keras.utils.set_random_seed(2); nnlab's generator is not
+	// TensorFlow's, so the same seed gives other weights than Keras).
+	Seed     uint64
+	DataPath string // explicit CSV path or folder
+	// Callbacks are called by Fit after the lesson's own.
+	Callbacks []nn.Callback
+	// FitDone, if set, is called when Fit has returned, before the predictions.
+	FitDone func(h *nn.History)
+}
+
+func (c *PenguinsConfig) defaults() {
+	if len(c.Features) == 0 {
+		c.Features = datasets.PenguinsMeasurements
+	}
+	if c.Hidden <= 0 {
+		c.Hidden = 10
+	}
+	if c.Epochs <= 0 {
+		c.Epochs = 100
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = 32
+	}
+	if c.TestSize == 0 {
+		c.TestSize = 0.2
+	}
+	if c.Optimizer == "" {
+		c.Optimizer = "adam"
+	}
+}
+
+func (c PenguinsConfig) check() error {
+	var ck configChecks
+	ck.intMin("hidden units", c.Hidden, 0)
+	ck.intMin("epochs", c.Epochs, 0)
+	ck.intMin("batch_size", c.BatchSize, 0)
+	// 0 takes the default; scikit-learn takes (0, 1).
+	ck.rate("test_size", c.TestSize, 0, 1)
+	ck.nonNegative("learning_rate", c.LR)
+	return ck.err()
+}
+
+// PenguinsData is the lesson's data: the file, the prepared table and the split.
+type PenguinsData struct {
+	Penguins *datasets.Penguins
+	Prepared *datasets.PenguinsData
+	Split    datasets.Split
+}
+
+// LoadPenguinsData loads the CSV and prepares and splits it as the lesson does.
+func LoadPenguinsData(c PenguinsConfig) (*PenguinsData, error) {
+	p, err := datasets.LoadPenguins(c.DataPath)
+	if err != nil {
+		return nil, err
+	}
+	return PreparePenguins(p, c)
+}
+
+// PreparePenguins drops the rows with a missing value among species and
+// the features, one-hot encodes species (get_dummies) and splits the rows
+// with train_test_split(test_size, random_state, stratify=target).
+func PreparePenguins(p *datasets.Penguins, c PenguinsConfig) (*PenguinsData, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	c.defaults()
+	d, err := p.Prepare(c.Features)
+	if err != nil {
+		return nil, err
+	}
+	s, err := d.Split(c.TestSize, c.SplitSeed)
+	if err != nil {
+		return nil, err
+	}
+	return &PenguinsData{Penguins: p, Prepared: d, Split: s}, nil
+}
+
+// PenguinsModel builds the lesson's network with the functional API:
+//
+//	inputs = keras.Input(shape=(4,))
+//	hidden_layer = keras.layers.Dense(10, activation="relu")(inputs)
+//	output_layer = keras.layers.Dense(3, activation="softmax")(hidden_layer)
+//	model = keras.Model(inputs=inputs, outputs=output_layer)
+//
+// 83 parameters for 4 features, 10 hidden units and 3 species.
+//
+// The output layer is built without its softmax, which [RunPenguins]
+// applies to the predictions, and the model is trained with
+// CategoricalCrossentropy(from_logits=True). That is what Keras does with
+// the lesson's code: its crossentropy, given the output of a softmax
+// activation, takes the logits behind it (TensorFlow backend, the
+// _keras_logits of the tensor) instead of the clipped probabilities. With
+// the lesson's unscaled features (body mass in the thousands of grams) the
+// first softmax outputs are 0 and 1, and a crossentropy on clipped
+// probabilities passes no gradient at all: nn's CategoricalCrossentropy on a
+// softmax layer does that, and the loss never moves.
+func PenguinsModel(c PenguinsConfig, features, classes int) (*nn.Model, error) {
+	c.defaults()
+	return nn.NewModel("", nn.Input(features), nn.Dense(c.Hidden, "relu"), nn.Dense(classes, ""))
+}
+
+// PenguinsResult is what a penguins run reports (the --json output and,
+// later, the page's result).
+type PenguinsResult struct {
+	Device       string               `json:"device"`
+	Model        string               `json:"model"`
+	Params       int                  `json:"params"`
+	Rows         int                  `json:"rows"`          // in the file
+	RowsDropNA   int                  `json:"rows_dropna"`   // after dropna
+	Samples      Samples              `json:"samples"`       // train and test (no validation)
+	Features     []string             `json:"features"`      // the columns used
+	Classes      []string             `json:"classes"`       // species, in get_dummies order
+	TestCounts   []int                `json:"test_counts"`   // test penguins per species
+	EpochsRun    int                  `json:"epochs_run"`    //
+	TrainSeconds float64              `json:"train_seconds"` //
+	Metrics      map[string]float64   `json:"metrics"`
+	History      map[string][]float64 `json:"history"`
+	// Confusion is scikit-learn's confusion_matrix(true, predicted) on the
+	// test set: rows the true species, columns the predicted, in Classes order.
+	Confusion [][]int  `json:"confusion"`
+	Notes     []string `json:"notes,omitempty"`
+	// The prediction table: softmax outputs (rows of len(Classes)), the
+	// predicted species (idxmax) and the true one, per test penguin.
+	TestProbs          []float32 `json:"-"`
+	TestPred, TestTrue []int     `json:"-"`
+	Summary            string    `json:"-"`
+}
+
+// RunPenguins runs the lesson: the model, compile(optimizer="adam",
+// loss=CategoricalCrossentropy(), see [PenguinsModel]), fit(X_train, y_train, epochs=100) without
+// validation data, then predictions on the test set, accuracy and the
+// confusion matrix. Progress goes to verbose (Keras's verbose=2) when not nil.
+func RunPenguins(ctx context.Context, c PenguinsConfig, dev gpu.Device, data *PenguinsData, verbose io.Writer, onEpoch func(int, map[string]float64), onBatch func(int, int, int)) (*PenguinsResult, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	c.defaults()
+	if data == nil {
+		var err error
+		if data, err = LoadPenguinsData(c); err != nil {
+			return nil, err
+		}
+	}
+	s, classes := data.Split, data.Prepared.Classes
+	m, err := PenguinsModel(c, s.XTrain.Cols, len(classes))
+	if err != nil {
+		return nil, err
+	}
+	m.Seed = c.Seed
+	if err := m.SetDevice(dev); err != nil {
+		return nil, err
+	}
+	defer m.Release()
+	if err := compile(m, c.Optimizer, c.LR, 0, nn.CategoricalCrossentropy(true)); err != nil {
+		return nil, err
+	}
+	res := &PenguinsResult{Device: dev.Name(), Model: m.Name, Summary: m.Summary(),
+		Rows: data.Penguins.Rows(), RowsDropNA: data.Prepared.X.Rows,
+		Samples: Samples{Train: s.XTrain.Rows, Test: s.XTest.Rows}, Features: slices.Clone(s.XTrain.Names),
+		Classes: slices.Clone(classes), Metrics: map[string]float64{}}
+	res.Params, _, _ = m.CountParams()
+	if verbose != nil {
+		fmt.Fprint(verbose, res.Summary)
+	}
+	train, test := matrixData(s.XTrain, s.YTrain), matrixData(s.XTest, s.YTest)
+	cfg := nn.FitConfig{BatchSize: c.BatchSize, Epochs: c.Epochs, Verbose: verbose, Context: ctx, OnEpoch: onEpoch, OnBatch: onBatch}
+	h, err := fit(m, train, cfg, 0, false, c.Callbacks)
+	if h != nil {
+		res.EpochsRun, res.TrainSeconds, res.History, res.Notes = len(h.Epochs), h.Seconds, h.History, h.Notes
+		res.Device = m.Device().Name()
+	}
+	if err != nil {
+		return res, err
+	}
+	if c.FitDone != nil {
+		c.FitDone(h)
+	}
+	k := len(classes)
+	for _, set := range []struct {
+		name string
+		d    *nn.Data
+		y    *datasets.Matrix
+	}{{"train", train, s.YTrain}, {"test", test, s.YTest}} {
+		logits, err := m.Predict(set.d, c.BatchSize)
+		if err != nil {
+			return res, err
+		}
+		probs := softmaxRows(logits, k)
+		loss, correct := 0.0, 0
+		for i := range set.y.Rows {
+			p, y := probs[i*k:(i+1)*k], argmax(set.y.Row(i))
+			pred := argmax(p)
+			if pred == y {
+				correct++
+			}
+			loss -= logSoftmax(logits[i*k:(i+1)*k], y)
+			if set.name == "test" {
+				res.TestPred = append(res.TestPred, pred)
+				res.TestTrue = append(res.TestTrue, y)
+			}
+		}
+		n := float64(max(set.y.Rows, 1))
+		res.Metrics[set.name+"_loss"] = loss / n
+		res.Metrics[set.name+"_accuracy"] = float64(correct) / n
+		if set.name == "test" {
+			res.TestProbs = probs
+		}
+	}
+	res.Confusion = ConfusionMatrix(res.TestTrue, res.TestPred, k)
+	res.TestCounts = make([]int, k)
+	for _, y := range res.TestTrue {
+		res.TestCounts[y]++
+	}
+	if never := neverPredicted(res.Confusion, classes); never != "" {
+		res.Notes = append(res.Notes, fmt.Sprintf("the model never predicted %s (as in the lesson's own run: the features are not scaled)", never))
+	}
+	return res, nil
+}
+
+// ConfusionMatrix is scikit-learn's confusion_matrix(truth, pred) for
+// classes 0..k-1: [true][predicted] counts.
+func ConfusionMatrix(truth, pred []int, k int) [][]int {
+	c := make([][]int, k)
+	for i := range c {
+		c[i] = make([]int, k)
+	}
+	for i, y := range truth {
+		c[y][pred[i]]++
+	}
+	return c
+}
+
+// neverPredicted names the classes no test penguin was predicted as.
+func neverPredicted(conf [][]int, classes []string) string {
+	var out []string
+	for j, name := range classes {
+		n := 0
+		for i := range conf {
+			n += conf[i][j]
+		}
+		if n == 0 {
+			out = append(out, name)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// ClassConfusionTable prints a confusion matrix with class names, true
+// species down, predicted across.
+func ClassConfusionTable(conf [][]int, classes []string) string {
+	w := len("true\\pred")
+	for _, c := range classes {
+		w = max(w, len(c))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-*s", w+2, "true\\pred")
+	for _, c := range classes {
+		fmt.Fprintf(&b, "%*s", len(c)+2, c)
+	}
+	b.WriteString("\n")
+	for i, row := range conf {
+		fmt.Fprintf(&b, "%-*s", w+2, classes[i])
+		for j, v := range row {
+			fmt.Fprintf(&b, "%*d", len(classes[j])+2, v)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
