@@ -188,23 +188,42 @@ func testStop(t *testing.T, dev string) {
 	}
 }
 
-// TestStopCIFAR presses Stop during a CIFAR-10 run, whose epochs and
-// evaluation take many seconds on the pure-Go device: the fit stops in the
-// epoch it is in, and the test images are predicted with the weights as
-// they are.
+// TestStopCIFAR presses Stop during a CIFAR-10 run, whose steps take a
+// large fraction of a second on the pure-Go device (63 an epoch here): the
+// fit stops at the step it is in, not at the end of its epoch, and the test
+// images are predicted with the weights as they are.
 func TestStopCIFAR(t *testing.T) {
 	p := newPage(t, true)
 	p.open("lesson=cifar&n=2000&test_n=200&epochs=20&device=cpu&autorun=1")
 	p.waitStatus(stall, "training")
-	p.waitFor(stall, "training steps", `document.getElementById("run-status").textContent.includes("step")`)
+	// The page's pace: the time of two steps (the status line shows each
+	// step of a CIFAR fit, the steps being over 200 ms apart).
+	step := func() int {
+		var e, n, s int
+		fmt.Sscanf(p.text("run-status"), "Epoch %d/%d, step %d/", &e, &n, &s)
+		return s
+	}
+	p.waitFor(stall, "a training step", `/step [1-9]/.test(document.getElementById("run-status").textContent)`)
+	s1, t1 := step(), time.Now()
+	p.waitFor(stall, "two more steps", fmt.Sprintf(`(() => { const m = document.getElementById("run-status").textContent.match(/step (\d+)\//); return !m || +m[1] >= %d })()`, s1+2))
+	s2 := step()
+	perStep := time.Since(t1) / time.Duration(max(s2-s1, 1))
 	start := time.Now()
 	completed, line := p.clickStop()
 	p.waitStopped(completed)
 	took := time.Since(start)
 	s := p.waitStatus(stall, "stopped", "done", "error")
-	t.Logf("Stop pressed at %q; training stopped after %v, predictions after %v; %s", line, took.Round(time.Millisecond), time.Since(start).Round(time.Millisecond), p.text("results"))
+	t.Logf("Stop pressed at %q, a step taking %v; training stopped after %v, predictions after %v; %s", line, perStep.Round(time.Millisecond),
+		took.Round(time.Millisecond), time.Since(start).Round(time.Millisecond), p.text("results"))
 	if s != "stopped" {
 		t.Fatalf("status %q after Stop; run status %q", s, p.text("run-status"))
+	}
+	// The page handles the click between two steps and the fit stops before
+	// the next: a step and a poll. Ten steps is far above that on a busy
+	// machine too, and far below the rest of an epoch, which a fit that
+	// stops only at an epoch's end would take.
+	if took > 10*perStep {
+		t.Errorf("training halted %v after Stop, over ten steps (%v each): Stop must halt the fit at its next step", took.Round(time.Millisecond), perStep.Round(time.Millisecond))
 	}
 	r := p.result()
 	if r["stopped"] != true || num(t, r, "epochs_run") != float64(completed) {
