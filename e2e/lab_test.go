@@ -136,10 +136,11 @@ func (p *page) clickStop() (completed int, line string) {
 
 // waitStopped waits until the run's status line says the fit stopped, and
 // fails as soon as it shows training two epochs past completed instead (a
-// fit that ignores Stop fails then, not after all its epochs).
-func (p *page) waitStopped(completed int) {
+// fit that ignores Stop fails then, not after all its epochs), or when
+// limit, if not zero, has passed.
+func (p *page) waitStopped(completed int, limit time.Duration) {
 	p.t.Helper()
-	p.waitFor(stall, "the stop", fmt.Sprintf(`(() => { const s = document.getElementById("run-status").textContent;
+	p.until(stall, limit, "the stop", fmt.Sprintf(`(() => { const s = document.getElementById("run-status").textContent;
 		const m = s.match(/^Epoch (\d+)\//); return s.startsWith("Stopped after") || (m && +m[1] > %d) })()`, completed+2))
 	if line := p.text("run-status"); !strings.HasPrefix(line, "Stopped after") {
 		p.t.Fatalf("Stop pressed with %d epochs completed, training went on: %q", completed, line)
@@ -167,7 +168,7 @@ func testStop(t *testing.T, dev string) {
 	completed, line := p.clickStop()
 	// Training halts at once; the final evaluation follows (milliseconds on
 	// the pure-Go device, seconds on SwiftShader's CPU-emulated GPU).
-	p.waitStopped(completed)
+	p.waitStopped(completed, 0)
 	took := time.Since(start)
 	s := p.waitStatus(stall, "stopped", "done", "error")
 	t.Logf("Stop pressed at %q (%d epochs completed; the first %d took %v); training halted %v after Stop, results after %v",
@@ -210,7 +211,11 @@ func TestStopCIFAR(t *testing.T) {
 	perStep := time.Since(t1) / time.Duration(max(s2-s1, 1))
 	start := time.Now()
 	completed, line := p.clickStop()
-	p.waitStopped(completed)
+	// The page handles the click between two steps and the fit stops before
+	// the next: a step and a poll. Ten steps is far above that on a busy
+	// machine too, and far below the rest of an epoch, which a fit that
+	// stops only at an epoch's end would take.
+	p.waitStopped(completed, 10*perStep)
 	took := time.Since(start)
 	s := p.waitStatus(stall, "stopped", "done", "error")
 	t.Logf("Stop pressed at %q, a step taking %v; training stopped after %v, predictions after %v; %s", line, perStep.Round(time.Millisecond),
@@ -218,13 +223,7 @@ func TestStopCIFAR(t *testing.T) {
 	if s != "stopped" {
 		t.Fatalf("status %q after Stop; run status %q", s, p.text("run-status"))
 	}
-	// The page handles the click between two steps and the fit stops before
-	// the next: a step and a poll. Ten steps is far above that on a busy
-	// machine too, and far below the rest of an epoch, which a fit that
-	// stops only at an epoch's end would take.
-	if took > 10*perStep {
-		t.Errorf("training halted %v after Stop, over ten steps (%v each): Stop must halt the fit at its next step", took.Round(time.Millisecond), perStep.Round(time.Millisecond))
-	}
+
 	r := p.result()
 	if r["stopped"] != true || num(t, r, "epochs_run") != float64(completed) {
 		t.Errorf("result after Stop pressed with %d epochs completed: stopped %v, epochs_run %v; want true, %d", completed, r["stopped"], r["epochs_run"], completed)
