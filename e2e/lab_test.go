@@ -209,12 +209,12 @@ func TestStopCIFAR(t *testing.T) {
 	p.waitFor(stall, "two more steps", fmt.Sprintf(`(() => { const m = document.getElementById("run-status").textContent.match(/step (\d+)\//); return !m || +m[1] >= %d })()`, s1+2))
 	s2 := step()
 	perStep := time.Since(t1) / time.Duration(max(s2-s1, 1))
-	start := time.Now()
 	completed, line := p.clickStop()
-	// The page handles the click between two steps and the fit stops before
-	// the next: a step and a poll. Ten steps is far above that on a busy
-	// machine too, and far below the rest of an epoch, which a fit that
-	// stops only at an epoch's end would take.
+	start := time.Now()
+	// The page handles the click between two steps (the click returns then)
+	// and the fit stops before the next: what remains is a poll. Ten steps
+	// is far above that on a busy machine too, and far below the rest of
+	// an epoch, which a fit that stops only at an epoch's end would take.
 	p.waitStopped(completed, 10*perStep)
 	took := time.Since(start)
 	s := p.waitStatus(stall, "stopped", "done", "error")
