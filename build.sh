@@ -62,11 +62,21 @@ devbin)
 		"carry [\".gl\", \".devbin\"] and run \"bash .devbin/run.sh\"" >&2
 	;;
 test)
+	# Each phase says how long it took (go test adds each package's time):
+	# the figures to compare when the suite gets slower.
+	t0=$SECONDS
+	phase() { echo "build.sh: $1 took $((SECONDS - t0)) s" >&2; t0=$SECONDS; }
 	go vet ./...
 	CGO_ENABLED=0 go vet ./... # the build without the native WebGPU device
 	GOOS=js GOARCH=wasm go vet ./wasm/... ./gpu/... ./nn/... ./lab/... ./keras/... ./datasets/...
+	phase "go vet"
 	build_site
+	phase "building dist/"
+	# No test waits on a clock (they wait on progress, with generous hang
+	# guards), so packages run side by side (-p = the number of cores) on a
+	# busy machine too; -timeout is the last guard against a hang.
 	go test -count=1 -timeout 40m ./...
+	phase "go test"
 	;;
 *)
 	echo "usage: ./build.sh [build|serve|test|devbin]" >&2

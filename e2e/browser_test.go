@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -128,6 +127,10 @@ type page struct {
 
 	mu      sync.Mutex
 	console []string
+
+	// progress is a JavaScript expression for what the page shows of its
+	// progress (default: labProgress).
+	progress string
 }
 
 // newPage starts Chromium with the flags of shared/browser.md. With webgpu
@@ -208,34 +211,92 @@ func (p *page) status() string {
 	return eval[string](p, `document.documentElement.dataset.nnlabStatus || ""`)
 }
 
-// waitStatus polls <html data-nnlab-status> until it is one of want and
-// returns it; on a timeout it fails with what the page shows.
-func (p *page) waitStatus(timeout time.Duration, want ...string) string {
+// Waiting. A test waits for what it checks (a status, an epoch, a text),
+// never for a number of seconds: a slow or busy machine only makes it wait
+// longer. What tells a slow page from a stuck one is its progress: the
+// status, the run's status line (the epoch, and the step every 200 ms while
+// training), the plots' epoch count and the error box. A wait fails when
+// none of them has changed for stall, far longer than the quietest stretch
+// of a working run. The longest seen was 2 minutes: SwiftShader compiling a
+// weather fit's pipelines (under its "Training…" line) on a 2-core machine
+// of this kind running about 20 busy processes; 10 minutes leaves five
+// times that, and each wait logs its longest quiet stretch (-v).
+// Where a wait must end even while the page makes progress (a repaint that
+// never comes while training goes on), its bound comes from a speed the
+// test measured on the same page (waitForWithin).
+const stall = 10 * time.Minute
+
+// labProgress is the lab page's progress, as one string.
+const labProgress = `(() => { const t = id => (document.getElementById(id) || {}).textContent || "";
+	const v = document.getElementById("view"), d = v && v.contentDocument;
+	return [document.documentElement.dataset.nnlabStatus, t("run-status"), d?.documentElement?.dataset.epochs ?? "", t("error-box")].join("|") })()`
+
+// until polls the JavaScript condition cond until it holds. It fails after
+// quiet (at least stall) without progress, or when limit (if not zero) has
+// passed, with a message naming what it waited for and what the page shows.
+func (p *page) until(quiet, limit time.Duration, what, cond string) {
 	p.t.Helper()
-	end := time.Now().Add(timeout)
+	quiet = max(quiet, stall)
+	progress := p.progress
+	if progress == "" {
+		progress = labProgress
+	}
+	start := time.Now()
+	last, lastChange, longest := "", start, time.Duration(0)
 	for {
-		s := p.status()
-		if slices.Contains(want, s) {
-			return s
+		r := eval[[]any](p, "[!!("+cond+"), String("+progress+")]")
+		now := time.Now()
+		if s, _ := r[1].(string); s != last {
+			longest = max(longest, now.Sub(lastChange))
+			last, lastChange = s, now
 		}
-		if time.Now().After(end) {
-			p.t.Fatalf("after %v the status is %q, not %v; run-status %q; error box %q", timeout, s, want,
-				p.text("run-status"), p.text("error-box"))
+		if ok, _ := r[0].(bool); ok {
+			longest = max(longest, now.Sub(lastChange))
+			p.noteQuiet(what, longest)
+			return
+		}
+		switch {
+		case now.Sub(lastChange) > quiet:
+			p.t.Fatalf("still waiting for %s (%s): the page has shown no progress for %v (it shows %.300q); status %q, error box %q",
+				what, cond, quiet, last, p.status(), p.text("error-box"))
+		case limit > 0 && now.Sub(start) > limit:
+			p.t.Fatalf("still waiting for %s (%s) after %v, the bound this test derived from the page's speed; it shows %.300q; status %q, error box %q",
+				what, cond, limit.Round(time.Millisecond), last, p.status(), p.text("error-box"))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-// waitFor polls a JavaScript condition.
-func (p *page) waitFor(timeout time.Duration, what, cond string) {
-	p.t.Helper()
-	end := time.Now().Add(timeout)
-	for !eval[bool](p, "!!("+cond+")") {
-		if time.Now().After(end) {
-			p.t.Fatalf("after %v still waiting for %s (%s); status %q, error box %q", timeout, what, cond, p.status(), p.text("error-box"))
-		}
-		time.Sleep(50 * time.Millisecond)
+// noteQuiet logs the longest stretch without progress of each wait that
+// had one of over a second: the figure that stall must stay far above.
+func (p *page) noteQuiet(what string, d time.Duration) {
+	if d > time.Second {
+		p.t.Logf("waiting for %s: longest stretch without progress %v", what, d.Round(100*time.Millisecond))
 	}
+}
+
+// waitStatus polls <html data-nnlab-status> until it is one of want and
+// returns it. quiet is how long the page may show no progress (raised to
+// stall: callers written for fixed timeouts keep working on a slow machine).
+func (p *page) waitStatus(quiet time.Duration, want ...string) string {
+	p.t.Helper()
+	js, _ := json.Marshal(want)
+	p.until(quiet, 0, fmt.Sprintf("the status to be one of %v", want),
+		string(js)+`.includes(document.documentElement.dataset.nnlabStatus || "")`)
+	return p.status()
+}
+
+// waitFor polls a JavaScript condition; quiet as for waitStatus.
+func (p *page) waitFor(quiet time.Duration, what, cond string) {
+	p.t.Helper()
+	p.until(quiet, 0, what, cond)
+}
+
+// waitForWithin polls a JavaScript condition for at most limit, a bound the
+// test derived from a speed it measured on the page.
+func (p *page) waitForWithin(limit time.Duration, what, cond string) {
+	p.t.Helper()
+	p.until(stall, limit, what, cond)
 }
 
 // text is an element's textContent ("" if there is none).
@@ -243,18 +304,18 @@ func (p *page) text(id string) string {
 	return eval[string](p, fmt.Sprintf(`(document.getElementById(%q) || {}).textContent || ""`, id))
 }
 
-// result parses the JSON of #nnlab-result.
-// train opens the lab with a query that autoruns, waits up to timeout for
-// the run to end, fails unless it is done, and returns its result.
-func (p *page) train(query string, timeout time.Duration) map[string]any {
+// train opens the lab with a query that autoruns, waits for the run to end
+// (quiet as for waitStatus), fails unless it is done, and returns its result.
+func (p *page) train(query string, quiet time.Duration) map[string]any {
 	p.t.Helper()
 	p.open(query)
-	if s := p.waitStatus(timeout, "done", "error", "stopped"); s != "done" {
+	if s := p.waitStatus(quiet, "done", "error", "stopped"); s != "done" {
 		p.t.Fatalf("?%s: status %q; error box: %s; code error: %s", query, s, p.text("error-box"), p.text("code-error"))
 	}
 	return p.result()
 }
 
+// result parses the JSON of #nnlab-result.
 func (p *page) result() map[string]any {
 	p.t.Helper()
 	s := p.text("nnlab-result")
@@ -294,6 +355,33 @@ func (p *page) screenshot(name string) image.Image {
 	}
 	return img
 }
+
+// screenshotUntil takes screenshots (saved as name.png) until ok accepts
+// one and returns it. The plots repaint within a frame or two of a message,
+// and a screenshot waits for a fresh frame: the bound, drawSettle, is a hang
+// guard hundreds of times that on a busy machine. It fails with why, the
+// reason of ok's last refusal.
+func (p *page) screenshotUntil(name string, ok func(img image.Image) (why string)) image.Image {
+	p.t.Helper()
+	start := time.Now()
+	for tries := 1; ; tries++ {
+		img := p.screenshot(name)
+		why := ok(img)
+		if why == "" {
+			if tries > 1 {
+				p.t.Logf("%s: as wanted after %d screenshots in %v", name, tries, time.Since(start).Round(time.Millisecond))
+			}
+			return img
+		}
+		if time.Since(start) > drawSettle {
+			p.t.Errorf("%s: after %d screenshots in %v: %s", name, tries, drawSettle, why)
+			return img
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+const drawSettle = time.Minute
 
 // plotsRect is where the plots' iframe is, in screenshot pixels.
 func (p *page) plotsRect() image.Rectangle {

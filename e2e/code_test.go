@@ -38,7 +38,7 @@ func (p *page) value(id string) string {
 // the CIFAR-10 lesson with its dropout code block.
 func TestPasteKerasCode(t *testing.T) {
 	p := newPage(t, true)
-	r := p.train("lesson=weather&device=cpu&epochs=3&autorun=1&code="+url.QueryEscape(lessonCode(t, "weather_batchnorm.py")), 60*time.Second)
+	r := p.train("lesson=weather&device=cpu&epochs=3&autorun=1&code="+url.QueryEscape(lessonCode(t, "weather_batchnorm.py")), stall)
 	t.Logf("batch-norm code: model %v, %v params, %v epochs in %.2f s", r["model"], r["params"], r["epochs_run"], r["train_seconds"])
 	if r["model"] != "model_batchnorm" || num(t, r, "params") != 14457 || num(t, r, "epochs_run") != 3 {
 		t.Errorf("trained %v with %v params for %v epochs; want model_batchnorm, 14457, 3 (epochs=3 of the link over the code's 1000)", r["model"], r["params"], r["epochs_run"])
@@ -63,7 +63,7 @@ func TestPasteKerasCode(t *testing.T) {
 
 	// Show as Keras, Copy.
 	eval[bool](p, `(document.getElementById("show-keras").click(), true)`)
-	p.waitFor(5*time.Second, "the exported code", `document.getElementById("keras-export").value.includes("keras.Model(")`)
+	p.waitFor(stall, "the exported code", `document.getElementById("keras-export").value.includes("keras.Model(")`)
 	exported := p.value("keras-export")
 	for _, want := range []string{"keras.Model(inputs=inputs, outputs=outputs, name='model_batchnorm')", "keras.layers.BatchNormalization()(inputs)",
 		"EarlyStopping(monitor='val_loss', patience=10", "epochs=3,", "validation_data=(X_val, y_val)", "metrics=[keras.metrics.RootMeanSquaredError()]"} {
@@ -72,7 +72,7 @@ func TestPasteKerasCode(t *testing.T) {
 		}
 	}
 	eval[bool](p, `(document.getElementById("copy-keras").click(), true)`)
-	p.waitFor(5*time.Second, "Copy", `document.getElementById("copy-status").textContent !== ""`)
+	p.waitFor(stall, "Copy", `document.getElementById("copy-status").textContent !== ""`)
 	t.Logf("Copy: %s (%s)", p.text("copy-status"), eval[string](p, `document.getElementById("copy-status").dataset.how`))
 	eval[bool](p, `(document.getElementById("weather-controls").querySelector("details").open = false, document.getElementById("code-box").scrollIntoView(), true)`)
 	time.Sleep(200 * time.Millisecond)
@@ -84,7 +84,7 @@ func TestPasteKerasCode(t *testing.T) {
 	// A code error: shown at its line, and the model stays.
 	model := p.value("model-text")
 	p.setCode("inputs = keras.Input(shape=(89,))\nx = keras.layers.Dens(10)(inputs)\noutputs = keras.layers.Dense(1)(x)\nmodel = keras.Model(inputs, outputs)\n")
-	p.waitFor(5*time.Second, "the code error", `!document.getElementById("code-error").hidden`)
+	p.waitFor(stall, "the code error", `!document.getElementById("code-error").hidden`)
 	msg := p.text("code-error")
 	t.Logf("code error: %s", msg)
 	if !strings.Contains(msg, "Line 2, column 5") || !strings.Contains(msg, "Dens") {
@@ -102,23 +102,23 @@ func TestPasteKerasCode(t *testing.T) {
 	// and settings.
 	eval[bool](p, `(() => { const e = document.getElementById("model-text"); e.value = "Dense(10)\nDense(1)";
 		e.dispatchEvent(new Event("input", {bubbles: true})); document.getElementById("epochs").value = "50"; return true })()`)
-	p.waitFor(5*time.Second, "the other model", `document.getElementById("summary").textContent.includes("Total params: 911")`)
+	p.waitFor(stall, "the other model", `document.getElementById("summary").textContent.includes("Total params: 911")`)
 	p.setCode(exported)
-	p.waitFor(5*time.Second, "the round trip", `document.getElementById("summary").textContent === `+jsString(summary))
+	p.waitFor(stall, "the round trip", `document.getElementById("summary").textContent === `+jsString(summary))
 	if e := p.value("epochs"); e != "3" || !p.isHidden("code-error") || !p.isHidden("code-notes") {
 		t.Errorf("after the round trip: epochs %q, code error %q, notes %q", e, p.text("code-error"), p.text("code-notes"))
 	}
 
 	// A link whose code does not run: the error, and no training.
 	p.open("lesson=weather&device=cpu&epochs=2&autorun=1&code=" + url.QueryEscape("model = keras.Sequential([keras.Input(shape=(89,)), keras.layers.Dens(1)])"))
-	if s := p.waitStatus(30*time.Second, "error", "done", "training"); s != "error" || !strings.Contains(p.text("error-box"), "line 1, column") ||
+	if s := p.waitStatus(stall, "error", "done", "training"); s != "error" || !strings.Contains(p.text("error-box"), "line 1, column") ||
 		!strings.Contains(p.text("code-error"), "Line 1, column") || !strings.Contains(p.text("summary"), "Total params: 14,101") {
 		t.Errorf("a link with bad code: status %q, error box %q, code error %q, summary %q", s, p.text("error-box"), p.text("code-error"), p.text("summary"))
 	}
 
 	// CIFAR-10: the lesson's dropout model, no training.
 	p.open("lesson=cifar&device=cpu&n=100&test_n=50&code=" + url.QueryEscape(lessonCode(t, "cifar_dropout.py")))
-	if s := p.waitStatus(30*time.Second, "ready", "error"); s != "ready" {
+	if s := p.waitStatus(stall, "ready", "error"); s != "ready" {
 		t.Fatalf("cifar: status %q; error box: %s; code error: %s", s, p.text("error-box"), p.text("code-error"))
 	}
 	summary = p.text("summary")

@@ -16,7 +16,8 @@ import (
 
 // harness runs a Go test binary compiled for js/wasm in the page, with the
 // arguments and environment in the URL's fragment (JSON), collects what it
-// writes, and leaves {code, out} in window.testDone when it exits.
+// writes (window.testOut, as it goes), and leaves {code, out} in
+// window.testDone when it exits.
 const harness = `<!doctype html>
 <meta charset="utf-8">
 <script src="wasm_exec.js"></script>
@@ -28,7 +29,7 @@ const harness = `<!doctype html>
 	go.env = cfg.env;
 	let out = "";
 	const dec = new TextDecoder();
-	globalThis.fs.writeSync = (fd, buf) => { out += dec.decode(buf); return buf.length; };
+	globalThis.fs.writeSync = (fd, buf) => { out += dec.decode(buf); window.testOut = out; return buf.length; };
 	go.exit = (code) => { window.testDone = {code, out}; };
 	try {
 		const r = await WebAssembly.instantiateStreaming(fetch("test.wasm"), go.importObject);
@@ -75,6 +76,9 @@ func TestGPUConformanceInBrowser(t *testing.T) {
 	defer srv.Close()
 
 	p := newPage(t, true)
+	// The tests' output (-test.v: a line as each test and subtest starts and
+	// ends) is their progress: the wait fails only when it stops growing.
+	p.progress = `(window.testOut || "").length`
 	args := `["-test.run","WebGPU","-test.v","-test.short"]`
 	bench := os.Getenv("NNLAB_BROWSER_GPU_BENCH")
 	if bench != "" {
@@ -85,7 +89,7 @@ func TestGPUConformanceInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	p.waitFor(8*time.Minute, "the gpu tests to finish", `window.testDone !== undefined`)
+	p.waitFor(stall, "the gpu tests to finish", `window.testDone !== undefined`)
 	code := eval[int](p, `window.testDone.code`)
 	out := eval[string](p, `window.testDone.out`)
 	t.Logf("gpu tests in Chromium: exit %d after %v", code, time.Since(start).Round(time.Second))

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -60,20 +61,18 @@ type suite struct {
 	d   Device        // under test
 	r   *CPU[float64] // reference
 	rng *rand.Rand
-	n   int // cases offered to sample
 }
 
-// sample says whether to run the next case of a loop over layouts and
-// epilogues: every case natively (lavapipe in CI), every fifth with -short.
-// Each such case can be a matmul pipeline of its own (its flags are
-// constants), which the browser's CPU-emulated GPU (SwiftShader, -short)
-// takes one to two seconds to compile. Tint validates the same source
-// whatever the flags; stepping by 5 through loops of 8 cases (MatMul's
-// transposes and accumulation, an epilogue's activations and bias) still
-// runs each case on some shape there.
-func (s *suite) sample() bool {
-	s.n++
-	return !testing.Short() || s.n%5 == 0
+// spread says whether to run variant v (of nv) on shape i (of ns) in a
+// loop over shapes and a kernel's variants: natively (lavapipe, in CI)
+// every pair; with -short (the browser's CPU-emulated GPU, SwiftShader)
+// each variant once, the variants spread evenly over the shapes. Each
+// variant is a pipeline of its own there (its flags are constants), a
+// second or two to compile on an idle machine and many more on a busy
+// one; Tint validates the same source whatever the flags, and the native
+// suite runs every pair.
+func spread(i, ns, v, nv int) bool {
+	return !testing.Short() || i == v*ns/nv
 }
 
 // pair is one tensor on both devices: on the device under test, the view d
@@ -218,6 +217,9 @@ func testFillCopy(s *suite) {
 		s.check(fmt.Sprintf("Copy n=%d", n), z, 0, 0)
 		s.free(x, y, z)
 	}
+	if testing.Short() {
+		return // the 2-D grid below is 64 MB for one dispatch: natively only
+	}
 	// More than 65535 workgroups of 256 fold into a 2-D grid.
 	n := 65535*256 + 300
 	y := s.tensor(make([]float64, n))
@@ -278,17 +280,15 @@ var matmulShapes = []mmShape{
 }
 
 func testMatMul(s *suite) {
-	for _, sh := range matmulShapes {
-		if testing.Short() && sh.m*sh.k*sh.n > 4_000_000 {
-			continue // -short (the browser's CPU-emulated GPU): smaller products only
-		}
-		for _, ta := range []bool{false, true} {
-			for _, tb := range []bool{false, true} {
-				for _, acc := range []bool{false, true} {
-					if s.sample() {
-						s.matmul(sh, ta, tb, acc)
-					}
-				}
+	shapes := matmulShapes
+	if testing.Short() {
+		// The browser's CPU-emulated GPU: smaller products only.
+		shapes = slices.DeleteFunc(slices.Clone(shapes), func(sh mmShape) bool { return sh.m*sh.k*sh.n > 4_000_000 })
+	}
+	for i, sh := range shapes {
+		for v := range 8 {
+			if spread(i, len(shapes), v, 8) {
+				s.matmul(sh, v&1 != 0, v&2 != 0, v&4 != 0)
 			}
 		}
 	}
@@ -328,10 +328,12 @@ func (s *suite) matmul(sh mmShape, ta, tb, acc bool) {
 // testMatMulBiasAct checks the fused forward product: every activation, with
 // and without a bias, on shapes with and without a split k.
 func testMatMulBiasAct(s *suite) {
-	for _, sh := range []mmShape{{1, 1, 1}, {7, 5, 3}, {33, 65, 7}, {32, 89, 100}, {129, 27, 32}, {32, 512, 32}, {5, 3000, 6}} {
-		for _, act := range []Act{Linear, ReLU, Sigmoid, Tanh} {
-			for _, withBias := range []bool{false, true} {
-				if !s.sample() {
+	shapes := []mmShape{{1, 1, 1}, {7, 5, 3}, {33, 65, 7}, {32, 89, 100}, {129, 27, 32}, {32, 512, 32}, {5, 3000, 6}}
+	for i, sh := range shapes {
+		for ai, act := range []Act{Linear, ReLU, Sigmoid, Tanh} {
+			for bi, withBias := range []bool{false, true} {
+				// -short: each activation once, with a bias every other one.
+				if !spread(i, len(shapes), ai, 4) || testing.Short() && bi != ai%2 {
 					continue
 				}
 				m, k, n := sh.m, sh.k, sh.n
@@ -361,10 +363,12 @@ func testMatMulBiasAct(s *suite) {
 // for every activation, B plain and transposed, with and without a split k.
 // The outputs y are drawn where each derivative is well away from its kinks.
 func testMatMulActGrad(s *suite) {
-	for _, sh := range []mmShape{{1, 1, 1}, {32, 100, 89}, {32, 50, 100}, {7, 5, 3}, {129, 17, 130}, {5, 3000, 6}} {
-		for _, act := range []Act{Linear, ReLU, Sigmoid, Tanh} {
-			for _, tb := range []bool{true, false} {
-				if !s.sample() {
+	shapes := []mmShape{{1, 1, 1}, {32, 100, 89}, {32, 50, 100}, {7, 5, 3}, {129, 17, 130}, {5, 3000, 6}}
+	for i, sh := range shapes {
+		for ai, act := range []Act{Linear, ReLU, Sigmoid, Tanh} {
+			for bi, tb := range []bool{true, false} {
+				// -short: each activation once, B transposed every other one.
+				if !spread(i, len(shapes), ai, 4) || testing.Short() && bi != ai%2 {
 					continue
 				}
 				m, k, n := sh.m, sh.k, sh.n
@@ -386,13 +390,18 @@ func testMatMulActGrad(s *suite) {
 // testWeightGrads checks the fused kernel and bias gradients, written over
 // random values, with and without a bias, with and without a split k.
 func testWeightGrads(s *suite) {
-	for _, sh := range [][3]int{{32, 89, 100}, {32, 100, 50}, {32, 50, 1}, {1, 7, 5}, {5, 3, 7}, {4000, 27, 32}, {1999, 9, 5},
-		{300, 64, 130}, {28800, 3, 32}, {9001, 1, 1}} {
-		if testing.Short() && sh[0] > 2000 {
-			continue // -short: the browser's CPU-emulated GPU is slow at long k
-		}
-		for _, withBias := range []bool{true, false} {
-			s.weightGrads(sh[0], sh[1], sh[2], withBias)
+	shapes := [][3]int{{32, 89, 100}, {32, 100, 50}, {32, 50, 1}, {1, 7, 5}, {5, 3, 7}, {4000, 27, 32}, {1999, 9, 5},
+		{300, 64, 130}, {28800, 3, 32}, {9001, 1, 1}}
+	if testing.Short() {
+		// The browser's CPU-emulated GPU is slow at long k: one shape with
+		// a split k (1999 rows), one without.
+		shapes = [][3]int{{32, 89, 100}, {1999, 9, 5}}
+	}
+	for i, sh := range shapes {
+		for v, withBias := range []bool{true, false} {
+			if spread(i, len(shapes), v, 2) {
+				s.weightGrads(sh[0], sh[1], sh[2], withBias)
+			}
 		}
 	}
 }
@@ -419,8 +428,12 @@ func (s *suite) weightGrads(rows, in, out int, withBias bool) {
 }
 
 func testActivate(s *suite) {
-	for _, a := range []Act{Linear, ReLU, Sigmoid, Tanh} {
-		for _, n := range []int{1, 7, 257, 5000} {
+	sizes := []int{1, 7, 257, 5000}
+	for ai, a := range []Act{Linear, ReLU, Sigmoid, Tanh} {
+		for i, n := range sizes {
+			if !spread(i, len(sizes), ai, 4) {
+				continue
+			}
 			name := fmt.Sprintf("%v n=%d", a, n)
 			x := s.rand(n, -30, 30)
 			y := s.poison(n)
@@ -530,10 +543,11 @@ func testConv(s *suite) {
 		xc, w, bias := s.rand(nx, -1, 1), s.rand(kc*filters, -1, 1), s.rand(filters, -1, 1)
 		scratch := s.poison(rows * kc)
 		for i, act := range []Act{ReLU, Linear, Tanh} {
-			if testing.Short() && i != gi%3 {
-				// A convolution's geometry is a constant of its products'
-				// pipelines: with -short (SwiftShader, a second or two a
-				// pipeline) each geometry runs one of the three cases.
+			// A convolution's geometry is a constant of its products'
+			// pipelines: with -short each of the three cases runs on one
+			// geometry (the pooling and col2im kernels above, whose
+			// geometry is a parameter, run on all).
+			if !spread(gi, len(convGeoms), i, 3) {
 				continue
 			}
 			withBias := i != 1 // use_bias=False with a linear activation
@@ -638,10 +652,14 @@ func testDropout(s *suite) {
 
 func testLoss(s *suite) {
 	kinds := []LossKind{MSE, MAE, SparseCCE, SparseCCEFromLogits, CategoricalCE, CategoricalCEFromLogits}
-	for _, kind := range kinds {
-		for _, sh := range [][2]int{{1, 1}, {1, 3}, {7, 10}, {33, 4}, {300, 10}} {
+	shapes := [][2]int{{1, 1}, {1, 3}, {7, 10}, {33, 4}, {300, 10}}
+	for ki, kind := range kinds {
+		for i, sh := range shapes {
 			rows, cols := sh[0], sh[1]
-			for _, tc := range []struct{ grad, indexed bool }{{true, false}, {false, false}, {true, true}} {
+			for ti, tc := range []struct{ grad, indexed bool }{{true, false}, {false, false}, {true, true}} {
+				if !spread(i, len(shapes), ki*3+ti, 3*len(kinds)) {
+					continue
+				}
 				name := fmt.Sprintf("Loss kind=%d %dx%d grad=%v indexed=%v", kind, rows, cols, tc.grad, tc.indexed)
 				p, t := s.lossInputs(kind, rows, cols)
 				acc := s.rand(12, 0, 10)
@@ -758,8 +776,12 @@ func testUpdate(s *suite) {
 		{Kind: RMSprop, LR: 1e-3, Rho: 0.9, Epsilon: 1e-7},
 		{Kind: RMSprop, LR: 1e-3, Rho: 0.9, Momentum: 0.5, Epsilon: 1e-7},
 	}
-	for _, o := range opts {
-		for _, n := range []int{1, 7, 1000} {
+	sizes := []int{1, 7, 1000}
+	for oi, o := range opts {
+		for i, n := range sizes {
+			if !spread(i, len(sizes), oi, len(opts)) {
+				continue
+			}
 			name := fmt.Sprintf("Update %+v n=%d", o, n)
 			w, g := s.rand(n, -1, 1), s.rand(n, -1, 1)
 			s1, s2 := s.rand(n, 0, 0.1), s.rand(n, 0, 0.1)

@@ -91,7 +91,10 @@ func TestLoadClassroom(t *testing.T) {
 			firstErr.Store(err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	// A hang guard only: the test asserts no time, and on a busy 2-core
+	// machine phase 1 (about 120 MB through gzip on loopback) takes tens
+	// of seconds instead of one or two.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 
 	// Phase 1: everyone opens the lab at the same moment.
