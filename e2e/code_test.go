@@ -37,6 +37,7 @@ func (p *page) value(id string) string {
 // it as Keras, pastes a code error and the exported code back, then opens
 // the CIFAR-10 lesson with its dropout code block.
 func TestPasteKerasCode(t *testing.T) {
+	t.Parallel()
 	p := newPage(t, true)
 	r := p.train("lesson=weather&device=cpu&epochs=3&autorun=1&code="+url.QueryEscape(lessonCode(t, "weather_batchnorm.py")), stall)
 	t.Logf("batch-norm code: model %v, %v params, %v epochs in %.2f s", r["model"], r["params"], r["epochs_run"], r["train_seconds"])

@@ -49,6 +49,7 @@ const harness = `<!doctype html>
 // NNLAB_BROWSER_GPU_BENCH=Dispatch runs that benchmark of package gpu
 // instead and logs it (the cost of recording a dispatch from wasm).
 func TestGPUConformanceInBrowser(t *testing.T) {
+	t.Parallel()
 	chromium(t)
 	if testing.Short() {
 		t.Skip("builds and runs the gpu tests in the browser")

@@ -36,6 +36,7 @@ var hostileSnippets = []struct {
 // normal fit runs in the same page. The waits are on what the page shows;
 // their timeouts only guard against a hang.
 func TestHostileInput(t *testing.T) {
+	t.Parallel()
 	p := newPage(t, false)
 	p.open("lesson=weather&device=cpu")
 	p.waitStatus(60*time.Second, "ready")

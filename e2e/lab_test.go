@@ -16,6 +16,7 @@ import (
 // through a link, checks the result against the lesson and that the curves
 // are drawn.
 func TestWeatherCPU(t *testing.T) {
+	t.Parallel()
 	p := newPage(t, true)
 	r := p.train("lesson=weather&epochs=5&batch=32&device=cpu&autorun=1", stall)
 	t.Logf("weather: device %v (%v), %v params, %v epochs in %.2f s, metrics %v", r["device"], r["adapter"], r["params"], r["epochs_run"], r["train_seconds"], r["metrics"])
@@ -59,6 +60,7 @@ func TestWeatherCPU(t *testing.T) {
 
 // TestCIFARCPU trains the CIFAR-10 dropout model briefly on the pure-Go device.
 func TestCIFARCPU(t *testing.T) {
+	t.Parallel()
 	p := newPage(t, true)
 	r := p.train("lesson=cifar&n=256&test_n=100&epochs=2&device=cpu&preset=dropout&autorun=1", stall)
 	t.Logf("cifar: %v params, %v epochs in %.2f s (%.0f images/s), metrics %v", r["params"], r["epochs_run"], r["train_seconds"], r["images_per_second"], r["metrics"])
@@ -109,6 +111,7 @@ func TestCIFARCPU(t *testing.T) {
 // the page may handle the click while it awaits an epoch's readback, which
 // then completes that epoch too.
 func TestStop(t *testing.T) {
+	t.Parallel()
 	for _, dev := range []string{"cpu", "webgpu"} {
 		t.Run(dev, func(t *testing.T) { testStop(t, dev) })
 	}
@@ -194,6 +197,7 @@ func testStop(t *testing.T, dev string) {
 // fit stops at the step it is in, not at the end of its epoch, and the test
 // images are predicted with the weights as they are.
 func TestStopCIFAR(t *testing.T) {
+	t.Parallel()
 	p := newPage(t, true)
 	p.open("lesson=cifar&n=2000&test_n=200&epochs=20&device=cpu&autorun=1")
 	p.waitStatus(stall, "training")
@@ -239,6 +243,7 @@ func TestStopCIFAR(t *testing.T) {
 // TestModelError types a bad line into the model editor: the error names
 // the line and the summary keeps the previous model.
 func TestModelError(t *testing.T) {
+	t.Parallel()
 	p := newPage(t, true)
 	p.open("lesson=weather&device=cpu")
 	p.waitStatus(stall, "ready")
@@ -296,6 +301,7 @@ func TestModelError(t *testing.T) {
 // TestNoWebGPU starts Chromium with WebGPU off: the lab falls back to the
 // pure-Go device and says why.
 func TestNoWebGPU(t *testing.T) {
+	t.Parallel()
 	p := newPage(t, false)
 	p.open("")
 	p.waitStatus(stall, "ready")
@@ -311,6 +317,7 @@ func TestNoWebGPU(t *testing.T) {
 // headless Chromium that is SwiftShader, a CPU emulation: this checks
 // correctness, not speed.
 func TestWeatherWebGPU(t *testing.T) {
+	t.Parallel()
 	p := newPage(t, true)
 	r := p.train("lesson=weather&epochs=2&device=webgpu&autorun=1", stall)
 	t.Logf("weather on %v (%v): %v epochs in %.2f s, metrics %v", r["device"], r["adapter"], r["epochs_run"], r["train_seconds"], r["metrics"])
@@ -331,6 +338,7 @@ func TestWeatherWebGPU(t *testing.T) {
 
 // TestCIFARWebGPU trains the CIFAR-10 dropout model a little on WebGPU.
 func TestCIFARWebGPU(t *testing.T) {
+	t.Parallel()
 	p := newPage(t, true)
 	r := p.train("lesson=cifar&n=32&test_n=16&batch=16&epochs=1&device=webgpu&preset=dropout&autorun=1", stall)
 	t.Logf("cifar on %v (%v): %.2f s, metrics %v", r["device"], r["adapter"], r["train_seconds"], r["metrics"])
@@ -348,6 +356,7 @@ func TestCIFARWebGPU(t *testing.T) {
 // TestAutoDevice: with WebGPU on a software adapter (SwiftShader), "auto"
 // picks the faster pure-Go device and says why.
 func TestAutoDevice(t *testing.T) {
+	t.Parallel()
 	p := newPage(t, true)
 	p.open("device=auto")
 	p.waitStatus(stall, "ready")
@@ -379,6 +388,7 @@ func jsString(s string) string {
 // from the last completed epoch on the pure-Go device, finishes every epoch
 // and says so.
 func TestDeviceLostInBrowser(t *testing.T) {
+	t.Parallel()
 	p := newPage(t, true)
 	// Keep the devices the page asks for, to destroy them from the test.
 	grab := `(() => {

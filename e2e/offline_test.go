@@ -30,6 +30,7 @@ const offlineGuard = 5 * time.Minute
 // naming it): the open page notices the server without a reload and the new
 // build's worker, and the next visit runs the new build.
 func TestOfflineFromFirstVisit(t *testing.T) {
+	t.Parallel()
 	p := newPage(t, false)
 	dist := filepath.Join(repoRoot, "dist")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
