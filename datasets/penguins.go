@@ -109,26 +109,9 @@ func ParsePenguins(r io.Reader, name string) (*Penguins, error) {
 	}
 	cr := csv.NewReader(bytes.NewReader(raw))
 	cr.FieldsPerRecord = -1 // ragged rows are reported below, with the column name
-	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, fmt.Errorf("datasets: %s is empty (no header line)", name)
-	}
+	header, seen, err := readHeader(cr, name)
 	if err != nil {
-		return nil, csvError(name, err)
-	}
-	header = slices.Clone(header)
-	header[0] = strings.TrimPrefix(header[0], "\ufeff") // byte-order mark, as written by some editors
-	seen := make(map[string]int, len(header))
-	for i, h := range header {
-		h = strings.TrimSpace(h)
-		header[i] = h
-		if h == "" {
-			return nil, fmt.Errorf("datasets: %s line 1, column %d: empty column name", name, i+1)
-		}
-		if j, dup := seen[h]; dup {
-			return nil, fmt.Errorf("datasets: %s line 1, column %s: duplicate column name (columns %d and %d)", name, h, j+1, i+1)
-		}
-		seen[h] = i
+		return nil, err
 	}
 	for _, req := range append([]string{"species"}, PenguinsMeasurements...) {
 		if _, ok := seen[req]; !ok {

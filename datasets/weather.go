@@ -112,26 +112,9 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 func ParseWeather(r io.Reader, name string) (*Weather, error) {
 	cr := csv.NewReader(&cappedReader{r: r, n: WeatherMaxBytes, name: name})
 	cr.FieldsPerRecord = -1 // ragged rows are reported below, with the column name
-	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, fmt.Errorf("datasets: %s is empty (no header line)", name)
-	}
+	header, seen, err := readHeader(cr, name)
 	if err != nil {
-		return nil, csvError(name, err)
-	}
-	header = slices.Clone(header)
-	header[0] = strings.TrimPrefix(header[0], "\ufeff") // byte-order mark, as written by some editors
-	seen := make(map[string]int, len(header))
-	for i, h := range header {
-		h = strings.TrimSpace(h)
-		header[i] = h
-		if h == "" {
-			return nil, fmt.Errorf("datasets: %s line 1, column %d: empty column name", name, i+1)
-		}
-		if j, dup := seen[h]; dup {
-			return nil, fmt.Errorf("datasets: %s line 1, column %s: duplicate column name (columns %d and %d)", name, h, j+1, i+1)
-		}
-		seen[h] = i
+		return nil, err
 	}
 	for _, req := range []string{"DATE", "MONTH"} {
 		if _, ok := seen[req]; !ok {
@@ -416,4 +399,31 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// readHeader reads a CSV's header line: names trimmed (and a byte-order mark
+// dropped), none empty, none twice. seen maps each name to its column.
+func readHeader(cr *csv.Reader, name string) (header []string, seen map[string]int, err error) {
+	header, err = cr.Read()
+	if err == io.EOF {
+		return nil, nil, fmt.Errorf("datasets: %s is empty (no header line)", name)
+	}
+	if err != nil {
+		return nil, nil, csvError(name, err)
+	}
+	header = slices.Clone(header)
+	header[0] = strings.TrimPrefix(header[0], "\ufeff") // byte-order mark, as written by some editors
+	seen = make(map[string]int, len(header))
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		header[i] = h
+		if h == "" {
+			return nil, nil, fmt.Errorf("datasets: %s line 1, column %d: empty column name", name, i+1)
+		}
+		if j, dup := seen[h]; dup {
+			return nil, nil, fmt.Errorf("datasets: %s line 1, column %s: duplicate column name (columns %d and %d)", name, h, j+1, i+1)
+		}
+		seen[h] = i
+	}
+	return header, seen, nil
 }
