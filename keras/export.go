@@ -156,3 +156,68 @@ func metricText(m nn.Metric) string {
 	}
 	return pyStr(m.Name)
 }
+
+// LayerText writes a layer back as a model-editor line (Keras syntax).
+func LayerText(l nn.Layer) string {
+	switch x := l.(type) {
+	case *nn.DenseLayer:
+		s := fmt.Sprintf("Dense(%d", x.Units)
+		if x.Activation != "" && x.Activation != "linear" {
+			s += fmt.Sprintf(", activation=%q", x.Activation)
+		}
+		if !x.UseBias {
+			s += ", use_bias=False"
+		}
+		return s + ")"
+	case *nn.Conv2DLayer:
+		s := fmt.Sprintf("Conv2D(%d, (%d, %d)", x.Filters, x.Kernel[0], x.Kernel[1])
+		if x.Strides != [2]int{1, 1} && x.Strides != [2]int{} {
+			s += fmt.Sprintf(", strides=(%d, %d)", x.Strides[0], x.Strides[1])
+		}
+		if x.Padding != "" && x.Padding != "valid" {
+			s += fmt.Sprintf(", padding=%q", x.Padding)
+		}
+		if x.Activation != "" && x.Activation != "linear" {
+			s += fmt.Sprintf(", activation=%q", x.Activation)
+		}
+		if !x.UseBias {
+			s += ", use_bias=False"
+		}
+		return s + ")"
+	case *nn.MaxPool2DLayer:
+		s := fmt.Sprintf("MaxPooling2D((%d, %d)", x.Pool[0], x.Pool[1])
+		if x.Strides != [2]int{} && x.Strides != x.Pool {
+			s += fmt.Sprintf(", strides=(%d, %d)", x.Strides[0], x.Strides[1])
+		}
+		if x.Padding != "" && x.Padding != "valid" {
+			s += fmt.Sprintf(", padding=%q", x.Padding)
+		}
+		return s + ")"
+	case *nn.DropoutLayer:
+		return fmt.Sprintf("Dropout(%g)", x.Rate)
+	case *nn.FlattenLayer:
+		return "Flatten()"
+	case *nn.BatchNormLayer:
+		s := "BatchNormalization("
+		var kw []string
+		if x.Momentum != 0.99 {
+			kw = append(kw, fmt.Sprintf("momentum=%g", x.Momentum))
+		}
+		if x.Epsilon != 1e-3 {
+			kw = append(kw, fmt.Sprintf("epsilon=%g", x.Epsilon))
+		}
+		return s + strings.Join(kw, ", ") + ")"
+	case *nn.ActivationLayer:
+		return fmt.Sprintf("Activation(%q)", x.Activation)
+	}
+	return "# unknown layer " + l.Type()
+}
+
+// ModelText writes a model's layers as a model-editor text.
+func ModelText(layers []nn.Layer) string {
+	var b strings.Builder
+	for _, l := range layers {
+		b.WriteString(LayerText(l) + "\n")
+	}
+	return b.String()
+}
