@@ -7,6 +7,9 @@ import (
 	"strings"
 )
 
+// errWebGPU prefixes errors of opening a WebGPU device.
+var errWebGPU = errors.New("gpu: WebGPU unavailable")
+
 // Open returns the device of kind, the one place where nnlab chooses one:
 //
 //   - "webgpu": the WebGPU device, or an error saying why there is none;
@@ -20,9 +23,6 @@ import (
 // The note is for the user ("WebGPU: NVIDIA H200 (WebGPU, vulkan)", or why
 // the pure-Go device runs); err is non-nil only when the kind is unknown or
 // "webgpu" was asked for and is unavailable.
-// errWebGPU prefixes errors of opening a WebGPU device.
-var errWebGPU = errors.New("gpu: WebGPU unavailable")
-
 func Open(kind string) (dev Device, note string, err error) {
 	if kind == "" {
 		kind = os.Getenv("NNLAB_DEVICE")
