@@ -2,7 +2,7 @@ package datasets
 
 import "testing"
 
-// Bug: CIFAR-10 class names out of order. The order is the dataset's own
+// CIFAR-10's class names are in label order, the dataset's own
 // (batches.meta.txt of cifar-10-binary.tar.gz; keras.datasets.cifar10
 // documents the same): label 0 is airplane, 9 is truck. A swap mislabels
 // every grid caption and confusion-matrix row the learner sees.

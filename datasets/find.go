@@ -263,7 +263,7 @@ func Fetch(ctx context.Context, url, dst string, sum Checksum) error {
 }
 
 // findOrFetch is [Find], then, if the file is nowhere and downloads are
-// allowed, fetch(ctx, cacheDir) followed by a second Find.
+// allowed, fetch into [CacheDir] within timeout, followed by a second Find.
 func findOrFetch(name, explicit, url string, timeout time.Duration, fetch func(ctx context.Context, cache string) error) (string, error) {
 	p, err := Find(name, explicit)
 	var nf *NotFoundError

@@ -29,9 +29,9 @@ func sparse(t *testing.T, name string, size int64) string {
 	return p
 }
 
-// Issue 13: a sparse 30 GB file given as CIFAR data died in the loader
-// (the buffer was sized from the file). It is refused from its size alone,
-// before a byte is read, whether loaded as a file or as the training set.
+// A sparse 30 GB file given as CIFAR data is refused from its size alone,
+// before a byte is read (a buffer sized from the file would exhaust memory),
+// whether loaded as a file or as the training set.
 func TestCIFARRefusesHugeFileBeforeReading(t *testing.T) {
 	p := sparse(t, "data_batch_1.bin", 10_000_000*CIFARRecordSize) // 30.7 GB, whole records
 	_, err := LoadCIFARFiles(p)
@@ -44,9 +44,9 @@ func TestCIFARRefusesHugeFileBeforeReading(t *testing.T) {
 	wantErr(t, err, "100000 records")
 }
 
-// Issue 13: `--data /dev/zero` grew without bound. A device is refused by
-// the file loader; a stream of zeros (which are valid records, label 0) is
-// cut at CIFAR-10's 60,000 images.
+// Endless input (`--data /dev/zero`) cannot grow without bound: a device is
+// refused by the file loader; a stream of zeros (which are valid records,
+// label 0) is cut at CIFAR-10's 60,000 images.
 func TestCIFARBoundedOnEndlessInput(t *testing.T) {
 	if _, err := os.Stat(os.DevNull); err == nil {
 		_, err := LoadCIFARFiles(os.DevNull)

@@ -10,7 +10,7 @@ import (
 	"nnlab/nn"
 )
 
-// A layer that the memory budget refuses (issue 13: Dense(3000000000)) is
+// A layer that the memory budget refuses (Dense(3000000000)) is
 // reported at its own line and column, not at the model's: in a Sequential
 // list, in the functional API and in the model editor's text.
 func TestBudgetErrorAtLayer(t *testing.T) {

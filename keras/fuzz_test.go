@@ -12,7 +12,7 @@ import (
 
 // FuzzRun feeds the code interpreter and the model editor's reader any
 // text, seeded with the lesson's code blocks and the hostile inputs of
-// issue 13 (at small sizes). It fails on a panic (which the exported
+// hostile_test.go (at small sizes). It fails on a panic (which the exported
 // functions turn into a "bug in nnlab" error), on work past the step limit,
 // and on allocating more than a bound linear in the text: quadratic or
 // exponential work shows there long before it shows in time.

@@ -50,9 +50,9 @@ func lines(line string, n int) string { return strings.Repeat(line+"\n", n) }
 
 const model = "inputs = keras.Input(shape=(89,))\nmodel = keras.Model(inputs, keras.layers.Dense(1)(inputs))\n"
 
-// hostileCases are the code interpreter's reproductions of issue 13, each
-// as the issue gives it (n) and as a small version (n/100) that sets the
-// memory bound of the large one. want is a fragment of the error, or "" when
+// hostileCases are learner texts built to exhaust the code interpreter's
+// time or memory, each at full size (n) and as a small version (n/100) that
+// sets the memory bound of the large one. want is a fragment of the error, or "" when
 // the text must run; at is the error's "line L, column C".
 var hostileCases = []struct {
 	name string
@@ -137,7 +137,7 @@ var hostileCases = []struct {
 
 var lineCol = regexp.MustCompile(`^line \d+, column \d+: `)
 
-// Each of issue 13's hostile inputs ends with its error (at its line and
+// Each hostile input ends with its error (at its line and
 // column) or with the right model, in work linear in its length: the
 // interpreter's steps are at most a few per byte, and its allocations at
 // most a few times its n/100 version's, scaled by 100 (quadratic copying

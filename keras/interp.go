@@ -81,10 +81,6 @@ type interp struct {
 // MaxExprHeight high (the parser checks), but function bodies add up.
 const maxEvalNest = 4 * MaxExprHeight
 
-// Run runs pasted Keras code against the lesson's data and returns the
-// model it builds and how it asks to train it. Lines outside the supported
-// subset are skipped with a note saying what the lab offers instead; an
-
 // charge counts n steps of work done at p and stops the run past MaxSteps.
 func (in *interp) charge(p Pos, n int) error {
 	if in.steps += n; in.steps > MaxSteps {
@@ -93,6 +89,9 @@ func (in *interp) charge(p Pos, n int) error {
 	return nil
 }
 
+// Run runs pasted Keras code against the lesson's data and returns the
+// model it builds and how it asks to train it. Lines outside the supported
+// subset are skipped with a note saying what the lab offers instead; an
 // error names its line and column.
 func Run(src string, env Env) (_ *Program, err error) {
 	defer recoverError(&err, "running the code")

@@ -107,7 +107,8 @@ func budgetPos(err error, layers []LayerLine, pos Pos) Pos {
 	return pos
 }
 
-// layer signatures: Keras's positional parameter order and the keywords accepted.
+// layerParams are the layers' parameters in Keras's positional order: the
+// positional arguments and the keywords that a call may give.
 var layerParams = map[string][]string{
 	"Dense":              {"units", "activation", "use_bias", "name"},
 	"Conv2D":             {"filters", "kernel_size", "strides", "padding", "activation", "use_bias", "name"},
@@ -119,6 +120,7 @@ var layerParams = map[string][]string{
 	"Input":              {"shape", "name", "batch_size", "dtype"},
 }
 
+// aliases are other names Keras gives the same layers.
 var aliases = map[string]string{"MaxPool2D": "MaxPooling2D", "Convolution2D": "Conv2D", "InputLayer": "Input"}
 
 // LayerFromCall turns a call such as keras.layers.Dense(10, "relu") into a

@@ -12,9 +12,9 @@ import (
 	"nnlab/server"
 )
 
-// Natively, the worker is a plain local server of a built site folder:
-// the same handler, with the files served from the folder instead of the
-// edge's static assets.
+// main, natively, serves a built site folder on a local address: the same
+// handler as on the edge, with the files served from the folder instead of
+// the edge's static assets.
 func main() {
 	site := flag.String("site", "dist", "the built site folder")
 	addr := flag.String("addr", "127.0.0.1:9900", "address to listen on")
