@@ -16,8 +16,7 @@ import (
 	"time"
 )
 
-// File names, download addresses and checksums of the lesson's data
-// (see shared/data/README.md).
+// File names, download addresses and checksums of the lesson's data.
 const (
 	WeatherFile   = "weather_prediction_dataset_light.csv"
 	WeatherURL    = "https://zenodo.org/record/5071376/files/weather_prediction_dataset_light.csv?download=1"
@@ -101,8 +100,8 @@ func isCIFARName(name string) bool { return strings.HasSuffix(name, ".bin") }
 //  2. the folder $NNLAB_DATA;
 //  3. the download cache [CacheDir];
 //  4. A/shared/data for the working directory and each of its ancestors A
-//     (so /work/main/x finds /work/shared/data, and a CI clone at /X/clone
-//     finds /X/shared/data).
+//     (so a checkout at /X/nnlab, or any folder inside it, finds
+//     /X/shared/data).
 //
 // In each folder, CIFAR-10 .bin files are also looked for in the subfolders
 // cifar10-subset and cifar-10-batches-bin. If the file is nowhere, the

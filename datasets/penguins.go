@@ -17,10 +17,10 @@ import (
 	"time"
 )
 
-// The penguins data (see shared/data/README.md): the palmerpenguins R
-// package's extdata/penguins.csv. The workshop's episode loads seaborn's
-// copy, which has the same rows without "year" and with empty cells for
-// missing values; [ParsePenguins] reads both by column name.
+// The penguins data: the palmerpenguins R package's extdata/penguins.csv.
+// The workshop's episode loads seaborn's copy, which has the same rows
+// without "year" and with empty cells for missing values; [ParsePenguins]
+// reads both by column name.
 const (
 	PenguinsFile   = "penguins.csv"
 	PenguinsURL    = "https://raw.githubusercontent.com/allisonhorst/palmerpenguins/main/inst/extdata/penguins.csv"

@@ -266,8 +266,9 @@ func TestServiceWorkerOffline(t *testing.T) {
 	}
 }
 
-// newBrowser starts headless Chromium with the flags of shared/browser.md
-// and a fresh profile; it is closed when the test ends.
+// newBrowser starts headless Chromium with a fresh profile and without its
+// background networking (which keeps trying a closed network); it is
+// closed when the test ends.
 func newBrowser(t *testing.T, exe string) context.Context {
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(exe), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.Headless,
