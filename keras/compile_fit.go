@@ -29,6 +29,8 @@ type FitSpec struct {
 	TensorBoard     bool
 }
 
+// compileSpec reads model.compile's arguments: the optimizer (a name, or
+// an object with its keywords), the loss and the metrics.
 func (in *interp) compileSpec(c *Call, kw map[string]value, mv *modelVal) (*CompileSpec, error) {
 	cs := &CompileSpec{Pos: c.Pos, Optimizer: nn.Adam(), Loss: nn.MeanSquaredError}
 	for k := range kw {
@@ -153,6 +155,8 @@ func (in *interp) compileSpec(c *Call, kw map[string]value, mv *modelVal) (*Comp
 	return cs, nil
 }
 
+// fitSpec reads model.fit's arguments, positional in Keras's order or
+// keywords: the data names, batch size, epochs, validation and callbacks.
 func (in *interp) fitSpec(c *Call, args []value, kw map[string]value) (*FitSpec, error) {
 	fs := &FitSpec{Pos: c.Pos, BatchSize: 32, Epochs: 1, Verbose: 1}
 	names := []string{"x", "y", "batch_size", "epochs", "verbose", "callbacks", "validation_split", "validation_data", "shuffle"}
@@ -245,6 +249,7 @@ func (in *interp) fitSpec(c *Call, args []value, kw map[string]value) (*FitSpec,
 	return fs, nil
 }
 
+// earlyStopping reads keras.callbacks.EarlyStopping's keywords.
 func earlyStopping(o *objVal) (*nn.EarlyStopping, error) {
 	es := &nn.EarlyStopping{Monitor: "val_loss"}
 	for k, v := range o.kw {

@@ -94,6 +94,7 @@ func (in *interp) eval(e Expr) (value, error) {
 	return nil, errAt(e.At(), "this expression is not supported here: %s", exprText(e))
 }
 
+// dataHint lists the lesson's data names, for a message about a name.
 func (in *interp) dataHint(name string) string {
 	var names []string
 	for k := range in.env.Data {
@@ -213,6 +214,8 @@ func (in *interp) numExpr(e Expr) (pyNum, error) {
 	return number(e, v)
 }
 
+// attr evaluates recv.name: a longer Keras path, a data name's .shape, a
+// model's or a Keras object's method, or a note for what is not run.
 func (in *interp) attr(recv value, name string, p Pos) (value, error) {
 	switch r := recv.(type) {
 	case qualName:
@@ -242,6 +245,8 @@ func (in *interp) attr(recv value, name string, p Pos) (value, error) {
 	return nil, errAt(p, "%s has no attribute %q here", kindOf(recv), name)
 }
 
+// index evaluates recv[i] or recv[lo:hi] on a tuple or a list, with
+// Python's negative indices and clamped slices.
 func (in *interp) index(recv value, x *Index) (value, error) {
 	if u, ok := recv.(*unsupportedVal); ok {
 		return u, nil
@@ -299,6 +304,8 @@ func (in *interp) index(recv value, x *Index) (value, error) {
 	return in.tuple(x.Pos, out)
 }
 
+// call calls fn: a function defined in the code, a layer applied to a
+// tensor, a model's method, or a Keras name (see construct).
 func (in *interp) call(fn value, c *Call, args []value, kw map[string]value) (value, error) {
 	switch f := fn.(type) {
 	case *unsupportedVal:
@@ -315,6 +322,8 @@ func (in *interp) call(fn value, c *Call, args []value, kw map[string]value) (va
 	return nil, errAt(c.Pos, "%s cannot be called", kindOf(fn))
 }
 
+// callFunc runs a function defined in the code in a new scope, binding
+// its arguments as Python does: positional, then keywords, then defaults.
 func (in *interp) callFunc(f *funcVal, c *Call, args []value, kw map[string]value) (value, error) {
 	if in.depth > 20 {
 		return nil, errAt(c.Pos, "functions call each other too deeply")

@@ -62,10 +62,15 @@ type Program struct {
 	Notes     []Note
 }
 
+// returnSignal carries a return statement's value up through exec to
+// callFunc, as an error.
 type returnSignal struct{ v value }
 
 func (returnSignal) Error() string { return "return outside a function" }
 
+// interp is one run of pasted code: its scopes (the module's, then one for
+// each function call), the Program it fills, and the counters the limits
+// check.
 type interp struct {
 	env   Env
 	prog  *Program
@@ -110,6 +115,8 @@ func run(src string, env Env) (*Program, int, error) {
 	return p, in.steps, err
 }
 
+// run executes the module's statements with the lesson's data names
+// bound, then builds the last model the code made if no fit named one.
 func (in *interp) run(stmts []Stmt) (*Program, error) {
 	in.scope = []map[string]value{{}}
 	for name, shape := range in.env.Data {
@@ -146,12 +153,15 @@ const (
 	hintMagic   = "notebook magics are not run here: the lab's page shows TensorBoard-style curves and weight histograms itself"
 )
 
+// moduleHints say, for a module that the lab does not run, what it does
+// instead.
 var moduleHints = map[string]string{
 	"pandas": hintPandas, "pd": hintPandas, "numpy": "numpy is not available here: " + hintPandas, "np": "numpy is not available here: " + hintPandas,
 	"matplotlib": hintPlot, "plt": hintPlot, "seaborn": hintPlot, "sns": hintPlot,
 	"sklearn": hintSplit, "datetime": "dates are not needed here", "os": "files are not used here", "IPython": hintPlot,
 }
 
+// note adds a Note at p, at most one a line.
 func (in *interp) note(p Pos, format string, args ...any) {
 	if in.noted[p.Line] {
 		return
@@ -160,6 +170,9 @@ func (in *interp) note(p Pos, format string, args ...any) {
 	in.prog.Notes = append(in.prog.Notes, Note{p, errAt(p, format, args...).Msg}) // with errAt's clipping
 }
 
+// lookup finds name in the scopes, innermost first, then among the names
+// that need no import (keras, tf, True, None, print, ...) and the modules
+// with a hint.
 func (in *interp) lookup(name string) (value, bool) {
 	for i := len(in.scope) - 1; i >= 0; i-- {
 		if v, ok := in.scope[i][name]; ok {
@@ -184,6 +197,7 @@ func (in *interp) lookup(name string) (value, bool) {
 	return nil, false
 }
 
+// exec runs statements in order, up to the first error.
 func (in *interp) exec(stmts []Stmt) error {
 	for _, s := range stmts {
 		if err := in.stmt(s); err != nil {
@@ -196,6 +210,7 @@ func (in *interp) exec(stmts []Stmt) error {
 // stmtHook, when set (by tests), sees each statement before it runs.
 var stmtHook func(Stmt)
 
+// stmt runs one statement, charging a step.
 func (in *interp) stmt(s Stmt) error {
 	if err := in.charge(s.At(), 1); err != nil {
 		return err

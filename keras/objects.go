@@ -7,11 +7,15 @@ import (
 	"nnlab/nn"
 )
 
+// lastName is the last part of a dotted name: Dense for
+// tensorflow.keras.layers.Dense.
 func lastName(q qualName) string {
 	s := string(q)
 	return s[strings.LastIndex(s, ".")+1:]
 }
 
+// layerNames are the names that construct turns into layers, aliases
+// included.
 var layerNames = func() map[string]bool {
 	m := map[string]bool{}
 	for k := range layerParams {
@@ -23,6 +27,10 @@ var layerNames = func() map[string]bool {
 	return m
 }()
 
+// construct calls a Keras name: keras.Input, a layer, keras.Model,
+// keras.Sequential, an optimizer, loss, metric or callback (kept as an
+// objVal for compile and fit to read), or a helper whose work the lab does
+// itself (train_test_split, load_data, ...), which becomes a note.
 func (in *interp) construct(q qualName, c *Call, args []value, kw map[string]value) (value, error) {
 	name := lastName(q)
 	full := string(q)
@@ -166,6 +174,8 @@ func (in *interp) construct(q qualName, c *Call, args []value, kw map[string]val
 	return nil, errAt(c.Pos, "%s is not supported here; the lab has the layers Dense, Conv2D, MaxPooling2D, Dropout, Flatten, BatchNormalization, Activation, keras.Input, keras.Model, keras.Sequential, the optimizers Adam, SGD, RMSprop, and the callback EarlyStopping", full)
 }
 
+// objKind says which kind of Keras object a name is (optimizer, loss,
+// metric or callback), or "" for none.
 func objKind(full, name string) string {
 	switch {
 	case strings.Contains(full, "optimizers") || name == "Adam" || name == "SGD" || name == "RMSprop":
@@ -180,6 +190,8 @@ func objKind(full, name string) string {
 	return ""
 }
 
+// applyLayer is layer(tensor) in the functional API: a new tensor linked
+// to the one before. A layer is applied once (no shared layers).
 func (in *interp) applyLayer(l *layerVal, c *Call, args []value) (value, error) {
 	if len(args) != 1 {
 		return nil, errAt(c.Pos, "a layer is applied to one tensor, e.g. Dense(10)(x)")
@@ -204,6 +216,8 @@ func (t *tensorVal) chain() []LayerLine {
 	return out
 }
 
+// add is model.add on a Sequential model, and adds each element of
+// keras.Sequential([...]): keras.Input first, then layers.
 func (mv *modelVal) add(v value, p Pos, env Env) error {
 	switch x := v.(type) {
 	case *tensorVal:
@@ -259,6 +273,8 @@ func (mv *modelVal) build(it *interp) error {
 	return nil
 }
 
+// method calls a model's method: add, summary, count_params, compile and
+// fit run; evaluate, predict, save and load become notes.
 func (in *interp) method(mt *methodVal, c *Call, args []value, kw map[string]value) (value, error) {
 	if o, ok := mt.recv.(*objVal); ok {
 		return nil, errAt(c.Pos, "%s.%s() is not supported here", o.name, mt.name)

@@ -71,6 +71,7 @@ type seq struct {
 	depth int // nesting of tuples and lists: 1 for (1, 2)
 }
 
+// sizeOf is v's size and depth as newSeq counts them.
 func sizeOf(v value) (size, depth int) {
 	switch x := v.(type) {
 	case pyTuple:
@@ -101,16 +102,19 @@ func (in *interp) newSeq(p Pos, what string, elts []value) (seq, error) {
 	return s, in.charge(p, len(elts))
 }
 
+// tuple builds a tuple with newSeq's checks.
 func (in *interp) tuple(p Pos, elts []value) (pyTuple, error) {
 	s, err := in.newSeq(p, "tuple", elts)
 	return pyTuple{s}, err
 }
 
+// list builds a list with newSeq's checks.
 func (in *interp) list(p Pos, elts []value) (pyList, error) {
 	s, err := in.newSeq(p, "list", elts)
 	return pyList{s}, err
 }
 
+// kindOf names v for messages: "a tuple", "the data X_train", ...
 func kindOf(v value) string {
 	switch x := v.(type) {
 	case pyNum:
@@ -145,6 +149,7 @@ func kindOf(v value) string {
 	return fmt.Sprintf("%T", v)
 }
 
+// num is v's number, if v is one.
 func num(v value) (float64, bool) {
 	n, ok := v.(pyNum)
 	return n.v, ok
@@ -188,6 +193,8 @@ func toExpr(v value, p Pos) (Expr, bool) {
 	return nil, false
 }
 
+// shapeOf reads a shape for keras.Input or input_shape=: a tuple, a list
+// or a number, of positive whole numbers.
 func shapeOf(v value, p Pos) ([]int, error) {
 	var src []value
 	switch x := v.(type) {
