@@ -10,7 +10,7 @@
 // handler and the classroom server's limits (go run ./worker --site dist).
 //
 // worker/build.sh builds it; wrangler.toml at the repository root deploys
-// it (see README, "On the edge").
+// it (see docs/server.md, "On the edge").
 package main
 
 import (
