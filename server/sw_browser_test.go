@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -246,19 +247,26 @@ func TestServiceWorkerOffline(t *testing.T) {
 	if got := eval(`window.build`); got != "two" {
 		t.Errorf("the next visit after an update is build %q, want two", got)
 	}
-	// The old build's cache goes once no page uses it.
+	// The old build's cache goes once no page uses it, and the worker
+	// forgets the pages that are gone: of the pages this test opened, only
+	// the open one and its frame (and, until the next prune, the one before)
+	// keep a pin.
+	const pinCount = `caches.open('nnlab-pins').then((c) => c.keys()).then((k) => k.filter((r) => r.url.includes('/nnlab-pin/')).length).then(String)`
+	pinned := ""
 	for range 100 {
-		if got = eval(siteCaches); got == "nnlab-site-"+v2 {
+		got, pinned = eval(siteCaches), eval(pinCount)
+		if n, _ := strconv.Atoi(pinned); got == "nnlab-site-"+v2 && n <= 4 {
 			break
 		}
 		open(base + "/")
 		time.Sleep(100 * time.Millisecond)
 	}
+	if n, _ := strconv.Atoi(pinned); n > 4 {
+		t.Errorf("after %d pages, the worker keeps %s pins: it does not forget the pages that are gone", 100, pinned)
+	}
 	if got != "nnlab-site-"+v2 {
-		// Known gap: in about one run of four the old build's cache is not
-		// deleted at all (seen waiting 5 minutes), a storage leak but no mix
-		// of builds (checked above); logged until the cleanup is fixed.
-		t.Logf("KNOWN GAP: after a new build, caches %s, want the new build's only", got)
+		t.Errorf("after a new build, caches %s, want the new build's only; pins: %s", got,
+			eval(`(async () => { const c = await caches.open('nnlab-pins'); const out = []; for (const r of await c.keys()) out.push(r.url.replace(location.origin, '') + '=' + (await (await c.match(r))?.text())); return out.join(' '); })()`))
 	}
 	// The data file did not change: still kept.
 	if got := eval(kept); !strings.Contains(got, "x.bin:100000/100000") || !strings.Contains(got, "weather_prediction_dataset_light.csv:41/41") {

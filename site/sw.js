@@ -141,13 +141,18 @@ self.addEventListener('activate', (event) => {
 // pins maps a page (a client id) to the build it was loaded with; the
 // PINS cache keeps it across restarts of this worker.
 const pins = new Map();
-// fresh are the pages pinned by this worker that were not seen live yet: a
-// page being loaded is not among the clients until its document commits.
-const fresh = new Set();
+// loading are the pages pinned by this worker whose document may not be
+// among the clients yet (a page being loaded is not, until it commits), with
+// the time they were pinned. A page leaves it at its first request of its
+// own (it has committed: from then on the clients list says whether it is
+// open), or after LOADING_MS, a navigation that never committed.
+const loading = new Map();
+const LOADING_MS = 5 * 60 * 1000;
 const pinKey = (id) => at('nnlab-pin/' + encodeURIComponent(id));
 
 async function pinOf(id) {
   if (!id) return '';
+  loading.delete(id);
   if (!pins.has(id)) {
     const r = await (await caches.open(PINS)).match(pinKey(id));
     pins.set(id, r ? await r.text() : '');
@@ -158,18 +163,27 @@ async function pinOf(id) {
 async function pin(id, version) {
   if (!id) return;
   pins.set(id, version);
-  fresh.add(id);
+  loading.set(id, Date.now());
   await (await caches.open(PINS)).put(pinKey(id), new Response(version));
 }
 
 // prune forgets the pages that are gone and deletes the caches of the
 // retired builds that no open page uses. Only retired ones: an old worker
 // still answering pages must not delete the cache a newer one is filling.
-async function prune() {
+// Prunes run one at a time: two interleaved could each see the other's
+// half-done deletions.
+let pruning = Promise.resolve();
+function prune() {
+  pruning = pruning.then(pruneNow, pruneNow);
+  return pruning;
+}
+
+async function pruneNow() {
   const live = new Set((await self.clients.matchAll({ includeUncontrolled: true, type: 'all' })).map((c) => c.id));
   const used = new Set([VERSION]);
   const pc = await caches.open(PINS);
   const retired = [];
+  const now = Date.now();
   for (const req of await pc.keys()) {
     const rel = relOf(req.url);
     if (rel.startsWith('nnlab-retired/')) {
@@ -177,9 +191,11 @@ async function prune() {
       continue;
     }
     const id = decodeURIComponent(rel.slice('nnlab-pin/'.length));
-    if (live.has(id)) fresh.delete(id);
-    if (live.has(id) || fresh.has(id)) {
-      used.add(await (await pc.match(req)).text());
+    const since = loading.get(id);
+    if (since !== undefined && (live.has(id) || now - since > LOADING_MS)) loading.delete(id);
+    const r = (live.has(id) || loading.has(id)) && (await pc.match(req));
+    if (r) {
+      used.add(await r.text());
     } else {
       pins.delete(id);
       await pc.delete(req);
