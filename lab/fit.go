@@ -29,6 +29,13 @@ type FitReport struct {
 	Summary    string   `json:"-"`               // model.summary()
 }
 
+// Samples counts the rows of each split.
+type Samples struct {
+	Train int `json:"train"`
+	Val   int `json:"val"`
+	Test  int `json:"test"`
+}
+
 // optimizer is compile's optimizer as the configs give it.
 type optimizer struct {
 	name         string

@@ -58,13 +58,6 @@ func (c *WeatherConfig) defaults() {
 	}
 }
 
-// Samples counts the rows of each split.
-type Samples struct {
-	Train int `json:"train"`
-	Val   int `json:"val"`
-	Test  int `json:"test"`
-}
-
 // WeatherResult is what a weather run reports (the --json output and the
 // browser's result).
 type WeatherResult struct {
