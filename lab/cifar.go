@@ -3,8 +3,6 @@ package lab
 import (
 	"context"
 	"fmt"
-	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,16 +29,11 @@ type CIFARConfig struct {
 	Momentum  float64 // sgd and rmsprop
 	Seed      uint64
 	DataPath  string
-	// Callbacks are called by Fit after the lesson's own.
-	Callbacks []nn.Callback
 	// StopSkipsTrainEval: when the Context stops Fit (the browser's Stop
 	// button), skip the evaluation of the training set, which takes seconds
 	// on the pure-Go device; the test images are still predicted with the
 	// weights as they are.
 	StopSkipsTrainEval bool
-	// FitDone, if set, is called when Fit has returned, before the final
-	// evaluation and predictions (the page says what it does next).
-	FitDone func(h *nn.History)
 }
 
 func (c *CIFARConfig) defaults() {
@@ -152,20 +145,13 @@ func cifarTestBeside(p string) (string, error) {
 
 // CIFARResult is what a CIFAR run reports.
 type CIFARResult struct {
-	Device       string               `json:"device"`
-	Model        string               `json:"model"`
-	Params       int                  `json:"params"`
-	Samples      Samples              `json:"samples"`
-	EpochsRun    int                  `json:"epochs_run"`
-	TrainSeconds float64              `json:"train_seconds"`
-	ImagesPerSec float64              `json:"images_per_second"`
-	Metrics      map[string]float64   `json:"metrics"`
-	History      map[string][]float64 `json:"history"`
-	Confusion    [10][10]int          `json:"confusion"` // [true][predicted] on the test images
-	Notes        []string             `json:"notes,omitempty"`
-	TestPred     []int                `json:"-"`
-	TestProbs    []float32            `json:"-"`
-	Summary      string               `json:"-"`
+	FitReport
+	Samples      Samples            `json:"samples"`
+	ImagesPerSec float64            `json:"images_per_second"`
+	Metrics      map[string]float64 `json:"metrics"`
+	Confusion    [10][10]int        `json:"confusion"` // [true][predicted] on the test images
+	TestPred     []int              `json:"-"`
+	TestProbs    []float32          `json:"-"`
 }
 
 func imageData(im *datasets.Images) *nn.Data {
@@ -180,7 +166,7 @@ func imageData(im *datasets.Images) *nn.Data {
 // with SparseCategoricalCrossentropy(from_logits=True) and accuracy, fit with
 // the test images as validation data (as the lesson does), then accuracies,
 // predictions and the confusion matrix.
-func RunCIFAR(ctx context.Context, c CIFARConfig, dev gpu.Device, data *CIFARData, verbose io.Writer, onEpoch func(int, map[string]float64), onBatch func(int, int, int)) (*CIFARResult, error) {
+func RunCIFAR(ctx context.Context, c CIFARConfig, dev gpu.Device, data *CIFARData, hooks Hooks) (*CIFARResult, error) {
 	if err := c.check(); err != nil {
 		return nil, err
 	}
@@ -205,36 +191,22 @@ func RunCIFAR(ctx context.Context, c CIFARConfig, dev gpu.Device, data *CIFARDat
 	if err != nil {
 		return nil, err
 	}
-	m.Seed = c.Seed
-	if err := m.SetDevice(dev); err != nil {
+	rep, err := setUp(m, c.Seed, dev, optimizer{c.Optimizer, c.LR, c.Momentum}, hooks, nn.SparseCategoricalCrossentropy(true), nn.Accuracy())
+	if err != nil {
 		return nil, err
 	}
 	defer m.Release()
-	if err := compile(m, c.Optimizer, c.LR, c.Momentum, nn.SparseCategoricalCrossentropy(true), nn.Accuracy()); err != nil {
-		return nil, err
-	}
-	res := &CIFARResult{Device: dev.Name(), Model: m.Name, Summary: m.Summary(), Samples: Samples{train.N, test.N, test.N}, Metrics: map[string]float64{}}
-	res.Params, _, _ = m.CountParams()
-	if verbose != nil {
-		fmt.Fprint(verbose, res.Summary)
-	}
+	res := &CIFARResult{FitReport: rep, Samples: Samples{train.N, test.N, test.N}, Metrics: map[string]float64{}}
 	trd, ted := imageData(train), imageData(test)
-	cfg := nn.FitConfig{BatchSize: c.BatchSize, Epochs: c.Epochs, Validation: ted, Verbose: verbose, Context: ctx, OnEpoch: onEpoch, OnBatch: onBatch}
-	h, err := fit(m, trd, cfg, c.Patience, c.Restore, c.Callbacks)
-	if h != nil {
-		res.EpochsRun, res.TrainSeconds, res.History, res.Notes = len(h.Epochs), h.Seconds, h.History, h.Notes
-		res.Device = m.Device().Name()
-		if h.Seconds > 0 {
-			res.ImagesPerSec = float64(len(h.Epochs)*train.N) / h.Seconds
-		}
+	plan := fitPlan{train: trd, val: ted, batch: c.BatchSize, epochs: c.Epochs, patience: c.Patience, restore: c.Restore, keys: CIFARLogKeys}
+	h, err := fit(ctx, m, plan, hooks, &res.FitReport)
+	if h != nil && h.Seconds > 0 {
+		res.ImagesPerSec = float64(len(h.Epochs)*train.N) / h.Seconds
 	}
 	if err != nil {
 		return res, err
 	}
-	if c.FitDone != nil {
-		c.FitDone(h)
-	}
-	if !(c.StopSkipsTrainEval && h.Stopped) {
+	if !(c.StopSkipsTrainEval && res.Stopped) {
 		ev, err := m.Evaluate(trd, c.BatchSize)
 		if err != nil {
 			return res, err
@@ -268,46 +240,6 @@ func RunCIFAR(ctx context.Context, c CIFARConfig, dev gpu.Device, data *CIFARDat
 		res.Metrics["val_accuracy"] = va[len(va)-1]
 	}
 	return res, nil
-}
-
-// logSoftmax returns log(softmax(logits)[y]) in float64.
-func logSoftmax(logits []float32, y int) float64 {
-	m := float64(logits[argmax(logits)])
-	var s float64
-	for _, v := range logits {
-		s += math.Exp(float64(v) - m)
-	}
-	return float64(logits[y]) - m - math.Log(s)
-}
-
-func argmax(v []float32) int {
-	b := 0
-	for i, x := range v {
-		if x > v[b] {
-			b = i
-		}
-	}
-	return b
-}
-
-// softmaxRows turns logits into class probabilities (Keras's
-// tf.nn.softmax(model.predict(x))).
-func softmaxRows(logits []float32, k int) []float32 {
-	out := make([]float32, len(logits))
-	for r := 0; r < len(logits)/k; r++ {
-		row := logits[r*k : (r+1)*k]
-		m := row[argmax(row)]
-		var s float64
-		for j, v := range row {
-			e := math.Exp(float64(v - m))
-			out[r*k+j] = float32(e)
-			s += e
-		}
-		for j := range row {
-			out[r*k+j] /= float32(s)
-		}
-	}
-	return out
 }
 
 // ConfusionTable prints the confusion matrix with class names.

@@ -23,7 +23,7 @@ func weatherData(t testing.TB, c WeatherConfig) *WeatherData {
 // test about 4) next to the 3.88 baseline.
 func TestWeatherLessonReproduces(t *testing.T) {
 	c := WeatherConfig{}
-	res, err := RunWeather(context.Background(), c, gpu.NewCPU(), weatherData(t, c), nil, nil, nil)
+	res, err := RunWeather(context.Background(), c, gpu.NewCPU(), weatherData(t, c), Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,11 +69,11 @@ func TestWeatherBatchNormEarlyStopping(t *testing.T) {
 	plain := WeatherConfig{Epochs: 200}
 	bn := WeatherConfig{Epochs: 1000, BatchNorm: true, Patience: 10}
 	d := weatherData(t, plain)
-	rp, err := RunWeather(context.Background(), plain, gpu.NewCPU(), d, nil, nil, nil)
+	rp, err := RunWeather(context.Background(), plain, gpu.NewCPU(), d, Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rb, err := RunWeather(context.Background(), bn, gpu.NewCPU(), d, nil, nil, nil)
+	rb, err := RunWeather(context.Background(), bn, gpu.NewCPU(), d, Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestWeatherBatchNormEarlyStopping(t *testing.T) {
 func TestWeatherExercises(t *testing.T) {
 	// Exercise 4: BASEL only, 9 years; two targets.
 	c := WeatherConfig{Station: "BASEL", Years: 9, Epochs: 3}
-	res, err := RunWeather(context.Background(), c, gpu.NewCPU(), nil, nil, nil, nil)
+	res, err := RunWeather(context.Background(), c, gpu.NewCPU(), nil, Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestWeatherExercises(t *testing.T) {
 	}
 	// Exercise 2 (optional): sunshine and precipitation; here with mae.
 	c = WeatherConfig{Targets: []string{"BASEL_sunshine", "BASEL_precipitation"}, Epochs: 2, Nodes1: 10, Nodes2: 5, Loss: "mae"}
-	res, err = RunWeather(context.Background(), c, gpu.NewCPU(), nil, nil, nil, nil)
+	res, err = RunWeather(context.Background(), c, gpu.NewCPU(), nil, Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestCIFARShortRunLearns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := RunCIFAR(context.Background(), CIFARConfig{N: 2000, Epochs: 4, Seed: 1}, gpu.NewCPU(), d, nil, nil, nil)
+	res, err := RunCIFAR(context.Background(), CIFARConfig{N: 2000, Epochs: 4, Seed: 1}, gpu.NewCPU(), d, Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestCIFARStoppedStillPredicts(t *testing.T) {
 			cancel()
 		}
 	}
-	res, err := RunCIFAR(ctx, CIFARConfig{N: 320, TestN: 100, Epochs: 3, StopSkipsTrainEval: true}, gpu.NewCPU(), d, nil, nil, onBatch)
+	res, err := RunCIFAR(ctx, CIFARConfig{N: 320, TestN: 100, Epochs: 3, StopSkipsTrainEval: true}, gpu.NewCPU(), d, Hooks{Batch: onBatch})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func BenchmarkWeather200Epochs(b *testing.B) {
 	defer dev.Close()
 	for i := 0; i < b.N; i++ {
 		st := stats(dev)
-		res, err := RunWeather(context.Background(), c, dev, d, nil, nil, nil)
+		res, err := RunWeather(context.Background(), c, dev, d, Hooks{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -250,7 +250,7 @@ func BenchmarkCIFARDropout(b *testing.B) {
 	defer dev.Close()
 	for i := 0; i < b.N; i++ {
 		st := stats(dev)
-		res, err := RunCIFAR(context.Background(), CIFARConfig{N: n, TestN: 32, Epochs: 1}, dev, d, nil, nil, nil)
+		res, err := RunCIFAR(context.Background(), CIFARConfig{N: n, TestN: 32, Epochs: 1}, dev, d, Hooks{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -48,11 +48,11 @@ func TestWeatherConfigRefusesBadValues(t *testing.T) {
 	} {
 		_, err := PrepareWeather(&datasets.Weather{}, c.cfg)
 		wantLabErr(t, err, "lab: "+c.want)
-		_, err = RunWeather(context.Background(), c.cfg, gpu.NewCPU(), nil, nil, nil, nil)
+		_, err = RunWeather(context.Background(), c.cfg, gpu.NewCPU(), nil, Hooks{})
 		wantLabErr(t, err, "lab: "+c.want)
 	}
 	for _, c := range []CIFARConfig{{N: -1}, {Epochs: -1}, {LR: math.NaN()}, {Momentum: -0.5}} {
-		_, err := RunCIFAR(context.Background(), c, gpu.NewCPU(), &CIFARData{}, nil, nil, nil)
+		_, err := RunCIFAR(context.Background(), c, gpu.NewCPU(), &CIFARData{}, Hooks{})
 		wantLabErr(t, err, "lab: ")
 	}
 }
@@ -61,7 +61,7 @@ func TestWeatherConfigRefusesBadValues(t *testing.T) {
 // refuses it, naming the layer and the sizes.
 func TestWeatherHugeLayerRefused(t *testing.T) {
 	c := WeatherConfig{Nodes1: 1000000000, Epochs: 1}
-	_, err := RunWeather(context.Background(), c, gpu.NewCPU(), weatherData(t, c), nil, nil, nil)
+	_, err := RunWeather(context.Background(), c, gpu.NewCPU(), weatherData(t, c), Hooks{})
 	var be *nn.BudgetError
 	if !errors.As(err, &be) {
 		t.Fatalf("got %v, want an nn.BudgetError", err)
@@ -73,7 +73,7 @@ func TestWeatherHugeLayerRefused(t *testing.T) {
 // clamps the batch to the samples, and so does Fit.
 func TestWeatherHugeBatchTrains(t *testing.T) {
 	c := WeatherConfig{BatchSize: 1000000000, Epochs: 2}
-	res, err := RunWeather(context.Background(), c, gpu.NewCPU(), weatherData(t, c), nil, nil, nil)
+	res, err := RunWeather(context.Background(), c, gpu.NewCPU(), weatherData(t, c), Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}

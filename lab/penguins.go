@@ -3,7 +3,6 @@ package lab
 import (
 	"context"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
@@ -30,10 +29,6 @@ type PenguinsConfig struct {
 	// TensorFlow's, so the same seed gives other weights than Keras).
 	Seed     uint64
 	DataPath string // explicit CSV path or folder
-	// Callbacks are called by Fit after the lesson's own.
-	Callbacks []nn.Callback
-	// FitDone, if set, is called when Fit has returned, before the predictions.
-	FitDone func(h *nn.History)
 }
 
 func (c *PenguinsConfig) defaults() {
@@ -130,35 +125,28 @@ func PenguinsModel(c PenguinsConfig, features, classes int) (*nn.Model, error) {
 // PenguinsResult is what a penguins run reports (the --json output and,
 // later, the page's result).
 type PenguinsResult struct {
-	Device       string               `json:"device"`
-	Model        string               `json:"model"`
-	Params       int                  `json:"params"`
-	Rows         int                  `json:"rows"`          // in the file
-	RowsDropNA   int                  `json:"rows_dropna"`   // after dropna
-	Samples      Samples              `json:"samples"`       // train and test (no validation)
-	Features     []string             `json:"features"`      // the columns used
-	Classes      []string             `json:"classes"`       // species, in get_dummies order
-	TestCounts   []int                `json:"test_counts"`   // test penguins per species
-	EpochsRun    int                  `json:"epochs_run"`    //
-	TrainSeconds float64              `json:"train_seconds"` //
-	Metrics      map[string]float64   `json:"metrics"`
-	History      map[string][]float64 `json:"history"`
+	FitReport
+	Rows       int                `json:"rows"`        // in the file
+	RowsDropNA int                `json:"rows_dropna"` // after dropna
+	Samples    Samples            `json:"samples"`     // train and test (no validation)
+	Features   []string           `json:"features"`    // the columns used
+	Classes    []string           `json:"classes"`     // species, in get_dummies order
+	TestCounts []int              `json:"test_counts"` // test penguins per species
+	Metrics    map[string]float64 `json:"metrics"`
 	// Confusion is scikit-learn's confusion_matrix(true, predicted) on the
 	// test set: rows the true species, columns the predicted, in Classes order.
-	Confusion [][]int  `json:"confusion"`
-	Notes     []string `json:"notes,omitempty"`
+	Confusion [][]int `json:"confusion"`
 	// The prediction table: softmax outputs (rows of len(Classes)), the
 	// predicted species (idxmax) and the true one, per test penguin.
 	TestProbs          []float32 `json:"-"`
 	TestPred, TestTrue []int     `json:"-"`
-	Summary            string    `json:"-"`
 }
 
 // RunPenguins runs the lesson: the model, compile(optimizer="adam",
 // loss=CategoricalCrossentropy(), see [PenguinsModel]), fit(X_train, y_train, epochs=100) without
 // validation data, then predictions on the test set, accuracy and the
-// confusion matrix. Progress goes to verbose (Keras's verbose=2) when not nil.
-func RunPenguins(ctx context.Context, c PenguinsConfig, dev gpu.Device, data *PenguinsData, verbose io.Writer, onEpoch func(int, map[string]float64), onBatch func(int, int, int)) (*PenguinsResult, error) {
+// confusion matrix.
+func RunPenguins(ctx context.Context, c PenguinsConfig, dev gpu.Device, data *PenguinsData, hooks Hooks) (*PenguinsResult, error) {
 	if err := c.check(); err != nil {
 		return nil, err
 	}
@@ -174,34 +162,18 @@ func RunPenguins(ctx context.Context, c PenguinsConfig, dev gpu.Device, data *Pe
 	if err != nil {
 		return nil, err
 	}
-	m.Seed = c.Seed
-	if err := m.SetDevice(dev); err != nil {
+	rep, err := setUp(m, c.Seed, dev, optimizer{name: c.Optimizer, lr: c.LR}, hooks, nn.CategoricalCrossentropy(true))
+	if err != nil {
 		return nil, err
 	}
 	defer m.Release()
-	if err := compile(m, c.Optimizer, c.LR, 0, nn.CategoricalCrossentropy(true)); err != nil {
-		return nil, err
-	}
-	res := &PenguinsResult{Device: dev.Name(), Model: m.Name, Summary: m.Summary(),
-		Rows: data.Penguins.Rows(), RowsDropNA: data.Prepared.X.Rows,
+	res := &PenguinsResult{FitReport: rep, Rows: data.Penguins.Rows(), RowsDropNA: data.Prepared.X.Rows,
 		Samples: Samples{Train: s.XTrain.Rows, Test: s.XTest.Rows}, Features: slices.Clone(s.XTrain.Names),
 		Classes: slices.Clone(classes), Metrics: map[string]float64{}}
-	res.Params, _, _ = m.CountParams()
-	if verbose != nil {
-		fmt.Fprint(verbose, res.Summary)
-	}
 	train, test := matrixData(s.XTrain, s.YTrain), matrixData(s.XTest, s.YTest)
-	cfg := nn.FitConfig{BatchSize: c.BatchSize, Epochs: c.Epochs, Verbose: verbose, Context: ctx, OnEpoch: onEpoch, OnBatch: onBatch}
-	h, err := fit(m, train, cfg, 0, false, c.Callbacks)
-	if h != nil {
-		res.EpochsRun, res.TrainSeconds, res.History, res.Notes = len(h.Epochs), h.Seconds, h.History, h.Notes
-		res.Device = m.Device().Name()
-	}
-	if err != nil {
+	plan := fitPlan{train: train, batch: c.BatchSize, epochs: c.Epochs, keys: PenguinsLogKeys}
+	if _, err := fit(ctx, m, plan, hooks, &res.FitReport); err != nil {
 		return res, err
-	}
-	if c.FitDone != nil {
-		c.FitDone(h)
 	}
 	k := len(classes)
 	for _, set := range []struct {
@@ -243,19 +215,6 @@ func RunPenguins(ctx context.Context, c PenguinsConfig, dev gpu.Device, data *Pe
 		res.Notes = append(res.Notes, fmt.Sprintf("the model never predicted %s (as in the lesson's own run: the features are not scaled)", never))
 	}
 	return res, nil
-}
-
-// ConfusionMatrix is scikit-learn's confusion_matrix(truth, pred) for
-// classes 0..k-1: [true][predicted] counts.
-func ConfusionMatrix(truth, pred []int, k int) [][]int {
-	c := make([][]int, k)
-	for i := range c {
-		c[i] = make([]int, k)
-	}
-	for i, y := range truth {
-		c[y][pred[i]]++
-	}
-	return c
 }
 
 // neverPredicted names the classes no test penguin was predicted as.

@@ -15,7 +15,7 @@ import (
 // confusion matrix whose rows hold 30 Adelie, 14 Chinstrap, 25 Gentoo.
 func TestPenguinsLessonRuns(t *testing.T) {
 	c := PenguinsConfig{Seed: 2}
-	res, err := RunPenguins(context.Background(), c, gpu.NewCPU(), nil, nil, nil, nil)
+	res, err := RunPenguins(context.Background(), c, gpu.NewCPU(), nil, Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestPenguinsSeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	for seed := range uint64(6) {
-		res, err := RunPenguins(context.Background(), PenguinsConfig{Seed: seed}, gpu.NewCPU(), d, nil, nil, nil)
+		res, err := RunPenguins(context.Background(), PenguinsConfig{Seed: seed}, gpu.NewCPU(), d, Hooks{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +100,7 @@ func TestPenguinsConfigErrors(t *testing.T) {
 		{PenguinsConfig{Epochs: -1}, "epochs must be 0 or more, got -1"},
 		{PenguinsConfig{Features: []string{"bill_lenght_mm"}}, "did you mean bill_length_mm"},
 	} {
-		_, err := RunPenguins(context.Background(), c.cfg, gpu.NewCPU(), nil, nil, nil, nil)
+		_, err := RunPenguins(context.Background(), c.cfg, gpu.NewCPU(), nil, Hooks{})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: error %v, want one containing %q", c.cfg, err, c.want)
 		}

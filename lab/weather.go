@@ -1,11 +1,8 @@
-// Package lab runs the workshop's two lessons end to end — data, model,
-// training, evaluation — for the native command and the browser alike.
 package lab
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
 
 	"nnlab/datasets"
@@ -35,12 +32,6 @@ type WeatherConfig struct {
 	Loss      string  // mse (default) or mae
 	Seed      uint64
 	DataPath  string // explicit CSV path or folder
-	// Callbacks are called by Fit after the lesson's own (the browser's
-	// weight histograms read the model after each epoch).
-	Callbacks []nn.Callback
-	// FitDone, if set, is called when Fit has returned, before the final
-	// evaluation (the page says what it does next).
-	FitDone func(h *nn.History)
 }
 
 func (c *WeatherConfig) defaults() {
@@ -67,30 +58,15 @@ func (c *WeatherConfig) defaults() {
 	}
 }
 
-// Samples counts the rows of each split.
-type Samples struct {
-	Train int `json:"train"`
-	Val   int `json:"val"`
-	Test  int `json:"test"`
-}
-
 // WeatherResult is what a weather run reports (the --json output and the
 // browser's result).
 type WeatherResult struct {
-	Device       string               `json:"device"`
-	DeviceNote   string               `json:"device_note,omitempty"`
-	Model        string               `json:"model"`
-	Params       int                  `json:"params"`
-	Samples      Samples              `json:"samples"`
-	Features     int                  `json:"features"`
-	EpochsRun    int                  `json:"epochs_run"`
-	TrainSeconds float64              `json:"train_seconds"`
-	Metrics      map[string]float64   `json:"metrics"`
-	History      map[string][]float64 `json:"history"`
-	Notes        []string             `json:"notes,omitempty"`
+	FitReport
+	Samples  Samples            `json:"samples"`
+	Features int                `json:"features"`
+	Metrics  map[string]float64 `json:"metrics"`
 	// Predicted-vs-true pairs for the scatter plots (first target).
 	TrainPred, TrainTrue, TestPred, TestTrue, Baseline []float32 `json:"-"`
-	Summary                                            string    `json:"-"`
 }
 
 // WeatherData is the prepared lesson data.
@@ -159,42 +135,10 @@ func WeatherModel(c WeatherConfig, features, targets int) (*nn.Model, error) {
 	return nn.NewModel(name, in, layers...)
 }
 
-func matrixData(x, y *datasets.Matrix) *nn.Data {
-	return &nn.Data{X: x.Data, Y: y.Data, N: x.Rows}
-}
-
-// fit is model.fit as both lessons run it: EarlyStopping(monitor="val_loss")
-// when patience > 0, then the caller's callbacks.
-func fit(m *nn.Model, train *nn.Data, cfg nn.FitConfig, patience int, restore bool, callbacks []nn.Callback) (*nn.History, error) {
-	if patience > 0 {
-		cfg.Callbacks = append(cfg.Callbacks, &nn.EarlyStopping{Monitor: "val_loss", Patience: patience, RestoreBestWeights: restore, Verbose: cfg.Verbose})
-	}
-	cfg.Callbacks = append(cfg.Callbacks, callbacks...)
-	return m.Fit(train, cfg)
-}
-
-// Compile compiles m with the config's optimizer, loss and metrics.
-func compile(m *nn.Model, optName string, lr, momentum float64, loss nn.Loss, metrics ...nn.Metric) error {
-	opt, err := nn.OptimizerByName(optName)
-	if err != nil {
-		return err
-	}
-	if lr > 0 {
-		opt.LR = float32(lr)
-	}
-	if momentum != 0 {
-		if opt.Name == "adam" {
-			return fmt.Errorf("lab: adam has no momentum (its beta_1 plays that part); use sgd or rmsprop")
-		}
-		opt.Momentum = float32(momentum)
-	}
-	return m.Compile(opt, loss, metrics...)
-}
-
 // RunWeather runs the lesson: data, model, fit with validation data (and
 // early stopping), then train/val/test RMSE and the "yesterday's sunshine"
-// baseline. Progress goes to verbose (Keras's verbose=2) when not nil.
-func RunWeather(ctx context.Context, c WeatherConfig, dev gpu.Device, data *WeatherData, verbose io.Writer, onEpoch func(int, map[string]float64), onBatch func(int, int, int)) (*WeatherResult, error) {
+// baseline.
+func RunWeather(ctx context.Context, c WeatherConfig, dev gpu.Device, data *WeatherData, hooks Hooks) (*WeatherResult, error) {
 	if err := c.check(); err != nil {
 		return nil, err
 	}
@@ -210,36 +154,20 @@ func RunWeather(ctx context.Context, c WeatherConfig, dev gpu.Device, data *Weat
 	if err != nil {
 		return nil, err
 	}
-	m.Seed = c.Seed
-	if err := m.SetDevice(dev); err != nil {
-		return nil, err
-	}
-	defer m.Release()
 	loss, err := nn.LossByName(c.Loss)
 	if err != nil {
 		return nil, err
 	}
-	if err := compile(m, c.Optimizer, c.LR, c.Momentum, loss, nn.RootMeanSquaredError()); err != nil {
+	rep, err := setUp(m, c.Seed, dev, optimizer{c.Optimizer, c.LR, c.Momentum}, hooks, loss, nn.RootMeanSquaredError())
+	if err != nil {
 		return nil, err
 	}
-	res := &WeatherResult{Device: dev.Name(), Model: m.Name, Summary: m.Summary(),
-		Samples: Samples{s.XTrain.Rows, s.XVal.Rows, s.XTest.Rows}, Features: s.XTrain.Cols, Metrics: map[string]float64{}}
-	res.Params, _, _ = m.CountParams()
-	if verbose != nil {
-		fmt.Fprint(verbose, res.Summary)
-	}
+	defer m.Release()
+	res := &WeatherResult{FitReport: rep, Samples: Samples{s.XTrain.Rows, s.XVal.Rows, s.XTest.Rows}, Features: s.XTrain.Cols, Metrics: map[string]float64{}}
 	train, val, test := matrixData(s.XTrain, s.YTrain), matrixData(s.XVal, s.YVal), matrixData(s.XTest, s.YTest)
-	cfg := nn.FitConfig{BatchSize: c.BatchSize, Epochs: c.Epochs, Validation: val, Verbose: verbose, Context: ctx, OnEpoch: onEpoch, OnBatch: onBatch}
-	h, err := fit(m, train, cfg, c.Patience, c.Restore, c.Callbacks)
-	if h != nil {
-		res.EpochsRun, res.TrainSeconds, res.History, res.Notes = len(h.Epochs), h.Seconds, h.History, h.Notes
-		res.Device = m.Device().Name()
-	}
-	if err != nil {
+	plan := fitPlan{train: train, val: val, batch: c.BatchSize, epochs: c.Epochs, patience: c.Patience, restore: c.Restore, keys: WeatherLogKeys}
+	if _, err := fit(ctx, m, plan, hooks, &res.FitReport); err != nil {
 		return res, err
-	}
-	if c.FitDone != nil {
-		c.FitDone(h)
 	}
 	// One inference pass a set: its predictions, and from them what
 	// model.evaluate prints (the loss and the RMSE over all targets).

@@ -115,16 +115,6 @@ func (c *cifarLesson) input() *nn.InputLayer {
 	return nn.Input(32, 32, 3)
 }
 
-// preset returns the lesson model a text is, or "".
-func cifarPreset(text string) string {
-	for _, p := range []string{"small", "pool", "dropout"} {
-		if strings.TrimSpace(CIFARPresetText(p)) == strings.TrimSpace(text) {
-			return p
-		}
-	}
-	return ""
-}
-
 func (c *cifarLesson) modelName(text string) string {
 	if p := cifarPreset(text); p != "" {
 		name, _ := lab.CIFARModels[p]()
@@ -149,53 +139,40 @@ func (c *cifarLesson) exportHeader() string {
 		"# train_images / 255.0 and test_images / 255.0 as in the lesson.\n", max(intValue("c-n", 2000), 1), max(intValue("c-testn", 1000), 1))
 }
 
-func (c *cifarLesson) train(a *app, ctx context.Context, dev gpu.Device, text string) (map[string]any, bool, error) {
-	f := readFitSettings()
+// settings reads the data controls into rs and checks them: the images
+// are loaded (offline, only those this browser keeps) and the model text
+// parses.
+func (c *cifarLesson) settings(rs *RunSettings) error {
 	n, testN := max(intValue("c-n", 2000), 1), max(intValue("c-testn", 1000), 1)
+	rs.CIFAR = &CIFARRun{N: n, TestN: testN, Preset: cifarPreset(rs.ModelText)}
 	if err := c.ensure(max(n, 25), max(testN, 25)); err != nil {
-		return nil, false, err
+		return err
 	}
-	cfg := lab.CIFARConfig{
-		Model: cifarPreset(text), N: n, TestN: testN,
-		Epochs: f.Epochs, BatchSize: f.Batch, Patience: f.Patience, Restore: f.Restore,
-		Optimizer: f.Optimizer, LR: f.LR, Seed: f.Seed,
-		StopSkipsTrainEval: true,
-		FitDone: func(h *nn.History) {
-			what := "Evaluating the model"
-			if h.Stopped {
-				what = fmt.Sprintf("Stopped after %d of %d epochs. Predicting", len(h.Epochs), f.Epochs)
-			}
-			setText("run-status", fmt.Sprintf("%s: the %d test images…", what, min(testN, c.testSet.N)))
-		},
+	_, err := rs.cifarConfig()
+	return err
+}
+
+// run trains; it reads no control, and shows itself through r.
+func (c *cifarLesson) run(ctx context.Context, dev gpu.Device, rs RunSettings, r *reporter) (pageResult, error) {
+	f, n, testN := rs.Fit, rs.CIFAR.N, rs.CIFAR.TestN
+	cfg, err := rs.cifarConfig()
+	if err != nil {
+		return nil, err
 	}
-	if cfg.Model == "" {
-		lines, err := keras.ParseLayers(text)
-		if err != nil {
-			return nil, false, err
-		}
-		for _, l := range lines {
-			cfg.Layers = append(cfg.Layers, l.Layer)
-		}
-	}
-	cfg.Name = a.modelName(text)
-	keys := []string{"loss", "accuracy", "val_loss", "val_accuracy"}
-	cfg.Callbacks = []nn.Callback{&epochReporter{a: a, epochs: f.Epochs, keys: keys}}
-	p := &progress{a: a, epochs: f.Epochs}
-	a.view.send(Msg{Kind: MsgRun, Epochs: f.Epochs, Keys: keys, Status: "training", Loss: "sparse categorical crossentropy",
+	r.start(Msg{Kind: MsgRun, Epochs: f.Epochs, Keys: lab.CIFARLogKeys, Status: "training", Loss: "sparse categorical crossentropy",
 		Title: fmt.Sprintf("%d images, %s (lr %s), batch %d, on %s", n, f.Optimizer, lrText(f.LR), f.Batch, dev.Name())})
-	setText("run-status", "Training…")
-	res, err := lab.RunCIFAR(ctx, cfg, dev, &lab.CIFARData{Train: c.trainSet, Test: c.testSet}, nil, nil, p.batch)
+	test := c.testSet
+	res, err := lab.RunCIFAR(ctx, cfg, dev, &lab.CIFARData{Train: c.trainSet, Test: test}, r.hooks(func(fr lab.FitReport) {
+		what := "Evaluating the model"
+		if fr.Stopped {
+			what = fmt.Sprintf("Stopped after %d of %d epochs. Predicting", fr.EpochsRun, f.Epochs)
+		}
+		r.status(fmt.Sprintf("%s: the %d test images…", what, min(testN, test.N)))
+	}))
 	if res == nil {
-		return nil, false, err
+		return nil, err
 	}
-	stopped := stoppedByUser(res.Notes)
-	out, jerr := resultMap(res)
-	if jerr != nil {
-		return nil, stopped, jerr
-	}
-	m := res.Metrics
 	if err == nil && len(res.TestPred) > 0 {
-		test := c.testSet
 		k := min(25, len(res.TestPred))
 		set := ImageSet{W: test.W, H: test.H, Pixels: test.Pixels[:k*test.W*test.H*3]}
 		for i := 0; i < k; i++ {
@@ -203,26 +180,10 @@ func (c *cifarLesson) train(a *app, ctx context.Context, dev gpu.Device, text st
 			set.Captions = append(set.Captions, datasets.ClassName(p)+" / "+datasets.ClassName(t))
 			set.Wrong = append(set.Wrong, p != t)
 		}
-		a.view.send(Msg{Kind: MsgCIFAR, Preds: &Predictions{Images: set, Confusion: res.Confusion,
-			Classes: datasets.CIFARClasses[:], Accuracy: m["test_accuracy"]}})
-		train := "—"
-		if v, ok := m["train_accuracy"]; ok {
-			train = f3(v)
-		}
-		rows := [][]string{{"accuracy", "train", "validation", "test"},
-			{"model", train, f3(m["val_accuracy"]), f3(m["test_accuracy"])}}
-		line := runLine(res.EpochsRun, f.Epochs, res.TrainSeconds, res.Params)
-		if stopped {
-			line = fmt.Sprintf("Stopped after %d of %d epochs (%.1f s): the predictions use the weights as they are; the training set was not evaluated.",
-				res.EpochsRun, f.Epochs, res.TrainSeconds)
-		}
-		if res.ImagesPerSec > 0 {
-			line += fmt.Sprintf(" %.0f images/s.", res.ImagesPerSec)
-		}
-		resultsTable(rows, append([]string{line}, res.Notes...))
+		r.view(Msg{Kind: MsgCIFAR, Preds: &Predictions{Images: set, Confusion: res.Confusion,
+			Classes: datasets.CIFARClasses[:], Accuracy: res.Metrics["test_accuracy"]}})
+		r.results(cifarTable(res, f.Epochs))
 	}
-	setText("run-status", statusLine(stopped, err, res.EpochsRun, res.TrainSeconds))
-	return out, stopped, err
+	r.status(statusLine(res.Stopped, err, res.EpochsRun, res.TrainSeconds))
+	return &cifarResult{CIFARResult: res}, err
 }
-
-func f3(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }

@@ -26,6 +26,16 @@
 // over the code's. Code that does not run leaves the page's model, shows
 // its line and column, sets the status to error and does not autorun.
 //
+// # A run
+//
+// Train reads the controls into a RunSettings and checks them before the
+// run starts (run_js.go); the lesson's run then reads no control: it calls
+// lab.RunWeather or lab.RunCIFAR with lab.Hooks that report through a
+// reporter (report_js.go: status line, plots, results table), and returns
+// a typed result that is marshalled once into #nnlab-result. Settings,
+// hook values and results are plain data: a trainer in a Web Worker could
+// exchange them with the page by postMessage.
+//
 // # Keras code
 //
 // "Paste Keras code" runs the lesson's Python subset (keras.Run) on the
@@ -37,13 +47,13 @@
 // <html data-nnlab-status> says where the page is: loading, ready,
 // training, then done, stopped or error. When a run ends, #nnlab-result
 // holds one JSON object: lab.WeatherResult or lab.CIFARResult (params,
-// epochs_run, train_seconds (Fit alone), metrics, history, ...) with
+// epochs_run, train_seconds (Fit alone), metrics, history, stopped (true
+// when the Stop button ended the run), ...) with the page's PageRun:
 //
 //	lesson       "weather" or "cifar"
 //	device       "cpu" or "webgpu": the device that trained
 //	adapter      its name: the WebGPU adapter, or "pure Go (CPU)"
 //	device_note  why this device (e.g. why WebGPU is not used)
-//	stopped      true when the Stop button ended the run
 //	model_text   the model editor's text that was trained
 //	yields       pauses for the page during the run, and yield_seconds their total
 //	error        the error, when the run failed

@@ -160,97 +160,50 @@ func (w *weatherLesson) input() *nn.InputLayer {
 func (w *weatherLesson) modelName(string) string { return "weather_prediction_model" }
 func (w *weatherLesson) outputs() int            { return 1 }
 
-func (w *weatherLesson) train(a *app, ctx context.Context, dev gpu.Device, text string) (map[string]any, bool, error) {
-	f := readFitSettings()
-	lines, err := keras.ParseLayers(text)
+// settings reads the data controls into rs and checks them: the model
+// text parses and the data prepare.
+func (w *weatherLesson) settings(rs *RunSettings) error {
+	rs.Weather = &WeatherRun{Years: floatValue("w-years", 3), Station: value("w-station"), Target: value("w-target")}
+	cfg, err := rs.weatherConfig()
 	if err != nil {
-		return nil, false, err
+		return err
 	}
-	cfg := lab.WeatherConfig{
-		Years: floatValue("w-years", 3), Station: value("w-station"), Targets: []string{value("w-target")},
-		Epochs: f.Epochs, BatchSize: f.Batch, Patience: f.Patience, Restore: f.Restore,
-		Optimizer: f.Optimizer, LR: f.LR, Loss: f.Loss, Seed: f.Seed,
+	_, err = w.prepared(cfg)
+	return err
+}
+
+// run trains; it reads no control, and shows itself through r.
+func (w *weatherLesson) run(ctx context.Context, dev gpu.Device, rs RunSettings, r *reporter) (pageResult, error) {
+	f := rs.Fit
+	cfg, err := rs.weatherConfig()
+	if err != nil {
+		return nil, err
 	}
-	for _, l := range lines {
-		cfg.Layers = append(cfg.Layers, l.Layer)
+	data, err := w.prepared(cfg)
+	if err != nil {
+		return nil, err
 	}
-	cfg.Name = a.modelName(text)
-	if _, err := w.prepared(cfg); err != nil {
-		return nil, false, err
-	}
-	keys := []string{"loss", "root_mean_squared_error", "val_loss", "val_root_mean_squared_error"}
-	cfg.Callbacks = []nn.Callback{&epochReporter{a: a, epochs: f.Epochs, keys: keys}}
-	cfg.FitDone = func(h *nn.History) {
-		what := "Evaluating"
-		if h.Stopped {
-			what = fmt.Sprintf("Stopped after %d of %d epochs. Evaluating", len(h.Epochs), f.Epochs)
-		}
-		setText("run-status", what+" the model on the training, validation and test sets…")
-	}
-	p := &progress{a: a, epochs: f.Epochs}
-	a.view.send(Msg{Kind: MsgRun, Epochs: f.Epochs, Keys: keys, Status: "training", Loss: f.Loss,
+	r.start(Msg{Kind: MsgRun, Epochs: f.Epochs, Keys: lab.WeatherLogKeys, Status: "training", Loss: f.Loss,
 		Title: fmt.Sprintf("%s, %s (lr %s), batch %d, on %s", f.Loss, f.Optimizer, lrText(f.LR), f.Batch, dev.Name())})
-	setText("run-status", "Training…")
-	res, err := lab.RunWeather(ctx, cfg, dev, w.prep, nil, nil, p.batch)
+	res, err := lab.RunWeather(ctx, cfg, dev, data, r.hooks(func(fr lab.FitReport) {
+		what := "Evaluating"
+		if fr.Stopped {
+			what = fmt.Sprintf("Stopped after %d of %d epochs. Evaluating", fr.EpochsRun, f.Epochs)
+		}
+		r.status(what + " the model on the training, validation and test sets…")
+	}))
 	if res == nil {
-		return nil, false, err
+		return nil, err
 	}
-	stopped := stoppedByUser(res.Notes)
-	out, jerr := resultMap(res)
-	if jerr != nil {
-		return nil, stopped, jerr
-	}
-	m := res.Metrics
 	if err == nil {
-		a.view.send(Msg{Kind: MsgWeather, Scatter: &Scatter{
+		m := res.Metrics
+		r.view(Msg{Kind: MsgWeather, Scatter: &Scatter{
 			Target: cfg.Targets[0], TrainPred: res.TrainPred, TrainTrue: res.TrainTrue,
 			TestPred: res.TestPred, TestTrue: res.TestTrue, Baseline: res.Baseline,
 			TrainRMSE: m["train_rmse"], TestRMSE: m["test_rmse"], BaselineRMSE: m["baseline_test_rmse"],
 		}})
-		rows := [][]string{{"RMSE", "train", "validation", "test"},
-			{"model", f2(m["train_rmse"]), f2(m["val_rmse"]), f2(m["test_rmse"])}}
-		if b, ok := m["baseline_test_rmse"]; ok {
-			rows = append(rows, []string{"baseline (tomorrow = today)", "", "", f2(b)})
-		}
-		resultsTable(rows, append([]string{runLine(res.EpochsRun, f.Epochs, res.TrainSeconds, res.Params)}, res.Notes...))
+		r.results(weatherTable(res, f.Epochs))
 	}
-	setText("run-status", statusLine(stopped, err, res.EpochsRun, res.TrainSeconds))
-	return out, stopped, err
-}
-
-func f2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
-
-func lrText(lr float64) string {
-	if lr <= 0 {
-		return "default"
-	}
-	return strconv.FormatFloat(lr, 'g', -1, 64)
-}
-
-// stoppedByUser reports whether Fit noted a stop by the Stop button.
-func stoppedByUser(notes []string) bool {
-	for _, n := range notes {
-		if strings.HasPrefix(n, "stopped during epoch") {
-			return true
-		}
-	}
-	return false
-}
-
-func runLine(run, planned int, secs float64, params int) string {
-	per := ""
-	if run > 0 {
-		per = fmt.Sprintf(", %.0f ms an epoch", 1000*secs/float64(run))
-	}
-	return fmt.Sprintf("%d of %d epochs in %.1f s%s; %d parameters.", run, planned, secs, per, params)
-}
-
-func statusLine(stopped bool, err error, epochs int, secs float64) string {
-	switch {
-	case err != nil:
-		return "Training failed."
-	case stopped:
-		return fmt.Sprintf("Stopped after %d epochs (%.1f s).", epochs, secs)
-	}
-	return fmt.Sprintf("Done: %d epochs in %.1f s.", epochs, secs)
+	r.status(statusLine(res.Stopped, err, res.EpochsRun, res.TrainSeconds))
+	return &weatherResult{WeatherResult: res}, err
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"nnlab/datasets"
+	"nnlab/gpu"
 	"nnlab/keras"
 	"nnlab/lab"
 	"nnlab/nn"
@@ -83,11 +84,8 @@ func code(ctx context.Context, args []string, out io.Writer) error {
 	if lesson = strings.ToLower(lesson); lesson == "auto" {
 		lesson = lab.CodeLesson(src)
 	}
-	log := out
-	if asJSON {
-		log = io.Discard
-	}
-	run := codeRun{path: path, src: src, log: log}
+	rep := report{out, asJSON}
+	run := codeRun{path: path, src: src, log: rep.log()}
 
 	if lesson == "cifar" {
 		cc.DataPath, cc.Seed = dataPath, seed
@@ -117,20 +115,13 @@ func code(ctx context.Context, args []string, out io.Writer) error {
 			m, err := lab.CIFARModel(cc)
 			return run.noFit(m, err, out, asJSON)
 		}
-		dev, err := openDevice(device, os.Stderr)
-		if err != nil {
-			return err
-		}
-		defer dev.Close()
-		res, err := lab.RunCIFAR(ctx, cc, dev, data, log, nil, nil)
+		res, err := onDevice(device, func(dev gpu.Device) (*lab.CIFARResult, error) {
+			return lab.RunCIFAR(ctx, cc, dev, data, rep.hooks())
+		})
 		if err != nil {
 			return run.modelError(err)
 		}
-		if asJSON {
-			return printJSON(out, res)
-		}
-		printCIFAR(out, res)
-		return nil
+		return result(rep, res, printCIFAR)
 	}
 
 	wc.DataPath, wc.Seed, wc.Targets = dataPath, seed, strings.Split(targets, ",")
@@ -159,20 +150,13 @@ func code(ctx context.Context, args []string, out io.Writer) error {
 		m, err := lab.WeatherModel(wc, s.XTrain.Cols, s.YTrain.Cols)
 		return run.noFit(m, err, out, asJSON)
 	}
-	dev, err := openDevice(device, os.Stderr)
-	if err != nil {
-		return err
-	}
-	defer dev.Close()
-	res, err := lab.RunWeather(ctx, wc, dev, data, log, nil, nil)
+	res, err := onDevice(device, func(dev gpu.Device) (*lab.WeatherResult, error) {
+		return lab.RunWeather(ctx, wc, dev, data, rep.hooks())
+	})
 	if err != nil {
 		return run.modelError(err)
 	}
-	if asJSON {
-		return printJSON(out, res)
-	}
-	printWeather(out, res)
-	return nil
+	return result(rep, res, printWeather)
 }
 
 // readCode reads a file of lesson code, at most maxCodeBytes.

@@ -11,7 +11,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -85,24 +84,6 @@ func main() {
 	}
 }
 
-// openDevice opens the device the --device flag names and says which it got.
-func openDevice(kind string, log io.Writer) (gpu.Device, error) {
-	dev, note, err := gpu.Open(kind)
-	if err != nil {
-		return nil, err
-	}
-	if note != "" {
-		fmt.Fprintln(log, note)
-	}
-	return dev, nil
-}
-
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
 func trainWeather(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("train weather", flag.ContinueOnError)
 	var c lab.WeatherConfig
@@ -135,10 +116,7 @@ func trainWeather(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	c.Targets = strings.Split(targets, ",")
-	log := out
-	if asJSON {
-		log = io.Discard
-	}
+	rep := report{out, asJSON}
 	w, err := datasets.LoadWeather(c.DataPath)
 	if err != nil {
 		return err
@@ -150,20 +128,13 @@ func trainWeather(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	dev, err := openDevice(device, os.Stderr)
+	res, err := onDevice(device, func(dev gpu.Device) (*lab.WeatherResult, error) {
+		return lab.RunWeather(ctx, c, dev, data, rep.hooks())
+	})
 	if err != nil {
 		return err
 	}
-	defer dev.Close()
-	res, err := lab.RunWeather(ctx, c, dev, data, log, nil, nil)
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		return printJSON(out, res)
-	}
-	printWeather(out, res)
-	return nil
+	return result(rep, res, printWeather)
 }
 
 // printWeather writes the weather lesson's report.
@@ -206,10 +177,7 @@ func trainCIFAR(ctx context.Context, args []string, out io.Writer) error {
 	if err := checkCIFARFlags(fs, &c, *memory); err != nil {
 		return err
 	}
-	log := out
-	if asJSON {
-		log = io.Discard
-	}
+	rep := report{out, asJSON}
 	data, err := lab.LoadCIFARData(c.DataPath)
 	if err != nil {
 		return err
@@ -217,12 +185,9 @@ func trainCIFAR(ctx context.Context, args []string, out io.Writer) error {
 	if err := checkImageCounts(c.N, c.TestN, data); err != nil {
 		return err
 	}
-	dev, err := openDevice(device, os.Stderr)
-	if err != nil {
-		return err
-	}
-	defer dev.Close()
-	res, err := lab.RunCIFAR(ctx, c, dev, data, log, nil, nil)
+	res, err := onDevice(device, func(dev gpu.Device) (*lab.CIFARResult, error) {
+		return lab.RunCIFAR(ctx, c, dev, data, rep.hooks())
+	})
 	if err != nil {
 		return err
 	}
@@ -244,13 +209,9 @@ func trainCIFAR(ctx context.Context, args []string, out io.Writer) error {
 		if err := datasets.WritePNG(grid, datasets.GridImage(test, idx, 5, caps, wrong)); err != nil {
 			return err
 		}
-		fmt.Fprintf(log, "Wrote %s (predicted/true; wrong ones in red)\n", grid)
+		fmt.Fprintf(rep.log(), "Wrote %s (predicted/true; wrong ones in red)\n", grid)
 	}
-	if asJSON {
-		return printJSON(out, res)
-	}
-	printCIFAR(out, res)
-	return nil
+	return result(rep, res, printCIFAR)
 }
 
 // printCIFAR writes the CIFAR-10 lesson's report.

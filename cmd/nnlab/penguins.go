@@ -5,10 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"nnlab/datasets"
+	"nnlab/gpu"
 	"nnlab/lab"
 )
 
@@ -149,28 +149,18 @@ func trainPenguins(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	c.SplitSeed = uint32(splitSeed)
-	log := out
-	if asJSON {
-		log = io.Discard
-	}
+	rep := report{out, asJSON}
 	data, err := lab.LoadPenguinsData(c)
 	if err != nil {
 		return err
 	}
-	dev, err := openDevice(device, os.Stderr)
+	res, err := onDevice(device, func(dev gpu.Device) (*lab.PenguinsResult, error) {
+		return lab.RunPenguins(ctx, c, dev, data, rep.hooks())
+	})
 	if err != nil {
 		return err
 	}
-	defer dev.Close()
-	res, err := lab.RunPenguins(ctx, c, dev, data, log, nil, nil)
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		return printJSON(out, res)
-	}
-	printPenguins(out, res)
-	return nil
+	return result(rep, res, printPenguins)
 }
 
 // printPenguins writes the penguins lesson's report: counts, accuracy, the
