@@ -26,10 +26,10 @@ import (
 //
 // WebGPU forbids a dispatch to bind overlapping ranges of one buffer when
 // one of them is writable, and one buffer both read-only and writable. So an
-// input given as the very range of an output (Activate(a, y, y, n)) runs a
-// variant of the kernel without that input, reading the output instead, and
-// views of one buffer that do not overlap (package nn's parameter arena) run
-// a variant whose storage bindings are all read_write.
+// input given as the very range of an output (Activate(a, y, y, n)) runs the
+// kernel's entry point written for that (see shaders.InPlace), and an input
+// in the buffer of an output but apart from it (views of one arena) is
+// copied out before the dispatch.
 //
 // All float buffers hold float32. Byte buffers (UploadBytes) hold their bytes
 // packed four to a u32, little end first.
@@ -52,25 +52,27 @@ type WebGPU struct {
 	closed bool
 
 	// Recording state.
-	enc      *wgpu.CommandEncoder
-	pass     *wgpu.ComputePassEncoder
-	lastPipe *kernel
-	ring     *wgpu.Buffer // uniform parameters, one ringSlot per dispatch
-	params   []uint32     // host copy of the ring, uploaded at submit
-	nparams  int          // slots used since the last submit
-	upload   *wgpu.Buffer // staging for Writes ordered after recorded work
-	upUsed   uint64
-	readBuf  *wgpu.Buffer
-	readCap  uint64
-	dummy    *gpuMem   // bound where an optional buffer is nil
-	freeing  []*gpuMem // freed while recorded work may still use them
-	dropping []*wgpu.BindGroup
-	call     call
-	dynOff   [1]uint32
-	kernels  map[kernelKey]*kernel
-	layouts  map[string]*bgLayout
-	groups   map[bgKey]*wgpu.BindGroup
-	mmConfig func(m, k, n int) (tm, tn, bk int) // tile choice; benchmarks override it
+	enc       *wgpu.CommandEncoder
+	pass      *wgpu.ComputePassEncoder
+	lastPipe  *kernel
+	ring      *wgpu.Buffer // uniform parameters, one ringSlot per dispatch
+	params    []uint32     // host copy of the ring, uploaded at submit
+	nparams   int          // slots used since the last submit
+	upload    *wgpu.Buffer // staging for Writes ordered after recorded work
+	upUsed    uint64
+	readBuf   *wgpu.Buffer
+	readCap   uint64
+	dummy     *gpuMem    // bound where an optional buffer is nil
+	dummyIn   *gpuMem    // and where it is an input, apart from the outputs
+	aliasCopy *webgpuBuf // inputs copied out of an output's buffer
+	freeing   []*gpuMem  // freed while recorded work may still use them
+	dropping  []*wgpu.BindGroup
+	call      call
+	dynOff    [1]uint32
+	kernels   map[kernelKey]*kernel
+	layouts   map[string]*bgLayout
+	groups    map[bgKey]*wgpu.BindGroup
+	mmConfig  func(m, k, n int) (tm, tn, bk int) // tile choice; benchmarks override it
 
 	stats WebGPUStats
 	// syncEach (NNLAB_WEBGPU_SYNC=1) waits after every dispatch and logs it:
@@ -136,6 +138,7 @@ func NewWebGPU() (*WebGPU, error) {
 		return nil, fmt.Errorf("gpu: WebGPU: creating the parameter buffer: %w", err)
 	}
 	d.dummy = d.newMem(maxBindings*256, "nnlab dummy")
+	d.dummyIn = d.newMem(maxBindings*256, "nnlab dummy input")
 	if err := d.takeErr(); err != nil {
 		d.Close()
 		return nil, err
@@ -220,13 +223,17 @@ func (d *WebGPU) Close() {
 			b.Release()
 		}
 	}
-	if m, ok := d.scratch.(*webgpuBuf); ok && !m.mem.freed {
-		m.mem.buf.Destroy()
-		m.mem.buf.Release()
+	for _, b := range []Buffer{d.scratch, d.aliasCopy} {
+		if m, ok := b.(*webgpuBuf); ok && m != nil && !m.mem.freed && m.mem != d.dummy {
+			m.mem.buf.Destroy()
+			m.mem.buf.Release()
+		}
 	}
-	if d.dummy != nil {
-		d.dummy.buf.Destroy()
-		d.dummy.buf.Release()
+	for _, m := range []*gpuMem{d.dummy, d.dummyIn} {
+		if m != nil {
+			m.buf.Destroy()
+			m.buf.Release()
+		}
 	}
 	d.release()
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/cogentcore/webgpu/wgpu"
+
+	"nnlab/shaders"
 )
 
 // binding is a range of a GPU buffer bound to one @binding.
@@ -108,24 +110,17 @@ func (d *WebGPU) run(key kernelKey, gx, gy, gz int) {
 	if c.nb != len(k.layout.writable) {
 		panic(fmt.Sprintf("gpu: WebGPU kernel %s binds %d buffers, has %d", key.name, c.nb, len(k.layout.writable)))
 	}
-	if same, err := d.inPlace(key.name, k.layout.writable); err != nil {
+	if alias, err := d.aliased(key.name, k.layout.writable); err != nil {
 		d.fail(err)
 		return
-	} else if same != key.same {
-		key.same = same
+	} else if alias {
+		key.inPlace = true
 		if k = d.kernel(key); k.err != nil {
 			return
 		}
+		c.b[k.layout.skip-1] = binding{}
 	}
-	// A buffer bound as an output and also as an input needs every binding
-	// read_write: WebGPU forbids read-only and writable uses of one buffer in
-	// one dispatch.
-	if !key.rw && d.conflict(k.layout.writable) {
-		key.rw = true
-		if k = d.kernel(key); k.err != nil {
-			return
-		}
-	}
+	d.separate(k.layout)
 	gkey := bgKey{layout: k.layout}
 	copy(gkey.b[:], c.b[:c.nb])
 	group, ok := d.groups[gkey]
@@ -133,8 +128,9 @@ func (d *WebGPU) run(key kernelKey, gx, gy, gz int) {
 		ents := make([]wgpu.BindGroupEntry, 0, c.nb+1)
 		ents = append(ents, wgpu.BindGroupEntry{Binding: 0, Buffer: d.ring, Offset: 0, Size: ringSlot})
 		for i := 0; i < c.nb; i++ {
-			b := c.b[i]
-			ents = append(ents, wgpu.BindGroupEntry{Binding: uint32(i + 1), Buffer: b.mem.buf, Offset: b.off, Size: b.size})
+			if b := c.b[i]; b.mem != nil {
+				ents = append(ents, wgpu.BindGroupEntry{Binding: uint32(i + 1), Buffer: b.mem.buf, Offset: b.off, Size: b.size})
+			}
 		}
 		var err error
 		group, err = d.dev.CreateBindGroup(&wgpu.BindGroupDescriptor{Layout: k.layout.bgl, Entries: ents})
@@ -174,10 +170,12 @@ func (d *WebGPU) run(key kernelKey, gx, gy, gz int) {
 	}
 }
 
-// inPlace finds the inputs of d.call bound to the very range of an output,
-// and removes them from d.call. Other overlaps are errors.
-func (d *WebGPU) inPlace(name string, writable []bool) (same [maxBindings]int8, err error) {
+// aliased reports whether d.call binds kernel name's input
+// shaders.InPlace[name].In to the very range of its output Out: the kernel
+// then runs in place. Any other overlap with a writable binding is an error.
+func (d *WebGPU) aliased(name string, writable []bool) (bool, error) {
 	c := &d.call
+	alias := false
 	for i := 0; i < c.nb; i++ {
 		if !writable[i] {
 			continue
@@ -187,40 +185,81 @@ func (d *WebGPU) inPlace(name string, writable []bool) (same [maxBindings]int8, 
 			if j == i || bj.mem != bi.mem || bj.off >= bi.off+bi.size || bi.off >= bj.off+bj.size {
 				continue
 			}
-			if writable[j] || bj != bi || same[j] != 0 {
-				return same, fmt.Errorf("gpu: WebGPU kernel %s: buffers %d and %d overlap", name, i+1, j+1)
+			if a, ok := shaders.InPlace[name]; ok && bj == bi && a == (shaders.Alias{In: j + 1, Out: i + 1}) {
+				alias = true
+				continue
 			}
-			same[j] = int8(i + 1)
+			return false, fmt.Errorf("gpu: WebGPU kernel %s: buffers %d and %d overlap", name, i+1, j+1)
 		}
 	}
-	n := 0
-	for j := 0; j < c.nb; j++ {
-		if same[j] == 0 {
-			c.b[n] = c.b[j]
-			n++
-		}
-	}
-	for j := n; j < c.nb; j++ {
-		c.b[j] = binding{}
-	}
-	c.nb = n
-	return same, nil
+	return alias, nil
 }
 
-// conflict reports whether a buffer of d.call is bound both read-only and writable.
-func (d *WebGPU) conflict(writable []bool) bool {
+// separate rebinds the read-only inputs of d.call that share a GPU buffer
+// with an output: WebGPU forbids one buffer in one dispatch both read-only
+// and writable, even in ranges that do not overlap. A nil input gets its
+// dummy range from a buffer of its own; a view of an output's buffer (views
+// of one arena) is copied out first.
+func (d *WebGPU) separate(l *bgLayout) {
 	c := &d.call
-	for i := 0; i < c.nb; i++ {
-		if !writable[i] {
-			continue
+	var need uint64
+	for j := 0; j < c.nb; j++ {
+		switch {
+		case c.b[j].mem == d.dummy && !l.writable[j]:
+			c.b[j].mem = d.dummyIn
+		case d.sharesOutput(l, j):
+			need += roundUp(c.b[j].size, bindAlign)
 		}
-		for j := 0; j < c.nb; j++ {
-			if !writable[j] && c.b[j].mem == c.b[i].mem {
-				return true
-			}
+	}
+	if need > 0 {
+		d.copyOut(l, need)
+	}
+}
+
+// sharesOutput reports whether binding j+1 of d.call is an input in the GPU
+// buffer of an output.
+func (d *WebGPU) sharesOutput(l *bgLayout, j int) bool {
+	c := &d.call
+	if l.writable[j] || c.b[j].mem == nil {
+		return false
+	}
+	for i := 0; i < c.nb; i++ {
+		if l.writable[i] && c.b[i].mem == c.b[j].mem {
+			return true
 		}
 	}
 	return false
+}
+
+// copyOut copies the inputs of d.call that share a buffer with an output
+// (need bytes) into the device's alias scratch, in the command stream, and
+// binds the copies instead.
+func (d *WebGPU) copyOut(l *bgLayout, need uint64) {
+	if d.aliasCopy == nil || d.aliasCopy.mem.size < need {
+		if d.aliasCopy != nil {
+			d.Free(d.aliasCopy)
+		}
+		d.aliasCopy = d.Alloc(int(max(need, 1<<16) / 4)).(*webgpuBuf)
+	}
+	d.encoder()
+	if d.enc == nil || d.aliasCopy.mem == d.dummy {
+		return
+	}
+	d.endPass()
+	c := &d.call
+	off := uint64(0)
+	for j := 0; j < c.nb; j++ {
+		if !d.sharesOutput(l, j) {
+			continue
+		}
+		b := c.b[j]
+		if err := d.enc.CopyBufferToBuffer(b.mem.buf, b.off, d.aliasCopy.mem.buf, off, b.size); err != nil {
+			d.fail(fmt.Errorf("gpu: WebGPU: copying an input out of an output's buffer: %w", err))
+		}
+		c.b[j] = binding{mem: d.aliasCopy.mem, off: off, size: b.size}
+		off += roundUp(b.size, bindAlign)
+	}
+	d.stats.AliasCopies++
 }
 
 // grid folds n workgroups into a 2-D grid with at most 65535 per dimension.

@@ -5,7 +5,6 @@ package gpu
 import (
 	"fmt"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/cogentcore/webgpu/wgpu"
@@ -13,18 +12,13 @@ import (
 	"nnlab/shaders"
 )
 
-// kernelKey names a pipeline: a shader file, its matmul tile, and
-// whether its read-only storage bindings were made read_write so that a
-// buffer may be bound both as an input and as an output.
+// kernelKey names a pipeline: a shader file, its matmul tile, and whether it
+// runs in place (the entry point shaders.InPlaceEntry, with the input that is
+// an output left unbound: see shaders.InPlace).
 type kernelKey struct {
-	name string
-	mm   shaders.MatMulTile
-	rw   bool
-	// same[j] = i+1 when storage binding j+1, an input, is bound to the very
-	// range of binding i+1, an output: an operation in place, which the
-	// kernel runs without binding j+1 (WebGPU forbids overlapping bindings
-	// when one is writable).
-	same [maxBindings]int8
+	name    string
+	mm      shaders.MatMulTile
+	inPlace bool
 }
 
 type kernel struct {
@@ -35,16 +29,32 @@ type kernel struct {
 }
 
 // bgLayout is a bind group layout (and the pipeline layout of its one group):
-// a dynamic-offset uniform at binding 0 and storage buffers from binding 1.
+// a dynamic-offset uniform at binding 0 and storage buffers from binding 1,
+// but for skip.
 type bgLayout struct {
 	bgl      *wgpu.BindGroupLayout
 	pl       *wgpu.PipelineLayout
-	writable []bool // per storage binding
+	writable []bool // per storage binding, as the kernel declares them
+	skip     int    // the storage binding left out (in place), or 0
 }
 
 var storageDecl = regexp.MustCompile(`@binding\((\d+)\)\s*var<storage,\s*(read_write|read)>`)
 
-// source returns the WGSL of a kernel.
+// enums declares the device contract's enumerations to every kernel, under
+// the names the shaders use: their values are defined once, here in Go.
+var enums = shaders.Header([]shaders.Const{
+	{Name: "ACT_LINEAR", Value: int(Linear)}, {Name: "ACT_RELU", Value: int(ReLU)},
+	{Name: "ACT_SIGMOID", Value: int(Sigmoid)}, {Name: "ACT_TANH", Value: int(Tanh)},
+	{Name: "LOSS_MSE", Value: int(MSE)}, {Name: "LOSS_MAE", Value: int(MAE)},
+	{Name: "LOSS_SPARSE_CCE", Value: int(SparseCCE)}, {Name: "LOSS_SPARSE_CCE_LOGITS", Value: int(SparseCCEFromLogits)},
+	{Name: "LOSS_CCE", Value: int(CategoricalCE)}, {Name: "LOSS_CCE_LOGITS", Value: int(CategoricalCEFromLogits)},
+	{Name: "OPT_SGD", Value: int(SGD)}, {Name: "OPT_ADAM", Value: int(Adam)}, {Name: "OPT_RMSPROP", Value: int(RMSprop)},
+	{Name: "ACC_LOSS", Value: AccLoss}, {Name: "ACC_SQ_ERR", Value: AccSqErr},
+	{Name: "ACC_ABS_ERR", Value: AccAbsErr}, {Name: "ACC_CORRECT", Value: AccCorrect},
+})
+
+// kernelSource returns the WGSL of a kernel: its file after the
+// enumerations' constants, and for matmul the tile's.
 func kernelSource(key kernelKey) (string, error) {
 	src, err := shaders.Source(key.name)
 	if err != nil {
@@ -53,43 +63,7 @@ func kernelSource(key kernelKey) (string, error) {
 	if key.name == "matmul" {
 		src = shaders.MatMulHeader(key.mm) + src
 	}
-	// In place: drop the declaration of each input that is an output's very
-	// range, read the output instead, and renumber the later bindings.
-	for j := maxBindings; j >= 1; j-- {
-		i := int(key.same[j-1])
-		if i == 0 {
-			continue
-		}
-		from, to := bindingName(src, j), bindingName(src, i)
-		if from == "" || to == "" {
-			return "", fmt.Errorf("gpu: WebGPU kernel %s: no bindings %d and %d to run in place", key.name, i, j)
-		}
-		src = regexp.MustCompile(`(?m)^.*@binding\(`+fmt.Sprint(j)+`\).*\n`).ReplaceAllString(src, "")
-		src = regexp.MustCompile(`(^|[^.\w])`+from+`\b`).ReplaceAllString(src, "${1}"+to)
-		src = bindingNum.ReplaceAllStringFunc(src, func(b string) string {
-			var n int
-			fmt.Sscanf(b, "@binding(%d)", &n)
-			if n > j {
-				n--
-			}
-			return fmt.Sprintf("@binding(%d)", n)
-		})
-	}
-	if key.rw {
-		src = strings.ReplaceAll(src, "var<storage, read>", "var<storage, read_write>")
-	}
-	return src, nil
-}
-
-var bindingNum = regexp.MustCompile(`@binding\(\d+\)`)
-
-// bindingName returns the name of the variable at @binding(n) in src.
-func bindingName(src string, n int) string {
-	m := regexp.MustCompile(`@binding\(` + fmt.Sprint(n) + `\)\s*var<[^>]*>\s*(\w+)`).FindStringSubmatch(src)
-	if m == nil {
-		return ""
-	}
-	return m[1]
+	return enums + src, nil
 }
 
 // kernel returns the pipeline of key, compiling it on first use. A kernel that
@@ -128,13 +102,14 @@ func kernelName(key kernelKey) string {
 			name = fmt.Sprintf("matmul(%dx%dx%d, flags uniform)", c.TM, c.TN, c.BK)
 		}
 	}
-	if key.rw {
-		name += "(read_write)"
+	if key.inPlace {
+		name += "(in place)"
 	}
 	return name
 }
 
-// compile builds the pipeline of k from WGSL source src.
+// compile builds the pipeline of k from WGSL source src, with the layout of
+// the storage bindings src declares.
 func (d *WebGPU) compile(k *kernel, src string) error {
 	name := kernelName(k.key)
 	var writable []bool
@@ -146,7 +121,15 @@ func (d *WebGPU) compile(k *kernel, src string) error {
 		}
 		writable = append(writable, m[2] == "read_write")
 	}
-	layout, err := d.layout(writable)
+	entry, skip := "main", 0
+	if k.key.inPlace {
+		a, ok := shaders.InPlace[k.key.name]
+		if !ok {
+			return fmt.Errorf("gpu: WebGPU kernel %s has no entry point to run in place", name)
+		}
+		entry, skip = shaders.InPlaceEntry, a.In
+	}
+	layout, err := d.layout(writable, skip)
 	if err != nil {
 		return fmt.Errorf("gpu: WebGPU kernel %s: %w", name, err)
 	}
@@ -162,7 +145,7 @@ func (d *WebGPU) compile(k *kernel, src string) error {
 		defer mod.Release()
 		k.pipe, err = d.dev.CreateComputePipeline(&wgpu.ComputePipelineDescriptor{
 			Layout:  layout.pl,
-			Compute: wgpu.ProgrammableStageDescriptor{Module: mod, EntryPoint: "main"},
+			Compute: wgpu.ProgrammableStageDescriptor{Module: mod, EntryPoint: entry},
 		})
 		return err
 	})
@@ -174,8 +157,10 @@ func (d *WebGPU) compile(k *kernel, src string) error {
 	return nil
 }
 
-func (d *WebGPU) layout(writable []bool) (*bgLayout, error) {
-	sig := fmt.Sprint(writable)
+// layout returns the bind group layout of storage bindings 1, 2, ...
+// (writable as given) without binding skip, creating it on first use.
+func (d *WebGPU) layout(writable []bool, skip int) (*bgLayout, error) {
+	sig := fmt.Sprint(writable, skip)
 	if l, ok := d.layouts[sig]; ok {
 		return l, nil
 	}
@@ -184,6 +169,9 @@ func (d *WebGPU) layout(writable []bool) (*bgLayout, error) {
 		Buffer: wgpu.BufferBindingLayout{Type: wgpu.BufferBindingTypeUniform, HasDynamicOffset: true, MinBindingSize: ringSlot},
 	}}
 	for i, w := range writable {
+		if i+1 == skip {
+			continue
+		}
 		t := wgpu.BufferBindingTypeReadOnlyStorage
 		if w {
 			t = wgpu.BufferBindingTypeStorage
@@ -193,7 +181,7 @@ func (d *WebGPU) layout(writable []bool) (*bgLayout, error) {
 			Buffer: wgpu.BufferBindingLayout{Type: t},
 		})
 	}
-	l := &bgLayout{writable: writable}
+	l := &bgLayout{writable: writable, skip: skip}
 	err := d.scoped(func() error {
 		var err error
 		l.bgl, err = d.dev.CreateBindGroupLayout(&wgpu.BindGroupLayoutDescriptor{Entries: ents})
