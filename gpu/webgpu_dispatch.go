@@ -87,8 +87,10 @@ type bgKey struct {
 	b      [maxBindings]binding
 }
 
-// run records kernel name with the parameters and bindings of d.call over a
-// grid of workgroups.
+// run records the kernel of key with the parameters and bindings of d.call
+// over a grid of workgroups: in place when d.call binds an input to an
+// output's range (see aliased), with inputs apart from the outputs (see
+// separate).
 func (d *WebGPU) run(key kernelKey, gx, gy, gz int) {
 	if gx == 0 || gy == 0 || gz == 0 {
 		return

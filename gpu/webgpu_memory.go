@@ -16,6 +16,7 @@ type gpuMem struct {
 	freed bool
 }
 
+// webgpuBuf is a Buffer: a range of a gpuMem.
 type webgpuBuf struct {
 	mem   *gpuMem
 	off   uint64 // bytes from the start of mem

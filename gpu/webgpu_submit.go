@@ -26,6 +26,8 @@ func (d *WebGPU) encoder() {
 	d.enc = enc
 }
 
+// endPass ends the open compute pass, if any: copies in the command stream
+// go between passes.
 func (d *WebGPU) endPass() {
 	if d.pass == nil {
 		return
