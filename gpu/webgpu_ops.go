@@ -182,9 +182,9 @@ func (d *WebGPU) matmul(mc mmCall) {
 		d.fail(fmt.Errorf("gpu: WebGPU MatMul: tile %dx%dx%d is not one the kernel can do on this device", tm, tn, bk))
 		return
 	}
-	// Flags of matmul.wgsl.
 	const (
-		fAcc, fTransA, fTransB, fVecA, fVecB, fVecC, fBias, fOnes, fActGrad, fIm2col = 1, 2, 4, 8, 16, 32, 64, 128, 2048, 4096
+		fAcc, fTransA, fTransB, fVecA, fVecB, fVecC = shaders.MatMulAcc, shaders.MatMulTransA, shaders.MatMulTransB, shaders.MatMulVecA, shaders.MatMulVecB, shaders.MatMulVecC
+		fBias, fOnes, fActGrad, fIm2col             = shaders.MatMulBias, shaders.MatMulOnes, shaders.MatMulActGrad, shaders.MatMulIm2col
 	)
 	flags := 0
 	if mc.acc {
@@ -226,7 +226,7 @@ func (d *WebGPU) matmul(mc mmCall) {
 	if mc.actGradY != nil {
 		aux = mc.actGradY
 	}
-	epilogue := hasBias*fBias | int(mc.act)<<8 | actGrad*fActGrad
+	epilogue := hasBias*fBias | int(mc.act)<<shaders.MatMulActShift | actGrad*fActGrad
 	bm, bn := 16*tm, 16*tn
 	tilesM, tilesN := (m+bm-1)/bm, (n+bn-1)/bn
 	split, kchunk := mmSplit(tilesM*tilesN, k, bk)

@@ -15,4 +15,7 @@ type WebGPUStats struct {
 	// later, at a pipeline's first dispatch: Mesa's lavapipe does).
 	CompileSeconds float64
 	BindGroups     int64 // bind groups created (a cache miss each)
+	// AliasCopies counts the dispatches whose inputs were copied out of an
+	// output's buffer first (views of one buffer as input and output).
+	AliasCopies int64
 }

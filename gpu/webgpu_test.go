@@ -194,6 +194,46 @@ func TestWebGPUAliasedViews(t *testing.T) {
 	if st := d.Stats(); st.Pipelines == 0 {
 		t.Fatal("no pipelines")
 	}
+	if st := d.Stats(); st.AliasCopies < 2 {
+		t.Errorf("%d dispatches copied their inputs out of an output's buffer, want 2", st.AliasCopies)
+	}
+}
+
+// The operations nn runs in place use the kernels' in-place entry points, a
+// nil input is not in an output's buffer, and an overlap the kernel is not
+// written for is an error.
+func TestWebGPUInPlace(t *testing.T) {
+	d := openTestWebGPU(t)
+	st0 := d.Stats()
+	y, dy, dp := d.Alloc(4*10), d.Alloc(4*10), d.Alloc(4*10)
+	d.Fill(y, 0.5, 40)
+	d.Fill(dy, 1, 40)
+	d.Activate(Sigmoid, y, y, 40)
+	d.ActivateGrad(Sigmoid, dy, dy, y, 40)
+	d.Softmax(y, y, 4, 10)
+	d.SoftmaxGrad(dy, dy, y, 4, 10)
+	d.DropoutGrad(dy, dy, y, 40, 0.5, 7, ReLU)
+	d.Dropout(y, y, 40, 0.5, 7)
+	for _, name := range []string{"activate", "activate_grad", "softmax", "softmax_grad", "dropout"} {
+		if d.kernels[kernelKey{name: name, inPlace: true}] == nil {
+			t.Errorf("%s in place did not run its in-place entry point", name)
+		}
+	}
+	// Nil inputs and outputs: a product without bias or bias gradient, a
+	// loss without gradient or target indices, SGD without state.
+	d.MatMul(dp, y, dy, 4, 10, 10, false, true, false)
+	d.Loss(MSE, nil, d.Alloc(AccSlots), 0, y, dy, nil, 0, 4, 10, 1)
+	d.Update(OptParams{Kind: SGD, LR: 0.1}, y, dy, nil, nil, 40)
+	if err := d.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if st := d.Stats(); st.AliasCopies != st0.AliasCopies || st.Passes-st0.Passes != 1 {
+		t.Errorf("stats %+v: want no copies and one compute pass", st)
+	}
+	d.Copy(y, y, 40)
+	if err := d.Sync(); err == nil || !strings.Contains(err.Error(), "overlap") {
+		t.Errorf("Copy in place: got %v, want an error that its buffers overlap", err)
+	}
 }
 
 // Writes, frees and reads keep program order although kernels are only

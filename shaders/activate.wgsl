@@ -1,5 +1,4 @@
-// Activate: y[i] = f(x[i]) for act = 0 linear, 1 relu, 2 sigmoid, 3 tanh
-// (gpu.Act's values). y may be x.
+// Activate: y[i] = f(x[i]) for act a gpu.Act (not softmax). In place (y is x): main_in_place.
 struct Params {
     n: u32,
     act: u32,
@@ -15,5 +14,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     let i = flat_index(wid, nwg, lid);
     if (i < p.n) {
         y[i] = activation(p.act, x[i]);
+    }
+}
+
+// main_in_place is main with x the very range of y, left unbound.
+@compute @workgroup_size(256)
+fn main_in_place(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+    let i = flat_index(wid, nwg, lid);
+    if (i < p.n) {
+        y[i] = activation(p.act, y[i]);
     }
 }

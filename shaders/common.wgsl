@@ -70,16 +70,16 @@ fn gather_src(e: u32, p: GatherParams, idx_r: f32) -> vec2<u32> {
     return vec2<u32>(w, start - w * p.stride + e - r * p.row_len);
 }
 
-// activation is gpu.Act's elementwise functions: 0 linear, 1 relu,
-// 2 sigmoid, 3 tanh (activate, and the fused epilogues of matmul and
-// sum_split).
+// activation is gpu.Act's elementwise functions (activate, and the fused
+// epilogues of matmul and sum_split). The ACT_ constants, and the other
+// enumerations of package gpu, are declared by the device (shaders.Header).
 fn activation(a: u32, v: f32) -> f32 {
     switch a {
-        case 1u: { return max(v, 0.0); }
-        case 2u: { return 1.0 / (1.0 + exp(-v)); }
+        case ACT_RELU: { return max(v, 0.0); }
+        case ACT_SIGMOID: { return 1.0 / (1.0 + exp(-v)); }
         // tanh is 1 in float32 beyond |v| = 9; clamping keeps implementations
         // that compute it through exp from overflowing to NaN.
-        case 3u: { return tanh(clamp(v, -20.0, 20.0)); }
+        case ACT_TANH: { return tanh(clamp(v, -20.0, 20.0)); }
         default: { return v; }
     }
 }
@@ -89,9 +89,9 @@ fn activation(a: u32, v: f32) -> f32 {
 // sigmoid g*y*(1-y), tanh g*(1-y²), linear g.
 fn activation_grad(a: u32, g: f32, y: f32) -> f32 {
     switch a {
-        case 1u: { return select(0.0, g, y > 0.0); }
-        case 2u: { return g * y * (1.0 - y); }
-        case 3u: { return g * (1.0 - y * y); }
+        case ACT_RELU: { return select(0.0, g, y > 0.0); }
+        case ACT_SIGMOID: { return g * y * (1.0 - y); }
+        case ACT_TANH: { return g * (1.0 - y * y); }
         default: { return g; }
     }
 }

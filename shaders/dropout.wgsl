@@ -1,6 +1,7 @@
 // Dropout and DropoutGrad: y[i] = keep(seed, i) ? x[i]*scale : 0 with
 // scale = 1/(1-rate), the mask drawn from the same counter-based generator as
-// gpu.DropoutKeep, so every device draws the same mask. y may be x. For
+// gpu.DropoutKeep, so every device draws the same mask. In place (y is x):
+// main_in_place. For
 // DropoutGrad, y is then multiplied by the derivative of activation act at
 // z, the previous layer's output (its activation folded in; linear: none).
 struct Params {
@@ -27,22 +28,36 @@ fn hash32(v: u32) -> u32 {
     return h;
 }
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
-    let i = flat_index(wid, nwg, lid);
-    if (i >= p.n) {
-        return;
-    }
+// dropped returns element i of the result for input xi.
+fn dropped(i: u32, xi: f32) -> f32 {
     let h = hash32(i ^ hash32(p.seed));
     // 24 bits make a float32 in [0, 1) exactly.
     let keep = f32(h >> 8u) * (1.0 / 16777216.0) >= p.rate;
     var v = 0.0;
     if (keep) {
-        v = x[i] * p.scale;
-        if (p.act != 0u) {
+        v = xi * p.scale;
+        if (p.act != ACT_LINEAR) {
             v = activation_grad(p.act, v, z[i]);
         }
     }
-    y[i] = v;
+    return v;
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+    let i = flat_index(wid, nwg, lid);
+    if (i < p.n) {
+        y[i] = dropped(i, x[i]);
+    }
+}
+
+// main_in_place is main with x the very range of y, left unbound.
+@compute @workgroup_size(256)
+fn main_in_place(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+    let i = flat_index(wid, nwg, lid);
+    if (i < p.n) {
+        y[i] = dropped(i, y[i]);
+    }
 }

@@ -1,9 +1,7 @@
 // Loss over a batch of predictions p (rows, cols) against targets t: adds the
-// metric sums to acc[slot..slot+3] (loss, squared error, absolute error,
-// correct argmax) and, when has_grad, writes the gradient of
-// scale*Σ(per-sample losses) into dp. kind is gpu.LossKind:
-//   0 MSE, 1 MAE, 2 sparse CE on probabilities, 3 sparse CE on logits,
-//   4 CE on probabilities, 5 CE on logits.
+// metric sums to acc[slot + ACC_LOSS], ... (gpu.AccLoss, ...) and, when
+// has_grad, writes the gradient of scale*Σ(per-sample losses) into dp. kind
+// is a gpu.LossKind.
 // For the sparse kinds t holds one class index per row. With has_idx, row r's
 // targets are row idx[idx_off + r] of t. Probabilities are first rescaled to
 // sum to one, then clipped to [1e-7, 1-1e-7] (Keras).
@@ -50,8 +48,8 @@ fn target_of(r: u32, j: u32, sparse: bool) -> f32 {
 
 // row_loss returns (loss, correct) of row r and writes its gradient.
 fn row_loss(r: u32) -> vec2<f32> {
-    let sparse = p.kind == 2u || p.kind == 3u;
-    let logits = p.kind == 3u || p.kind == 5u;
+    let sparse = p.kind == LOSS_SPARSE_CCE || p.kind == LOSS_SPARSE_CCE_LOGITS;
+    let logits = p.kind == LOSS_SPARSE_CCE_LOGITS || p.kind == LOSS_CCE_LOGITS;
     let base = r * p.cols;
     // logits: m = max, s = Σ exp(p-m); probabilities: s = Σ p.
     var m = pred[base];
@@ -125,14 +123,15 @@ fn row_loss(r: u32) -> vec2<f32> {
 fn main(@builtin(local_invocation_index) t: u32) {
     var a = vec4<f32>(0.0);   // loss, squared error, absolute error, correct
     let fc = f32(p.cols);
-    if (p.kind <= 1u) {
+    let regression = p.kind == LOSS_MSE || p.kind == LOSS_MAE;
+    if (regression) {
         let n = p.rows * p.cols;
         for (var i = t; i < n; i += 256u) {
             let e = pred[i] - tgt_at(i / p.cols, i % p.cols, p.cols);
             a.y += e * e;
             a.z += abs(e);
             if (p.has_grad != 0u) {
-                if (p.kind == 0u) {
+                if (p.kind == LOSS_MSE) {
                     dp[i] = p.scale * 2.0 * e / fc;
                 } else {
                     dp[i] = p.scale * sign(e) / fc;
@@ -157,13 +156,13 @@ fn main(@builtin(local_invocation_index) t: u32) {
     if (t == 0u) {
         let s = red[0];
         let o = p.slot;
-        if (p.kind <= 1u) {
-            acc[o] += select(s.z, s.y, p.kind == 0u) / fc;
-            acc[o + 1u] += s.y;
-            acc[o + 2u] += s.z;
+        if (regression) {
+            acc[o + ACC_LOSS] += select(s.z, s.y, p.kind == LOSS_MSE) / fc;
+            acc[o + ACC_SQ_ERR] += s.y;
+            acc[o + ACC_ABS_ERR] += s.z;
         } else {
-            acc[o] += s.x;
-            acc[o + 3u] += s.w;
+            acc[o + ACC_LOSS] += s.x;
+            acc[o + ACC_CORRECT] += s.w;
         }
     }
 }

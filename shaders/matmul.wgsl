@@ -6,13 +6,14 @@
 // The device prepends the tile's constants (shaders.MatMulHeader):
 //   TM, TN   outputs per invocation along m and n (multiples of 4)
 //   BK       depth of a k step
-//   mm_flags() the product's layout and epilogue, these bits:
+//   mm_flags() the product's layout and epilogue, these bits (their values
+//            are shaders.MatMulAcc, ..., declared by the header too):
 //   ACC, TRANS_A, TRANS_B,
 //   VEC_A    load A as vec4 along its contiguous dimension (k, or m when
 //            TRANS_A), which must then be a multiple of 4; VEC_B likewise
 //   VEC_C    load and store C as vec4 (n a multiple of 4)
 //   BIAS     add bias[j] to column j (MatMulBiasAct), then
-//   ACT      bits 8-10: the activation applied last (common.wgsl's codes)
+//   ACT      bits ACT_SHIFT..: the activation applied last (a gpu.Act)
 //   ACT_GRAD instead of BIAS and the activation (MatMulActGrad): multiply
 //            C[i,j] by the derivative of ACT at bias[i*n+j], the activation's
 //            output (bias then holds that output, m x n)
@@ -86,17 +87,6 @@ struct Params {
     ow: i32,
 }
 
-const ACC: u32 = 1u;
-const TRANS_A: u32 = 2u;
-const TRANS_B: u32 = 4u;
-const VEC_A: u32 = 8u;
-const VEC_B: u32 = 16u;
-const VEC_C: u32 = 32u;
-const BIAS: u32 = 64u;
-const ONES: u32 = 128u;
-const ACT_GRAD: u32 = 2048u;
-const IM2COL: u32 = 4096u;
-
 fn flag(f: u32) -> bool {
     return (mm_flags() & f) != 0u;
 }
@@ -114,7 +104,7 @@ fn flag(f: u32) -> bool {
 // and applies the activation, or multiplies by the activation's derivative.
 fn epilogue(v: vec4<f32>, row: u32, col: u32) -> vec4<f32> {
     var r = v;
-    let act = (mm_flags() >> 8u) & 7u;
+    let act = (mm_flags() >> ACT_SHIFT) & ACT_MASK;
     for (var e = 0u; e < 4u; e++) {
         if (flag(ACT_GRAD)) {
             if (col + e < p.n) {

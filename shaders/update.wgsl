@@ -1,5 +1,5 @@
 // Update: one optimizer step on n parameters w with gradients g and state
-// s1, s2, as Keras does. kind is gpu.OptKind: 0 SGD, 1 Adam, 2 RMSprop.
+// s1, s2, as Keras does. kind is a gpu.OptKind.
 //   SGD:     v = momentum*v - lr*g; w += v  (nesterov: w += momentum*v - lr*g); momentum 0: w -= lr*g
 //   Adam:    m += (g-m)(1-β1); v += (g²-v)(1-β2); w -= alpha·m/(√v+ε), alpha = lr·√(1-β2^t)/(1-β1^t)
 //   RMSprop: s += (g²-s)(1-ρ); mom = momentum*mom + lr*g/√(s+ε); w -= mom (momentum 0: w -= lr*g/√(s+ε))
@@ -31,14 +31,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     let gi = g[i];
     switch p.kind {
-        case 1u: {
+        case OPT_ADAM: {
             let m = s1[i] + (gi - s1[i]) * (1.0 - p.beta1);
             let v = s2[i] + (gi * gi - s2[i]) * (1.0 - p.beta2);
             s1[i] = m;
             s2[i] = v;
             w[i] -= p.alpha * m / (sqrt(v) + p.eps);
         }
-        case 2u: {
+        case OPT_RMSPROP: {
             let s = s1[i] + (gi * gi - s1[i]) * (1.0 - p.rho);
             s1[i] = s;
             var step = p.lr * gi / sqrt(s + p.eps);
