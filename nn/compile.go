@@ -169,6 +169,9 @@ func (m *Model) Compile(opt Optimizer, loss Loss, metrics ...Metric) error {
 		}
 	}
 	m.opt, m.loss, m.metrics = opt, loss, metrics
+	if m.ws != nil {
+		m.ws.plan = m.planStep(m.ws) // it names the loss and the optimizer
+	}
 	if m.dev == nil {
 		return m.SetDevice(gpu.NewCPU())
 	}

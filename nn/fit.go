@@ -67,15 +67,12 @@ type Callback interface {
 
 // workspace holds the device buffers for running batches of up to batch samples.
 type workspace struct {
-	batch int
-	xb    gpu.Buffer   // the batch's inputs (Loss reads the targets in place)
-	acts  []gpu.Buffer // output of each layer
-	// dxAct[i] is the activation whose derivative layer i folds into its
-	// dx; actDone[i] says layer i's own was folded by the next.
-	dxAct   []gpu.Act
-	actDone []bool
-	d0, d1  gpu.Buffer // gradient ping-pong
-	s1, s2  gpu.Buffer
+	batch  int
+	xb     gpu.Buffer   // the batch's inputs (Loss reads the targets in place)
+	acts   []gpu.Buffer // output of each layer
+	d0, d1 gpu.Buffer   // gradient ping-pong
+	s1, s2 gpu.Buffer
+	plan   *stepPlan // the step's kernels on these buffers
 }
 
 func (w *workspace) free(dev gpu.Device) {
@@ -118,100 +115,11 @@ func (m *Model) workspace(batch int) *workspace {
 		maxAct = max(maxAct, l.base().out.Size())
 		maxScratch = max(maxScratch, l.scratch())
 	}
-	w.dxAct, w.actDone = m.foldedActs()
 	w.d0, w.d1 = d.Alloc(batch*maxAct), d.Alloc(batch*maxAct)
 	w.s1, w.s2 = d.Alloc(batch*maxScratch), d.Alloc(batch*maxScratch)
+	w.plan = m.planStep(w)
 	m.ws = w
 	return w
-}
-
-func (m *Model) newRun(w *workspace, training bool) *run {
-	return &run{dev: m.dev, training: training, step: uint32(m.step), seed: uint32(m.Seed), s1: w.s1, s2: w.s2}
-}
-
-// forward runs the layers on the n samples in w.xb.
-func (m *Model) forward(r *run, w *workspace, n int) gpu.Buffer {
-	x := w.xb
-	for i, l := range m.Layers {
-		if !reshapes(l) {
-			l.forward(r, x, w.acts[i], n)
-		}
-		x = w.acts[i]
-	}
-	return x
-}
-
-// foldedActs decides which activation derivatives fold into the next
-// layer's dx kernel: a Dense, MaxPooling2D or Dropout (a dxFuser) after a
-// layer that ends with relu, sigmoid or tanh (an actProducer), Flattens
-// between them allowed. That kernel then yields the gradient at the
-// producer's pre-activation, and the producer skips its own ActivateGrad:
-// one kernel fewer.
-func (m *Model) foldedActs() (dxAct []gpu.Act, actDone []bool) {
-	dxAct, actDone = make([]gpu.Act, len(m.Layers)), make([]bool, len(m.Layers))
-	for i, l := range m.Layers {
-		if _, ok := l.(dxFuser); !ok {
-			continue
-		}
-		p := i - 1
-		for p >= 0 && reshapes(m.Layers[p]) {
-			p--
-		}
-		if p < 0 {
-			continue
-		}
-		if ap, ok := m.Layers[p].(actProducer); ok && ap.outAct() != gpu.Linear {
-			dxAct[i], actDone[p] = ap.outAct(), true
-		}
-	}
-	return dxAct, actDone
-}
-
-// A reshaper's output is its input read with another shape (Flatten): the
-// workspace gives it its input's buffer, and neither pass runs a kernel.
-type reshaper interface{ reshapeOnly() }
-
-func reshapes(l Layer) bool {
-	_, ok := l.(reshaper)
-	return ok
-}
-
-// backward propagates the loss gradient in w.d0 through the layers,
-// accumulating parameter gradients.
-func (m *Model) backward(r *run, w *workspace, n int) {
-	dy, dx := w.d0, w.d1
-	for i := len(m.Layers) - 1; i >= 0; i-- {
-		if reshapes(m.Layers[i]) {
-			continue // the gradient passes through unchanged
-		}
-		x := w.xb
-		if i > 0 {
-			x = w.acts[i-1]
-		}
-		var dxi gpu.Buffer
-		if i > 0 {
-			dxi = dx
-		}
-		r.dxAct, r.actDone = w.dxAct[i], w.actDone[i]
-		m.Layers[i].backward(r, x, w.acts[i], dy, dxi, n)
-		dy, dx = dx, dy
-	}
-}
-
-// trainStep records one optimizer step on the n samples in w.xb, whose
-// targets are d's at sample indices idx[off:off+n], and adds the batch's
-// metric sums to m.acc[0:AccSlots].
-func (m *Model) trainStep(w *workspace, d *devData, off, n int) {
-	r := m.newRun(w, true)
-	out := m.forward(r, w, n)
-	// Every trainable parameter's gradient is overwritten by its layer's
-	// backward (the padding between them stays zero from the allocation).
-	m.dev.Loss(m.loss.Kind, w.d0, m.acc, 0, out, d.y, d.idx, off, n, m.OutputShape().Size(), 1/float32(n))
-	m.backward(r, w, n)
-	m.step++
-	o := m.opt.OptParams
-	o.Step = m.step
-	m.dev.Update(o, m.w, m.g, m.s1, m.s2, m.nTrain)
 }
 
 // devData is a Data set uploaded to the device once.

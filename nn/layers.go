@@ -61,11 +61,14 @@ type Layer interface {
 	// build checks the input shape, creates the parameters and returns the
 	// output shape.
 	build(in Shape) (Shape, error)
-	// forward computes y from x for a batch of n samples.
-	forward(r *run, x, y gpu.Buffer, n int)
-	// backward takes dy (which it may overwrite) and accumulates parameter
-	// gradients; it writes dx unless dx is nil (the first layer).
-	backward(r *run, x, y, dy, dx gpu.Buffer, n int)
+	// forward appends the kernels that compute y from x, in training
+	// (Dropout draws a mask, BatchNormalization uses the batch's statistics)
+	// or in inference.
+	forward(ks *kernels, training bool, x, y gpu.Buffer)
+	// backward appends the kernels that take dy (which they may overwrite)
+	// and overwrite the layer's parameter gradients, and write dx unless dx
+	// is nil (the first layer). f is what decideFolds decided for the layer.
+	backward(ks *kernels, f fold, x, y, dy, dx gpu.Buffer)
 	// scratch is the number of floats of scratch memory the layer needs per
 	// sample in each of the run's two scratch buffers.
 	scratch() int
@@ -86,32 +89,10 @@ func (b *layerBase) Params() []*Param         { return b.params }
 func (b *layerBase) OutputShape() Shape       { return b.out }
 func (b *layerBase) addParam(p *Param) *Param { b.params = append(b.params, p); return p }
 
-// run is what layers need during a forward or backward pass.
-type run struct {
-	dev      gpu.Device
-	training bool
-	step     uint32 // optimizer step, for dropout masks
-	seed     uint32
-	s1, s2   gpu.Buffer // scratch buffers
-	// In backward: dxAct, when not Linear, is the activation of the layer
-	// that produced x, whose derivative this layer multiplies into dx (one
-	// kernel); actDone says that dy already has this layer's own.
-	dxAct   gpu.Act
-	actDone bool
-}
-
-// An actProducer ends its forward with an elementwise activation whose
-// derivative the next layer may fold into its dx (see Model.backward).
-type actProducer interface{ outAct() gpu.Act }
-
-// A dxFuser computes dx with one kernel that can take the producer's
-// activation derivative (Device.MatMulActGrad, MaxPoolGrad, DropoutGrad).
-type dxFuser interface{ fusesDxAct() }
-
-// foldable is a's part that a product can fold in (MatMulBiasAct,
-// ConvForward, MatMulActGrad): relu, sigmoid, tanh; softmax, which works on
-// whole rows, is left to the layer.
-func foldable(a gpu.Act) gpu.Act {
+// elementwise is a's part that a product kernel applies to each value it
+// writes (MatMulBiasAct, ConvForward, MatMulActGrad): relu, sigmoid, tanh;
+// softmax, which works on whole rows, is left to a kernel of its own.
+func elementwise(a gpu.Act) gpu.Act {
 	if a == gpu.Softmax {
 		return gpu.Linear
 	}
@@ -129,23 +110,27 @@ func parseAct(name string) (gpu.Act, error) {
 	return a, nil
 }
 
-func activate(r *run, a gpu.Act, y gpu.Buffer, rows, cols int) {
+// activate appends the kernel applying a to y in place; y holds rows of
+// cols values a sample.
+func activate(ks *kernels, a gpu.Act, y gpu.Buffer, rows, cols int) {
 	switch a {
 	case gpu.Linear:
 	case gpu.Softmax:
-		r.dev.Softmax(y, y, rows, cols)
+		ks.add("Softmax", "", func(r *run, n int) { r.dev.Softmax(y, y, n*rows, cols) })
 	default:
-		r.dev.Activate(a, y, y, rows*cols)
+		ks.add("Activate", a.String(), func(r *run, n int) { r.dev.Activate(a, y, y, n*rows*cols) })
 	}
 }
 
-func activateGrad(r *run, a gpu.Act, dy, y gpu.Buffer, rows, cols int) {
+// activateGrad appends the kernel multiplying dy in place by a's
+// derivative, written through a's output y (rows of cols values a sample).
+func activateGrad(ks *kernels, a gpu.Act, dy, y gpu.Buffer, rows, cols int) {
 	switch a {
 	case gpu.Linear:
 	case gpu.Softmax:
-		r.dev.SoftmaxGrad(dy, dy, y, rows, cols)
+		ks.add("SoftmaxGrad", "", func(r *run, n int) { r.dev.SoftmaxGrad(dy, dy, y, n*rows, cols) })
 	default:
-		r.dev.ActivateGrad(a, dy, dy, y, rows*cols)
+		ks.add("ActivateGrad", a.String(), func(r *run, n int) { r.dev.ActivateGrad(a, dy, dy, y, n*rows*cols) })
 	}
 }
 
@@ -211,14 +196,21 @@ func (l *DenseLayer) build(in Shape) (Shape, error) {
 	return out, nil
 }
 
-func (l *DenseLayer) rows(n int) int { return n * l.in.Size() / l.in[len(l.in)-1] }
+// dims are the rows a sample and the inputs of the layer's product.
+func (l *DenseLayer) dims() (rows, in int) {
+	in = l.in[len(l.in)-1]
+	return l.in.Size() / in, in
+}
 
 // forward: x is (rows, in), kernel (in, units), y (rows, units).
-func (l *DenseLayer) forward(r *run, x, y gpu.Buffer, n int) {
-	rows, in := l.rows(n), l.in[len(l.in)-1]
-	r.dev.MatMulBiasAct(y, x, l.params[0].w, l.bias(), rows, in, l.Units, foldable(l.act))
+func (l *DenseLayer) forward(ks *kernels, training bool, x, y gpu.Buffer) {
+	rows, in := l.dims()
+	act := elementwise(l.act)
+	ks.add("MatMulBiasAct", actNote(act), func(r *run, n int) {
+		r.dev.MatMulBiasAct(y, x, l.params[0].w, l.bias(), n*rows, in, l.Units, act)
+	})
 	if l.act == gpu.Softmax {
-		r.dev.Softmax(y, y, rows, l.Units)
+		activate(ks, l.act, y, rows, l.Units)
 	}
 }
 
@@ -237,23 +229,26 @@ func (l *DenseLayer) biasGrad() gpu.Buffer {
 	return l.params[1].g
 }
 
-func (l *DenseLayer) outAct() gpu.Act { return foldable(l.act) }
-func (l *DenseLayer) fusesDxAct()     {}
-
-func (l *DenseLayer) backward(r *run, x, y, dy, dx gpu.Buffer, n int) {
-	rows, in := l.rows(n), l.in[len(l.in)-1]
-	if !r.actDone {
-		activateGrad(r, l.act, dy, y, rows, l.Units)
+func (l *DenseLayer) backward(ks *kernels, f fold, x, y, dy, dx gpu.Buffer) {
+	rows, in := l.dims()
+	if !f.actDone {
+		activateGrad(ks, l.act, dy, y, rows, l.Units)
 	}
 	// dkernel (in, units) = xᵀ·dz; dbias = Σ_rows dz; dx = dz·kernelᵀ (times
 	// the derivative of x's producer's activation when it folds in).
-	r.dev.WeightGrads(l.params[0].g, l.biasGrad(), x, dy, rows, in, l.Units)
+	ks.add("WeightGrads", "", func(r *run, n int) {
+		r.dev.WeightGrads(l.params[0].g, l.biasGrad(), x, dy, n*rows, in, l.Units)
+	})
 	switch {
 	case dx == nil:
-	case r.dxAct != gpu.Linear:
-		r.dev.MatMulActGrad(dx, dy, l.params[0].w, x, rows, l.Units, in, true, r.dxAct)
+	case f.dxAct != gpu.Linear:
+		ks.add("dx MatMulActGrad", f.note(), func(r *run, n int) {
+			r.dev.MatMulActGrad(dx, dy, l.params[0].w, x, n*rows, l.Units, in, true, f.dxAct)
+		})
 	default:
-		r.dev.MatMul(dx, dy, l.params[0].w, rows, l.Units, in, false, true, false)
+		ks.add("dx MatMul", "", func(r *run, n int) {
+			r.dev.MatMul(dx, dy, l.params[0].w, n*rows, l.Units, in, false, true, false)
+		})
 	}
 }
 
@@ -279,19 +274,19 @@ func (l *ActivationLayer) build(in Shape) (Shape, error) {
 
 func (l *ActivationLayer) cols() int { return l.in[len(l.in)-1] }
 
-func (l *ActivationLayer) forward(r *run, x, y gpu.Buffer, n int) {
-	size := n * l.in.Size()
-	r.dev.Copy(y, x, size)
-	activate(r, l.act, y, size/l.cols(), l.cols())
+func (l *ActivationLayer) forward(ks *kernels, training bool, x, y gpu.Buffer) {
+	size := l.in.Size()
+	ks.add("Copy", "", func(r *run, n int) { r.dev.Copy(y, x, n*size) })
+	activate(ks, l.act, y, size/l.cols(), l.cols())
 }
 
-func (l *ActivationLayer) backward(r *run, x, y, dy, dx gpu.Buffer, n int) {
+func (l *ActivationLayer) backward(ks *kernels, f fold, x, y, dy, dx gpu.Buffer) {
 	if dx == nil {
 		return
 	}
-	size := n * l.in.Size()
-	activateGrad(r, l.act, dy, y, size/l.cols(), l.cols())
-	r.dev.Copy(dx, dy, size)
+	size := l.in.Size()
+	activateGrad(ks, l.act, dy, y, size/l.cols(), l.cols())
+	ks.add("dx Copy", "", func(r *run, n int) { r.dev.Copy(dx, dy, n*size) })
 }
 
 // ---- Flatten ----
@@ -307,16 +302,11 @@ func (l *FlattenLayer) Type() string { return "Flatten" }
 func (l *FlattenLayer) build(in Shape) (Shape, error) {
 	return Shape{in.Size()}, nil
 }
-func (l *FlattenLayer) reshapeOnly() {}
 
-// forward and backward copy; a Model instead lets Flatten share its input's
-// buffer (see reshaper).
-func (l *FlattenLayer) forward(r *run, x, y gpu.Buffer, n int) { r.dev.Copy(y, x, n*l.in.Size()) }
-func (l *FlattenLayer) backward(r *run, x, y, dy, dx gpu.Buffer, n int) {
-	if dx != nil {
-		r.dev.Copy(dx, dy, n*l.in.Size())
-	}
-}
+// Flatten runs no kernel: its output is its input's buffer read with
+// another shape, and its gradient passes through (see reshapes).
+func (l *FlattenLayer) forward(ks *kernels, training bool, x, y gpu.Buffer)   {}
+func (l *FlattenLayer) backward(ks *kernels, f fold, x, y, dy, dx gpu.Buffer) {}
 
 // ---- Dropout ----
 
@@ -341,32 +331,34 @@ func (l *DropoutLayer) build(in Shape) (Shape, error) {
 	return in.clone(), nil
 }
 
-func (l *DropoutLayer) forward(r *run, x, y gpu.Buffer, n int) {
-	size := n * l.in.Size()
-	if !r.training || l.Rate == 0 {
-		r.dev.Copy(y, x, size)
+func (l *DropoutLayer) forward(ks *kernels, training bool, x, y gpu.Buffer) {
+	size := l.in.Size()
+	if !training || l.Rate == 0 {
+		ks.add("Copy", "", func(r *run, n int) { r.dev.Copy(y, x, n*size) })
 		return
 	}
-	l.seed = mix(r.seed, r.step, l.idx)
-	r.dev.Dropout(y, x, size, float32(l.Rate), l.seed)
+	ks.add("Dropout", fmt.Sprint(l.Rate), func(r *run, n int) {
+		l.seed = mix(r.seed, r.step, l.idx)
+		r.dev.Dropout(y, x, n*size, float32(l.Rate), l.seed)
+	})
 }
 
-func (l *DropoutLayer) backward(r *run, x, y, dy, dx gpu.Buffer, n int) {
+func (l *DropoutLayer) backward(ks *kernels, f fold, x, y, dy, dx gpu.Buffer) {
 	if dx == nil {
 		return
 	}
-	size := n * l.in.Size()
+	size := l.in.Size()
 	switch {
 	case l.Rate > 0:
-		r.dev.DropoutGrad(dx, dy, x, size, float32(l.Rate), l.seed, r.dxAct)
-	case r.dxAct != gpu.Linear:
-		r.dev.ActivateGrad(r.dxAct, dx, dy, x, size)
+		ks.add("dx DropoutGrad", f.note(), func(r *run, n int) {
+			r.dev.DropoutGrad(dx, dy, x, n*size, float32(l.Rate), l.seed, f.dxAct)
+		})
+	case f.dxAct != gpu.Linear:
+		ks.add("dx ActivateGrad", f.note(), func(r *run, n int) { r.dev.ActivateGrad(f.dxAct, dx, dy, x, n*size) })
 	default:
-		r.dev.Copy(dx, dy, size)
+		ks.add("dx Copy", "", func(r *run, n int) { r.dev.Copy(dx, dy, n*size) })
 	}
 }
-
-func (l *DropoutLayer) fusesDxAct() {}
 
 // ---- BatchNormalization ----
 
@@ -403,35 +395,51 @@ func (l *BatchNormLayer) build(in Shape) (Shape, error) {
 	return in.clone(), nil
 }
 
-func (l *BatchNormLayer) dims(n int) (rows, cols int) {
+// dims are the rows a sample and the channels normalized.
+func (l *BatchNormLayer) dims() (rows, cols int) {
 	cols = l.in[len(l.in)-1]
-	return n * l.in.Size() / cols, cols
+	return l.in.Size() / cols, cols
 }
 
-func (l *BatchNormLayer) forward(r *run, x, y gpu.Buffer, n int) {
-	rows, cols := l.dims(n)
+func (l *BatchNormLayer) forward(ks *kernels, training bool, x, y gpu.Buffer) {
+	rows, cols := l.dims()
 	p := l.params
 	eps := float32(l.Epsilon)
-	if !r.training {
-		r.dev.BatchNorm(y, x, p[2].w, p[3].w, p[0].w, p[1].w, rows, cols, eps)
+	if !training {
+		ks.add("BatchNorm", "moving statistics", func(r *run, n int) {
+			r.dev.BatchNorm(y, x, p[2].w, p[3].w, p[0].w, p[1].w, n*rows, cols, eps)
+		})
 		return
 	}
-	if l.mean == nil {
-		l.mean, l.variance = r.dev.Alloc(cols), r.dev.Alloc(cols)
-	}
-	r.dev.BatchNormStats(l.mean, l.variance, p[2].w, p[3].w, x, rows, cols, float32(l.Momentum))
-	r.dev.BatchNorm(y, x, l.mean, l.variance, p[0].w, p[1].w, rows, cols, eps)
+	ks.add("BatchNormStats", "", func(r *run, n int) {
+		if l.mean == nil {
+			l.mean, l.variance = r.dev.Alloc(cols), r.dev.Alloc(cols)
+		}
+		r.dev.BatchNormStats(l.mean, l.variance, p[2].w, p[3].w, x, n*rows, cols, float32(l.Momentum))
+	})
+	ks.add("BatchNorm", "batch statistics", func(r *run, n int) {
+		r.dev.BatchNorm(y, x, l.mean, l.variance, p[0].w, p[1].w, n*rows, cols, eps)
+	})
 }
 
 func (l *BatchNormLayer) scratch() int { return l.in.Size() }
 
-func (l *BatchNormLayer) backward(r *run, x, y, dy, dx gpu.Buffer, n int) {
-	rows, cols := l.dims(n)
-	if dx == nil {
-		dx = r.s1
-	}
+// backward computes dx even for the first layer, into scratch: the kernel
+// that gives gamma's and beta's gradients writes it anyway.
+func (l *BatchNormLayer) backward(ks *kernels, f fold, x, y, dy, dx gpu.Buffer) {
+	rows, cols := l.dims()
 	p := l.params
-	r.dev.BatchNormGrad(dx, p[0].g, p[1].g, dy, x, l.mean, l.variance, p[0].w, rows, cols, float32(l.Epsilon))
+	op := "dx BatchNormGrad"
+	if dx == nil {
+		op = "BatchNormGrad"
+	}
+	ks.add(op, "", func(r *run, n int) {
+		dx := dx
+		if dx == nil {
+			dx = r.s1
+		}
+		r.dev.BatchNormGrad(dx, p[0].g, p[1].g, dy, x, l.mean, l.variance, p[0].w, n*rows, cols, float32(l.Epsilon))
+	})
 }
 
 func (l *BatchNormLayer) release(dev gpu.Device) {
@@ -517,39 +525,47 @@ func (l *Conv2DLayer) build(in Shape) (Shape, error) {
 
 func (l *Conv2DLayer) scratch() int { return l.geom.ColRows() * l.geom.ColCols() }
 
-func (l *Conv2DLayer) forward(r *run, x, y gpu.Buffer, n int) {
+// batch is the layer's geometry for n samples.
+func (l *Conv2DLayer) batch(n int) gpu.ConvGeom {
 	g := l.geom
 	g.N = n
-	var bias gpu.Buffer
-	if l.UseBias {
-		bias = l.params[1].w
-	}
-	// r.s1 is im2col scratch for devices that need one.
-	r.dev.ConvForward(y, x, r.s1, l.params[0].w, bias, g, l.Filters, foldable(l.act))
+	return g
+}
+
+func (l *Conv2DLayer) forward(ks *kernels, training bool, x, y gpu.Buffer) {
+	act := elementwise(l.act)
+	ks.add("ConvForward", actNote(act), func(r *run, n int) {
+		var bias gpu.Buffer
+		if l.UseBias {
+			bias = l.params[1].w
+		}
+		// r.s1 is im2col scratch for devices that need one.
+		r.dev.ConvForward(y, x, r.s1, l.params[0].w, bias, l.batch(n), l.Filters, act)
+	})
 	if l.act == gpu.Softmax {
-		r.dev.Softmax(y, y, g.ColRows(), l.Filters)
+		activate(ks, l.act, y, l.geom.ColRows(), l.Filters)
 	}
 }
 
-func (l *Conv2DLayer) outAct() gpu.Act { return foldable(l.act) }
-
-func (l *Conv2DLayer) backward(r *run, x, y, dy, dx gpu.Buffer, n int) {
-	g := l.geom
-	g.N = n
-	rows, kc := g.ColRows(), g.ColCols()
-	if !r.actDone {
-		activateGrad(r, l.act, dy, y, rows, l.Filters)
-	}
-	var db gpu.Buffer
-	if l.UseBias {
-		db = l.params[1].g
+func (l *Conv2DLayer) backward(ks *kernels, f fold, x, y, dy, dx gpu.Buffer) {
+	rows, kc := l.geom.ColRows(), l.geom.ColCols() // a sample
+	if !f.actDone {
+		activateGrad(ks, l.act, dy, y, rows, l.Filters)
 	}
 	// im2col(x) again (in r.s1 on the pure-Go device, read in place on a
 	// GPU) rather than kept from forward: memory over flops.
-	r.dev.ConvWeightGrads(l.params[0].g, db, x, r.s1, dy, g, l.Filters)
+	ks.add("ConvWeightGrads", "", func(r *run, n int) {
+		var db gpu.Buffer
+		if l.UseBias {
+			db = l.params[1].g
+		}
+		r.dev.ConvWeightGrads(l.params[0].g, db, x, r.s1, dy, l.batch(n), l.Filters)
+	})
 	if dx != nil {
-		r.dev.MatMul(r.s2, dy, l.params[0].w, rows, l.Filters, kc, false, true, false)
-		r.dev.Col2Im(dx, r.s2, g)
+		ks.add("dx MatMul", "", func(r *run, n int) {
+			r.dev.MatMul(r.s2, dy, l.params[0].w, n*rows, l.Filters, kc, false, true, false)
+		})
+		ks.add("dx Col2Im", "", func(r *run, n int) { r.dev.Col2Im(dx, r.s2, l.batch(n)) })
 	}
 }
 
@@ -586,19 +602,20 @@ func (l *MaxPool2DLayer) build(in Shape) (Shape, error) {
 	return Shape{g.OH, g.OW, g.C}, nil
 }
 
-func (l *MaxPool2DLayer) forward(r *run, x, y gpu.Buffer, n int) {
+// batch is the layer's geometry for n samples.
+func (l *MaxPool2DLayer) batch(n int) gpu.ConvGeom {
 	g := l.geom
 	g.N = n
-	r.dev.MaxPool(y, x, g)
+	return g
 }
 
-func (l *MaxPool2DLayer) backward(r *run, x, y, dy, dx gpu.Buffer, n int) {
+func (l *MaxPool2DLayer) forward(ks *kernels, training bool, x, y gpu.Buffer) {
+	ks.add("MaxPool", "", func(r *run, n int) { r.dev.MaxPool(y, x, l.batch(n)) })
+}
+
+func (l *MaxPool2DLayer) backward(ks *kernels, f fold, x, y, dy, dx gpu.Buffer) {
 	if dx == nil {
 		return
 	}
-	g := l.geom
-	g.N = n
-	r.dev.MaxPoolGrad(dx, dy, x, g, r.dxAct)
+	ks.add("dx MaxPoolGrad", f.note(), func(r *run, n int) { r.dev.MaxPoolGrad(dx, dy, x, l.batch(n), f.dxAct) })
 }
-
-func (l *MaxPool2DLayer) fusesDxAct() {}
