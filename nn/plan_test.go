@@ -108,6 +108,53 @@ forward (inference)
   dense_1          MatMulBiasAct
 `
 
+// The fold rules on one model: the Conv2D's tanh folds into the Dense's dx
+// product through the Flatten; a BatchNormalization, an Activation layer or
+// a softmax (row-wise, not elementwise) takes or gives no fold, so those
+// derivatives run as kernels of their own.
+const foldRulesPlan = `forward (training)
+  conv2d               ConvForward tanh
+  dense                MatMulBiasAct sigmoid
+  batch_normalization  BatchNormStats
+  batch_normalization  BatchNorm batch statistics
+  dense_1              MatMulBiasAct relu
+  activation           Copy
+  activation           Activate tanh
+  dense_2              MatMulBiasAct
+  dense_2              Softmax
+  dense_3              MatMulBiasAct
+loss
+                       Loss mse
+backward
+  dense_3              WeightGrads
+  dense_3              dx MatMul
+  dense_2              SoftmaxGrad
+  dense_2              WeightGrads
+  dense_2              dx MatMul
+  activation           ActivateGrad tanh
+  activation           dx Copy
+  dense_1              ActivateGrad relu
+  dense_1              WeightGrads
+  dense_1              dx MatMul
+  batch_normalization  dx BatchNormGrad
+  dense                ActivateGrad sigmoid
+  dense                WeightGrads
+  dense                dx MatMulActGrad (folds conv2d's tanh)
+  conv2d               ConvWeightGrads
+update
+                       Update adam
+forward (inference)
+  conv2d               ConvForward tanh
+  dense                MatMulBiasAct sigmoid
+  batch_normalization  BatchNorm moving statistics
+  dense_1              MatMulBiasAct relu
+  activation           Copy
+  activation           Activate tanh
+  dense_2              MatMulBiasAct
+  dense_2              Softmax
+  dense_3              MatMulBiasAct
+`
+
 // planOf builds a model of layers on inputs of shape in, compiles it with
 // Adam and loss, and returns its printed step plan.
 func planOf(t *testing.T, loss Loss, in []int, layers ...Layer) string {
@@ -160,4 +207,10 @@ func TestPlanCIFAR(t *testing.T) {
 	got := planOf(t, SparseCategoricalCrossentropy(true), []int{32, 32, 3},
 		conv(), pool(), conv(), pool(), conv(), Dropout(0.2), Flatten(), Dense(32, "relu"), Dense(10, ""))
 	checkPlan(t, got, cifarPlan)
+}
+
+func TestPlanFoldRules(t *testing.T) {
+	got := planOf(t, MeanSquaredError, []int{6, 6, 2}, Conv2D(4, [2]int{3, 3}, "tanh"), Flatten(), Dense(8, "sigmoid"),
+		BatchNormalization(), Dense(6, "relu"), Activation("tanh"), Dense(5, "softmax"), Dense(2, ""))
+	checkPlan(t, got, foldRulesPlan)
 }
