@@ -16,7 +16,7 @@ type Float interface{ ~float32 | ~float64 }
 // the work is large enough (in the browser GOMAXPROCS is 1).
 type CPU[T Float] struct {
 	workers int
-	// Pause, if set, is called before each MatMul and im2col, the kernels
+	// Pause, if set, is called before each MatMul and Im2Col, the kernels
 	// every heavy operation goes through (the fused ones included). The
 	// browser uses it to hand the page a turn now and then: a wasm program
 	// computing gets no event loop otherwise.
@@ -30,6 +30,19 @@ func NewCPU() *CPU[float32] { return NewCPUOf[float32]() }
 func NewCPUOf[T Float]() *CPU[T] {
 	return &CPU[T]{workers: runtime.GOMAXPROCS(0)}
 }
+
+// The CPU device's fused loops: the reference that the fallbacks of Ops
+// (built from the core) are tested against. It has no ConvForward or
+// ConvWeightGrads: its convolution is Im2Col then a product, which is what
+// the fallbacks do, in the im2col scratch that Ops owns.
+var (
+	_ Device           = (*CPU[float32])(nil)
+	_ MatMulBiasActer  = (*CPU[float32])(nil)
+	_ MatMulActGrader  = (*CPU[float32])(nil)
+	_ WeightGrader     = (*CPU[float32])(nil)
+	_ MaxPoolActGrader = (*CPU[float32])(nil)
+	_ DropoutActGrader = (*CPU[float32])(nil)
+)
 
 type cpuBuf[T Float] struct {
 	f []T
@@ -162,16 +175,6 @@ func (d *CPU[T]) MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act) {
 	}
 }
 
-func (d *CPU[T]) ConvForward(y, x, col, w, bias Buffer, g ConvGeom, filters int, act Act) {
-	d.im2col(col, x, g)
-	d.MatMulBiasAct(y, col, w, bias, g.ColRows(), g.ColCols(), filters, act)
-}
-
-func (d *CPU[T]) ConvWeightGrads(dw, db, x, col, dy Buffer, g ConvGeom, filters int) {
-	d.im2col(col, x, g)
-	d.WeightGrads(dw, db, col, dy, g.ColRows(), g.ColCols(), filters)
-}
-
 func (d *CPU[T]) MatMulActGrad(c, a, b, y Buffer, m, k, n int, transB bool, act Act) {
 	if act == Softmax {
 		panic("gpu: MatMulActGrad does not do softmax")
@@ -294,8 +297,7 @@ func (d *CPU[T]) SoftmaxGrad(dx, dy, y Buffer, rows, cols int) {
 	}
 }
 
-// im2col lays out the convolution windows of x as rows of col (see Col2Im).
-func (d *CPU[T]) im2col(col, x Buffer, g ConvGeom) {
+func (d *CPU[T]) Im2Col(col, x Buffer, g ConvGeom) {
 	if d.Pause != nil {
 		d.Pause()
 	}
@@ -398,10 +400,7 @@ func (d *CPU[T]) MaxPool(y, x Buffer, g ConvGeom) {
 	}
 }
 
-func (d *CPU[T]) MaxPoolGrad(dx, dy, x Buffer, g ConvGeom, act Act) {
-	if act == Softmax {
-		panic("gpu: MaxPoolGrad does not do softmax")
-	}
+func (d *CPU[T]) MaxPoolGrad(dx, dy, x Buffer, g ConvGeom) {
 	out, gy, in := d.f(dx)[:g.N*g.H*g.W*g.C], d.f(dy), d.f(x)
 	clear(out)
 	for n := 0; n < g.N; n++ {
@@ -416,8 +415,12 @@ func (d *CPU[T]) MaxPoolGrad(dx, dy, x Buffer, g ConvGeom, act Act) {
 			}
 		}
 	}
+}
+
+func (d *CPU[T]) MaxPoolActGrad(dx, dy, x Buffer, g ConvGeom, act Act) {
+	d.MaxPoolGrad(dx, dy, x, g)
 	if act != Linear {
-		d.ActivateGrad(act, dx, dx, x, len(out))
+		d.ActivateGrad(act, dx, dx, x, g.N*g.H*g.W*g.C)
 	}
 }
 
@@ -503,10 +506,11 @@ func (d *CPU[T]) Dropout(y, x Buffer, n int, rate float32, seed uint32) {
 	d.dropout(y, x, n, rate, seed)
 }
 
-func (d *CPU[T]) DropoutGrad(dx, dy, x Buffer, n int, rate float32, seed uint32, act Act) {
-	if act == Softmax {
-		panic("gpu: DropoutGrad does not do softmax")
-	}
+func (d *CPU[T]) DropoutGrad(dx, dy Buffer, n int, rate float32, seed uint32) {
+	d.dropout(dx, dy, n, rate, seed)
+}
+
+func (d *CPU[T]) DropoutActGrad(dx, dy, x Buffer, n int, rate float32, seed uint32, act Act) {
 	d.dropout(dx, dy, n, rate, seed)
 	if act != Linear {
 		d.ActivateGrad(act, dx, dx, x, n)

@@ -75,14 +75,14 @@ type workspace struct {
 	dxAct   []gpu.Act
 	actDone []bool
 	d0, d1  gpu.Buffer // gradient ping-pong
-	s1, s2  gpu.Buffer
+	scratch gpu.Buffer
 }
 
 func (w *workspace) free(dev gpu.Device) {
 	if w == nil {
 		return
 	}
-	for _, b := range append([]gpu.Buffer{w.xb, w.d0, w.d1, w.s1, w.s2}, w.acts...) {
+	for _, b := range append([]gpu.Buffer{w.xb, w.d0, w.d1, w.scratch}, w.acts...) {
 		if b != nil {
 			dev.Free(b)
 		}
@@ -120,13 +120,13 @@ func (m *Model) workspace(batch int) *workspace {
 	}
 	w.dxAct, w.actDone = m.foldedActs()
 	w.d0, w.d1 = d.Alloc(batch*maxAct), d.Alloc(batch*maxAct)
-	w.s1, w.s2 = d.Alloc(batch*maxScratch), d.Alloc(batch*maxScratch)
+	w.scratch = d.Alloc(batch * maxScratch)
 	m.ws = w
 	return w
 }
 
 func (m *Model) newRun(w *workspace, training bool) *run {
-	return &run{dev: m.dev, training: training, step: uint32(m.step), seed: uint32(m.Seed), s1: w.s1, s2: w.s2}
+	return &run{dev: m.ops, training: training, step: uint32(m.step), seed: uint32(m.Seed), scratch: w.scratch}
 }
 
 // forward runs the layers on the n samples in w.xb.

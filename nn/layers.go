@@ -67,7 +67,7 @@ type Layer interface {
 	// gradients; it writes dx unless dx is nil (the first layer).
 	backward(r *run, x, y, dy, dx gpu.Buffer, n int)
 	// scratch is the number of floats of scratch memory the layer needs per
-	// sample in each of the run's two scratch buffers.
+	// sample in the run's scratch buffer.
 	scratch() int
 }
 
@@ -88,11 +88,11 @@ func (b *layerBase) addParam(p *Param) *Param { b.params = append(b.params, p); 
 
 // run is what layers need during a forward or backward pass.
 type run struct {
-	dev      gpu.Device
+	dev      *gpu.Ops
 	training bool
 	step     uint32 // optimizer step, for dropout masks
 	seed     uint32
-	s1, s2   gpu.Buffer // scratch buffers
+	scratch  gpu.Buffer // see Layer.scratch
 	// In backward: dxAct, when not Linear, is the activation of the layer
 	// that produced x, whose derivative this layer multiplies into dx (one
 	// kernel); actDone says that dy already has this layer's own.
@@ -105,7 +105,7 @@ type run struct {
 type actProducer interface{ outAct() gpu.Act }
 
 // A dxFuser computes dx with one kernel that can take the producer's
-// activation derivative (Device.MatMulActGrad, MaxPoolGrad, DropoutGrad).
+// activation derivative (gpu.Ops's MatMulActGrad, MaxPoolActGrad, DropoutActGrad).
 type dxFuser interface{ fusesDxAct() }
 
 // foldable is a's part that a product can fold in (MatMulBiasAct,
@@ -358,7 +358,7 @@ func (l *DropoutLayer) backward(r *run, x, y, dy, dx gpu.Buffer, n int) {
 	size := n * l.in.Size()
 	switch {
 	case l.Rate > 0:
-		r.dev.DropoutGrad(dx, dy, x, size, float32(l.Rate), l.seed, r.dxAct)
+		r.dev.DropoutActGrad(dx, dy, x, size, float32(l.Rate), l.seed, r.dxAct)
 	case r.dxAct != gpu.Linear:
 		r.dev.ActivateGrad(r.dxAct, dx, dy, x, size)
 	default:
@@ -428,7 +428,7 @@ func (l *BatchNormLayer) scratch() int { return l.in.Size() }
 func (l *BatchNormLayer) backward(r *run, x, y, dy, dx gpu.Buffer, n int) {
 	rows, cols := l.dims(n)
 	if dx == nil {
-		dx = r.s1
+		dx = r.scratch
 	}
 	p := l.params
 	r.dev.BatchNormGrad(dx, p[0].g, p[1].g, dy, x, l.mean, l.variance, p[0].w, rows, cols, float32(l.Epsilon))
@@ -515,8 +515,6 @@ func (l *Conv2DLayer) build(in Shape) (Shape, error) {
 	return Shape{g.OH, g.OW, l.Filters}, nil
 }
 
-func (l *Conv2DLayer) scratch() int { return l.geom.ColRows() * l.geom.ColCols() }
-
 func (l *Conv2DLayer) forward(r *run, x, y gpu.Buffer, n int) {
 	g := l.geom
 	g.N = n
@@ -524,8 +522,7 @@ func (l *Conv2DLayer) forward(r *run, x, y gpu.Buffer, n int) {
 	if l.UseBias {
 		bias = l.params[1].w
 	}
-	// r.s1 is im2col scratch for devices that need one.
-	r.dev.ConvForward(y, x, r.s1, l.params[0].w, bias, g, l.Filters, foldable(l.act))
+	r.dev.ConvForward(y, x, l.params[0].w, bias, g, l.Filters, foldable(l.act))
 	if l.act == gpu.Softmax {
 		r.dev.Softmax(y, y, g.ColRows(), l.Filters)
 	}
@@ -536,20 +533,18 @@ func (l *Conv2DLayer) outAct() gpu.Act { return foldable(l.act) }
 func (l *Conv2DLayer) backward(r *run, x, y, dy, dx gpu.Buffer, n int) {
 	g := l.geom
 	g.N = n
-	rows, kc := g.ColRows(), g.ColCols()
 	if !r.actDone {
-		activateGrad(r, l.act, dy, y, rows, l.Filters)
+		activateGrad(r, l.act, dy, y, g.ColRows(), l.Filters)
 	}
 	var db gpu.Buffer
 	if l.UseBias {
 		db = l.params[1].g
 	}
-	// im2col(x) again (in r.s1 on the pure-Go device, read in place on a
-	// GPU) rather than kept from forward: memory over flops.
-	r.dev.ConvWeightGrads(l.params[0].g, db, x, r.s1, dy, g, l.Filters)
+	// im2col(x) again (in the Ops's scratch on the pure-Go device, read in
+	// place on a GPU) rather than kept from forward: memory over flops.
+	r.dev.ConvWeightGrads(l.params[0].g, db, x, dy, g, l.Filters)
 	if dx != nil {
-		r.dev.MatMul(r.s2, dy, l.params[0].w, rows, l.Filters, kc, false, true, false)
-		r.dev.Col2Im(dx, r.s2, g)
+		r.dev.ConvInputGrad(dx, dy, l.params[0].w, g, l.Filters)
 	}
 }
 
@@ -598,7 +593,7 @@ func (l *MaxPool2DLayer) backward(r *run, x, y, dy, dx gpu.Buffer, n int) {
 	}
 	g := l.geom
 	g.N = n
-	r.dev.MaxPoolGrad(dx, dy, x, g, r.dxAct)
+	r.dev.MaxPoolActGrad(dx, dy, x, g, r.dxAct)
 }
 
 func (l *MaxPool2DLayer) fusesDxAct() {}
