@@ -80,7 +80,7 @@ func (l *BatchNormLayer) backward(ks *kernels, f fold, x, y, dy, dx gpu.Buffer) 
 	ks.add(op, "", func(r *run, n int) {
 		dx := dx
 		if dx == nil {
-			dx = r.s1
+			dx = r.scratch
 		}
 		r.dev.BatchNormGrad(dx, p[0].g, p[1].g, dy, x, l.mean, l.variance, p[0].w, n*rows, cols, float32(l.Epsilon))
 	})

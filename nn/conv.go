@@ -78,8 +78,6 @@ func (l *Conv2DLayer) build(in Shape) (Shape, error) {
 	return Shape{g.OH, g.OW, l.Filters}, nil
 }
 
-func (l *Conv2DLayer) scratch() int { return l.geom.ColRows() * l.geom.ColCols() }
-
 // batch is the layer's geometry for n samples.
 func (l *Conv2DLayer) batch(n int) gpu.ConvGeom {
 	g := l.geom
@@ -94,8 +92,7 @@ func (l *Conv2DLayer) forward(ks *kernels, training bool, x, y gpu.Buffer) {
 		if l.UseBias {
 			bias = l.params[1].w
 		}
-		// r.s1 is im2col scratch for devices that need one.
-		r.dev.ConvForward(y, x, r.s1, l.params[0].w, bias, l.batch(n), l.Filters, act)
+		r.dev.ConvForward(y, x, l.params[0].w, bias, l.batch(n), l.Filters, act)
 	})
 	if l.act == gpu.Softmax {
 		activate(ks, l.act, y, l.geom.ColRows(), l.Filters)
@@ -103,23 +100,20 @@ func (l *Conv2DLayer) forward(ks *kernels, training bool, x, y gpu.Buffer) {
 }
 
 func (l *Conv2DLayer) backward(ks *kernels, f fold, x, y, dy, dx gpu.Buffer) {
-	rows, kc := l.geom.ColRows(), l.geom.ColCols() // a sample
+	rows := l.geom.ColRows() // a sample
 	if !f.actDone {
 		activateGrad(ks, l.act, dy, y, rows, l.Filters)
 	}
-	// im2col(x) again (in r.s1 on the pure-Go device, read in place on a
-	// GPU) rather than kept from forward: memory over flops.
+	// im2col(x) again (in the Ops's scratch on the pure-Go device, read in
+	// place on a GPU) rather than kept from forward: memory over flops.
 	ks.add("ConvWeightGrads", "", func(r *run, n int) {
 		var db gpu.Buffer
 		if l.UseBias {
 			db = l.params[1].g
 		}
-		r.dev.ConvWeightGrads(l.params[0].g, db, x, r.s1, dy, l.batch(n), l.Filters)
+		r.dev.ConvWeightGrads(l.params[0].g, db, x, dy, l.batch(n), l.Filters)
 	})
 	if dx != nil {
-		ks.add("dx MatMul", "", func(r *run, n int) {
-			r.dev.MatMul(r.s2, dy, l.params[0].w, n*rows, l.Filters, kc, false, true, false)
-		})
-		ks.add("dx Col2Im", "", func(r *run, n int) { r.dev.Col2Im(dx, r.s2, l.batch(n)) })
+		ks.add("dx ConvInputGrad", "", func(r *run, n int) { r.dev.ConvInputGrad(dx, dy, l.params[0].w, l.batch(n), l.Filters) })
 	}
 }

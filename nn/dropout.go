@@ -46,8 +46,8 @@ func (l *DropoutLayer) backward(ks *kernels, f fold, x, y, dy, dx gpu.Buffer) {
 	size := l.in.Size()
 	switch {
 	case l.Rate > 0:
-		ks.add("dx DropoutGrad", f.note(), func(r *run, n int) {
-			r.dev.DropoutGrad(dx, dy, x, n*size, float32(l.Rate), l.seed, f.dxAct)
+		ks.add("dx DropoutActGrad", f.note(), func(r *run, n int) {
+			r.dev.DropoutActGrad(dx, dy, x, n*size, float32(l.Rate), l.seed, f.dxAct)
 		})
 	case f.dxAct != gpu.Linear:
 		ks.add("dx ActivateGrad", f.note(), func(r *run, n int) { r.dev.ActivateGrad(f.dxAct, dx, dy, x, n*size) })

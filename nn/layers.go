@@ -70,7 +70,7 @@ type Layer interface {
 	// is nil (the first layer). f is what decideFolds decided for the layer.
 	backward(ks *kernels, f fold, x, y, dy, dx gpu.Buffer)
 	// scratch is the number of floats of scratch memory the layer needs per
-	// sample in each of the run's two scratch buffers.
+	// sample in the run's scratch buffer.
 	scratch() int
 }
 

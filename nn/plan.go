@@ -56,11 +56,11 @@ type stepPlan struct {
 
 // run is what kernels need while they run.
 type run struct {
-	dev      gpu.Device
+	dev      *gpu.Ops
 	training bool
 	step     uint32 // optimizer step, for dropout masks
 	seed     uint32
-	s1, s2   gpu.Buffer // scratch buffers
+	scratch  gpu.Buffer // see Layer.scratch
 	// The batch's targets, for the loss: samples idx[off:off+n] of y.
 	y, idx gpu.Buffer
 	off    int
@@ -123,8 +123,8 @@ func (f fold) note() string {
 // forward ends with relu, sigmoid or tanh (Dense, Conv2D) leaves the
 // derivative of that activation to the next layer that runs kernels
 // (Flattens run none), when that layer's dx kernel can multiply it in:
-// Dense (MatMulActGrad), MaxPooling2D (MaxPoolGrad) and Dropout
-// (DropoutGrad). The derivative is written through the activation's output,
+// Dense (MatMulActGrad), MaxPooling2D (MaxPoolActGrad) and Dropout
+// (DropoutActGrad). The derivative is written through the activation's output,
 // which is that layer's input x. The gradient then reaches the producer
 // already at its pre-activation: one kernel (an ActivateGrad) fewer a fold.
 func decideFolds(layers []Layer) []fold {
@@ -224,7 +224,7 @@ func reshapes(l Layer) bool {
 }
 
 func (m *Model) newRun(w *workspace, training bool) *run {
-	return &run{dev: m.dev, training: training, step: uint32(m.step), seed: uint32(m.Seed), s1: w.s1, s2: w.s2}
+	return &run{dev: m.ops, training: training, step: uint32(m.step), seed: uint32(m.Seed), scratch: w.scratch}
 }
 
 // forward runs the layers on the n samples in w.xb and returns the output.

@@ -32,7 +32,7 @@ forward (inference)
 `
 
 // With BatchNormalization first and Dropout after each hidden Dense, the
-// relus fold into the DropoutGrads; the Dense dx products fold nothing (a
+// relus fold into the DropoutActGrads; the Dense dx products fold nothing (a
 // Dropout has no activation), and the BatchNormalization, first, still
 // computes its dx into scratch with gamma's and beta's gradients.
 const weatherBatchNormDropoutPlan = `forward (training)
@@ -48,10 +48,10 @@ loss
 backward
   dense_2              WeightGrads
   dense_2              dx MatMul
-  dropout_1            dx DropoutGrad (folds dense_1's relu)
+  dropout_1            dx DropoutActGrad (folds dense_1's relu)
   dense_1              WeightGrads
   dense_1              dx MatMul
-  dropout              dx DropoutGrad (folds dense's relu)
+  dropout              dx DropoutActGrad (folds dense's relu)
   dense                WeightGrads
   dense                dx MatMul
   batch_normalization  BatchNormGrad
@@ -66,8 +66,8 @@ forward (inference)
   dense_2              MatMulBiasAct
 `
 
-// The CIFAR lesson's model: each Conv2D's relu folds into the MaxPoolGrad
-// or DropoutGrad after it, the Flatten runs no kernel, the first Conv2D
+// The CIFAR lesson's model: each Conv2D's relu folds into the MaxPoolActGrad
+// or DropoutActGrad after it, the Flatten runs no kernel, the first Conv2D
 // computes no dx.
 const cifarPlan = `forward (training)
   conv2d           ConvForward relu
@@ -85,15 +85,13 @@ backward
   dense_1          dx MatMulActGrad (folds dense's relu)
   dense            WeightGrads
   dense            dx MatMul
-  dropout          dx DropoutGrad (folds conv2d_2's relu)
+  dropout          dx DropoutActGrad (folds conv2d_2's relu)
   conv2d_2         ConvWeightGrads
-  conv2d_2         dx MatMul
-  conv2d_2         dx Col2Im
-  max_pooling2d_1  dx MaxPoolGrad (folds conv2d_1's relu)
+  conv2d_2         dx ConvInputGrad
+  max_pooling2d_1  dx MaxPoolActGrad (folds conv2d_1's relu)
   conv2d_1         ConvWeightGrads
-  conv2d_1         dx MatMul
-  conv2d_1         dx Col2Im
-  max_pooling2d    dx MaxPoolGrad (folds conv2d's relu)
+  conv2d_1         dx ConvInputGrad
+  max_pooling2d    dx MaxPoolActGrad (folds conv2d's relu)
   conv2d           ConvWeightGrads
 update
                    Update adam

@@ -52,5 +52,5 @@ func (l *MaxPool2DLayer) backward(ks *kernels, f fold, x, y, dy, dx gpu.Buffer) 
 	if dx == nil {
 		return
 	}
-	ks.add("dx MaxPoolGrad", f.note(), func(r *run, n int) { r.dev.MaxPoolGrad(dx, dy, x, l.batch(n), f.dxAct) })
+	ks.add("dx MaxPoolActGrad", f.note(), func(r *run, n int) { r.dev.MaxPoolActGrad(dx, dy, x, l.batch(n), f.dxAct) })
 }

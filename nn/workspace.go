@@ -6,19 +6,19 @@ import "nnlab/gpu"
 // samples, and the step plan that runs on them. A Flatten's output is its
 // input's buffer (see reshapes).
 type workspace struct {
-	batch  int
-	xb     gpu.Buffer   // the batch's inputs (Loss reads the targets in place)
-	acts   []gpu.Buffer // output of each layer
-	d0, d1 gpu.Buffer   // gradient ping-pong
-	s1, s2 gpu.Buffer
-	plan   *stepPlan // the step's kernels on these buffers
+	batch   int
+	xb      gpu.Buffer   // the batch's inputs (Loss reads the targets in place)
+	acts    []gpu.Buffer // output of each layer
+	d0, d1  gpu.Buffer   // gradient ping-pong
+	scratch gpu.Buffer   // see Layer.scratch
+	plan    *stepPlan    // the step's kernels on these buffers
 }
 
 func (w *workspace) free(dev gpu.Device) {
 	if w == nil {
 		return
 	}
-	for _, b := range append([]gpu.Buffer{w.xb, w.d0, w.d1, w.s1, w.s2}, w.acts...) {
+	for _, b := range append([]gpu.Buffer{w.xb, w.d0, w.d1, w.scratch}, w.acts...) {
 		if b != nil {
 			dev.Free(b)
 		}
@@ -51,7 +51,7 @@ func (m *Model) workspace(batch int) *workspace {
 		maxScratch = max(maxScratch, l.scratch())
 	}
 	w.d0, w.d1 = d.Alloc(batch*maxAct), d.Alloc(batch*maxAct)
-	w.s1, w.s2 = d.Alloc(batch*maxScratch), d.Alloc(batch*maxScratch)
+	w.scratch = d.Alloc(batch * maxScratch)
 	w.plan = m.planStep(w)
 	m.ws = w
 	return w
