@@ -3,6 +3,8 @@ package nn
 import (
 	"strings"
 	"testing"
+
+	"nnlab/gpu"
 )
 
 // The step plans of the lessons' models, as golden text: a reader sees what
@@ -211,4 +213,184 @@ func TestPlanFoldRules(t *testing.T) {
 	got := planOf(t, MeanSquaredError, []int{6, 6, 2}, Conv2D(4, [2]int{3, 3}, "tanh"), Flatten(), Dense(8, "sigmoid"),
 		BatchNormalization(), Dense(6, "relu"), Activation("tanh"), Dense(5, "softmax"), Dense(2, ""))
 	checkPlan(t, got, foldRulesPlan)
+}
+
+// recorder is a device that records the name of every kernel it runs,
+// fused ones included (it offers all of gpu.Ops's extensions, run by the
+// pure-Go device), so that a test can hold a step's calls against its plan.
+type recorder struct {
+	gpu.Device
+	ops   *gpu.Ops
+	calls []string
+}
+
+func newRecorder() *recorder {
+	cpu := gpu.NewCPU()
+	return &recorder{Device: cpu, ops: gpu.NewOps(cpu)}
+}
+
+func (d *recorder) rec(op string) { d.calls = append(d.calls, op) }
+
+func (d *recorder) Copy(dst, src gpu.Buffer, n int) { d.rec("Copy"); d.ops.Copy(dst, src, n) }
+func (d *recorder) MatMul(c, a, b gpu.Buffer, m, k, n int, transA, transB, acc bool) {
+	d.rec("MatMul")
+	d.ops.MatMul(c, a, b, m, k, n, transA, transB, acc)
+}
+func (d *recorder) Activate(a gpu.Act, y, x gpu.Buffer, n int) {
+	d.rec("Activate")
+	d.ops.Activate(a, y, x, n)
+}
+func (d *recorder) ActivateGrad(a gpu.Act, dx, dy, y gpu.Buffer, n int) {
+	d.rec("ActivateGrad")
+	d.ops.ActivateGrad(a, dx, dy, y, n)
+}
+func (d *recorder) Softmax(y, x gpu.Buffer, rows, cols int) {
+	d.rec("Softmax")
+	d.ops.Softmax(y, x, rows, cols)
+}
+func (d *recorder) SoftmaxGrad(dx, dy, y gpu.Buffer, rows, cols int) {
+	d.rec("SoftmaxGrad")
+	d.ops.SoftmaxGrad(dx, dy, y, rows, cols)
+}
+func (d *recorder) Im2Col(col, x gpu.Buffer, g gpu.ConvGeom) {
+	d.rec("Im2Col")
+	d.ops.Im2Col(col, x, g)
+}
+func (d *recorder) Col2Im(dx, col gpu.Buffer, g gpu.ConvGeom) {
+	d.rec("Col2Im")
+	d.ops.Col2Im(dx, col, g)
+}
+func (d *recorder) MaxPool(y, x gpu.Buffer, g gpu.ConvGeom) { d.rec("MaxPool"); d.ops.MaxPool(y, x, g) }
+func (d *recorder) MaxPoolGrad(dx, dy, x gpu.Buffer, g gpu.ConvGeom) {
+	d.rec("MaxPoolGrad")
+	d.ops.MaxPoolGrad(dx, dy, x, g)
+}
+func (d *recorder) BatchNormStats(mean, variance, movMean, movVar, x gpu.Buffer, rows, cols int, momentum float32) {
+	d.rec("BatchNormStats")
+	d.ops.BatchNormStats(mean, variance, movMean, movVar, x, rows, cols, momentum)
+}
+func (d *recorder) BatchNorm(y, x, mean, variance, gamma, beta gpu.Buffer, rows, cols int, eps float32) {
+	d.rec("BatchNorm")
+	d.ops.BatchNorm(y, x, mean, variance, gamma, beta, rows, cols, eps)
+}
+func (d *recorder) BatchNormGrad(dx, dgamma, dbeta, dy, x, mean, variance, gamma gpu.Buffer, rows, cols int, eps float32) {
+	d.rec("BatchNormGrad")
+	d.ops.BatchNormGrad(dx, dgamma, dbeta, dy, x, mean, variance, gamma, rows, cols, eps)
+}
+func (d *recorder) Dropout(y, x gpu.Buffer, n int, rate float32, seed uint32) {
+	d.rec("Dropout")
+	d.ops.Dropout(y, x, n, rate, seed)
+}
+func (d *recorder) DropoutGrad(dx, dy gpu.Buffer, n int, rate float32, seed uint32) {
+	d.rec("DropoutGrad")
+	d.ops.DropoutGrad(dx, dy, n, rate, seed)
+}
+func (d *recorder) Loss(kind gpu.LossKind, dp, acc gpu.Buffer, slot int, p, t, tIdx gpu.Buffer, tIdxOff, rows, cols int, scale float32) {
+	d.rec("Loss")
+	d.ops.Loss(kind, dp, acc, slot, p, t, tIdx, tIdxOff, rows, cols, scale)
+}
+func (d *recorder) Update(o gpu.OptParams, w, g, s1, s2 gpu.Buffer, n int) {
+	d.rec("Update")
+	d.ops.Update(o, w, g, s1, s2, n)
+}
+func (d *recorder) MatMulBiasAct(c, a, b, bias gpu.Buffer, m, k, n int, act gpu.Act) {
+	d.rec("MatMulBiasAct")
+	d.ops.MatMulBiasAct(c, a, b, bias, m, k, n, act)
+}
+func (d *recorder) MatMulActGrad(c, a, b, y gpu.Buffer, m, k, n int, transB bool, act gpu.Act) {
+	d.rec("MatMulActGrad")
+	d.ops.MatMulActGrad(c, a, b, y, m, k, n, transB, act)
+}
+func (d *recorder) WeightGrads(dw, db, x, dy gpu.Buffer, rows, in, out int) {
+	d.rec("WeightGrads")
+	d.ops.WeightGrads(dw, db, x, dy, rows, in, out)
+}
+func (d *recorder) ConvForward(y, x, w, bias gpu.Buffer, g gpu.ConvGeom, filters int, act gpu.Act) {
+	d.rec("ConvForward")
+	d.ops.ConvForward(y, x, w, bias, g, filters, act)
+}
+func (d *recorder) ConvWeightGrads(dw, db, x, dy gpu.Buffer, g gpu.ConvGeom, filters int) {
+	d.rec("ConvWeightGrads")
+	d.ops.ConvWeightGrads(dw, db, x, dy, g, filters)
+}
+func (d *recorder) ConvInputGrad(dx, dy, w gpu.Buffer, g gpu.ConvGeom, filters int) {
+	d.rec("ConvInputGrad")
+	d.ops.ConvInputGrad(dx, dy, w, g, filters)
+}
+func (d *recorder) MaxPoolActGrad(dx, dy, x gpu.Buffer, g gpu.ConvGeom, act gpu.Act) {
+	d.rec("MaxPoolActGrad")
+	d.ops.MaxPoolActGrad(dx, dy, x, g, act)
+}
+func (d *recorder) DropoutActGrad(dx, dy, x gpu.Buffer, n int, rate float32, seed uint32, act gpu.Act) {
+	d.rec("DropoutActGrad")
+	d.ops.DropoutActGrad(dx, dy, x, n, rate, seed, act)
+}
+
+// The plan is what a step runs: the device calls of a training step, and
+// of an inference pass, are the plan's kernels in its order, one call each
+// (fused ones included), so the printed plan cannot drift from the step.
+func TestPlanIsWhatTheStepRuns(t *testing.T) {
+	cases := []struct {
+		name   string
+		in     []int
+		layers func() []Layer
+		loss   Loss
+		data   func() *Data
+	}{
+		{"fold rules", []int{9, 9, 2}, func() []Layer {
+			return []Layer{Conv2D(4, [2]int{3, 3}, "tanh"), Flatten(), Dense(8, "sigmoid"), BatchNormalization(),
+				Dense(6, "relu"), Activation("tanh"), Dense(5, "softmax"), Dense(2, "")}
+		}, MeanSquaredError, func() *Data {
+			d := imageData(8, 1)
+			d.Y = make([]float32, 8*2)
+			return d
+		}},
+		{"cifar-like", []int{9, 9, 2}, func() []Layer {
+			return []Layer{Conv2D(4, [2]int{3, 3}, "relu"), MaxPooling2D([2]int{2, 2}), Conv2D(4, [2]int{2, 2}, "relu"),
+				Dropout(0.2), Flatten(), Dense(8, "relu"), Dense(3, "")}
+		}, SparseCategoricalCrossentropy(true), func() *Data { return imageData(8, 3) }},
+		{"weather with batchnorm and dropout", []int{4}, func() []Layer {
+			return []Layer{BatchNormalization(), Dense(16, "relu"), Dropout(0.2), Dense(8, "relu"), Dropout(0.2), Dense(1, "")}
+		}, MeanSquaredError, func() *Data { return weatherLikeData(8, 1) }},
+	}
+	ops := func(ks ...[]kernel) []string {
+		var names []string
+		for _, l := range ks {
+			for _, k := range l {
+				names = append(names, strings.TrimPrefix(k.op, "dx "))
+			}
+		}
+		return names
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m, err := NewModel("", Input(c.in...), c.layers()...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dev := newRecorder()
+			if err := m.SetDevice(dev); err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Compile(Adam(), c.loss); err != nil {
+				t.Fatal(err)
+			}
+			d, err := m.upload(c.data())
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := m.workspace(d.n)
+			p := w.plan
+			dev.calls = nil
+			m.trainStep(w, d, 0, d.n)
+			if got, want := strings.Join(dev.calls, " "), strings.Join(ops(p.forward, p.loss, p.backward, p.update), " "); got != want {
+				t.Errorf("a training step ran\n%s\nits plan says\n%s", got, want)
+			}
+			dev.calls = nil
+			m.forward(m.newRun(w, false), w, d.n)
+			if got, want := strings.Join(dev.calls, " "), strings.Join(ops(p.infer), " "); got != want {
+				t.Errorf("an inference pass ran\n%s\nits plan says\n%s", got, want)
+			}
+		})
+	}
 }
