@@ -18,6 +18,38 @@ import (
 
 func TestConformanceCPU32(t *testing.T) { testDevice(t, NewCPU()) }
 
+// coreOnly exposes a device's core alone: Ops finds none of its extensions
+// and runs every fused operation through its fallback.
+type coreOnly struct{ Device }
+
+// A device with only the core passes the suite: the fallbacks of Ops are
+// right, and a new device needs nothing more.
+func TestConformanceCoreOnly(t *testing.T) {
+	d := coreOnly{NewCPU()}
+	if f := NewOps(d).Fused(); len(f) != 0 {
+		t.Fatalf("the core-only device offers %v", f)
+	}
+	testDevice(t, d)
+}
+
+// Ops finds the extensions each device fuses: on WebGPU each is one
+// dispatch where the fallback takes two or three, so a step's dispatch
+// count rests on this list.
+func TestOpsFindsExtensions(t *testing.T) {
+	cpu := []string{"MatMulBiasAct", "MatMulActGrad", "WeightGrads", "MaxPoolActGrad", "DropoutActGrad"}
+	if got := NewOps(NewCPU()).Fused(); !slices.Equal(got, cpu) {
+		t.Errorf("CPU: Ops finds %v, want %v", got, cpu)
+	}
+	if o := NewOps(NewCPU()); NewOps(o) != o {
+		t.Errorf("NewOps of an Ops makes another")
+	}
+	d := openTestWebGPU(t)
+	want := []string{"MatMulBiasAct", "MatMulActGrad", "WeightGrads", "ConvForward", "ConvWeightGrads", "MaxPoolActGrad", "DropoutActGrad"}
+	if got := NewOps(d).Fused(); !slices.Equal(got, want) {
+		t.Errorf("WebGPU: Ops finds %v, want %v", got, want)
+	}
+}
+
 func TestConformanceWebGPU(t *testing.T) {
 	d := openTestWebGPU(t)
 	t.Logf("device: %s", d.Name())
@@ -58,7 +90,7 @@ const (
 
 type suite struct {
 	t   *testing.T
-	d   Device        // under test
+	d   *Ops          // the device under test, fused operations and all
 	r   *CPU[float64] // reference
 	rng *rand.Rand
 }
@@ -83,7 +115,8 @@ type pair struct {
 }
 
 func testDevice(t *testing.T, d Device) {
-	s := &suite{t: t, d: d, r: NewCPUOf[float64](), rng: rand.New(rand.NewSource(1))}
+	s := &suite{t: t, d: NewOps(d), r: NewCPUOf[float64](), rng: rand.New(rand.NewSource(1))}
+	defer s.d.Release()
 	for _, tc := range []struct {
 		name string
 		fn   func(*suite)
@@ -513,7 +546,11 @@ func testConv(s *suite) {
 		s.d.Col2Im(dx.d, dcol.d, g)
 		s.r.Col2Im(dx.r, dcol.r, g)
 		s.check("Col2Im "+name, dx, 1e-6, 1e-6)
-		s.free(dcol, dx)
+		xi, col := s.rand(nx, -1, 1), s.poison(g.ColRows()*g.ColCols())
+		s.d.Im2Col(col.d, xi.d, g)
+		s.r.Im2Col(col.r, xi.r, g)
+		s.check("Im2Col "+name, col, 0, 0)
+		s.free(dcol, dx, xi, col)
 
 		// Pooling, with many ties to exercise first-max routing.
 		v := make([]float64, nx)
@@ -526,22 +563,27 @@ func testConv(s *suite) {
 		s.d.MaxPool(y.d, xp.d, g)
 		s.r.MaxPool(y.r, xp.r, g)
 		s.check("MaxPool "+name, y, 0, 0)
+		dy, dxp := s.rand(ny, -1, 1), s.poison(nx)
+		s.d.MaxPoolGrad(dxp.d, dy.d, xp.d, g)
+		s.r.MaxPoolGrad(dxp.r, dy.r, xp.r, g)
+		s.check("MaxPoolGrad "+name, dxp, 1e-5, 1e-6)
+		s.free(dy, dxp)
 		for _, act := range []Act{Linear, ReLU, Tanh} { // the previous layer's activation folded in
 			dy, dxp := s.rand(ny, -1, 1), s.poison(nx)
-			s.d.MaxPoolGrad(dxp.d, dy.d, xp.d, g, act)
-			s.r.MaxPoolGrad(dxp.r, dy.r, xp.r, g, act)
+			s.d.MaxPoolActGrad(dxp.d, dy.d, xp.d, g, act)
+			s.r.MaxPoolActGrad(dxp.r, dy.r, xp.r, g, act)
 			// (tanh' at the pooled input values 0..3 scales the float32 sum by up to 8)
-			s.check(fmt.Sprintf("MaxPoolGrad %v %s", act, name), dxp, 1e-5, 1e-6)
+			s.check(fmt.Sprintf("MaxPoolActGrad %v %s", act, name), dxp, 1e-5, 1e-6)
 			s.free(dy, dxp)
 		}
 		s.free(xp, y)
 
-		// The fused products: im2col read in place (ConvForward,
-		// ConvWeightGrads on WebGPU) against the pure-Go im2col then the product.
+		// The convolutions (on WebGPU, products reading the image in
+		// place) against the pure-Go Im2Col then the product.
 		const filters = 5
 		kc, rows := g.ColCols(), g.ColRows()
 		xc, w, bias := s.rand(nx, -1, 1), s.rand(kc*filters, -1, 1), s.rand(filters, -1, 1)
-		scratch := s.poison(rows * kc)
+		refCol := s.r.Alloc(rows * kc)
 		for i, act := range []Act{ReLU, Linear, Tanh} {
 			// A convolution's geometry is a constant of its products'
 			// pipelines: with -short each of the three cases runs on one
@@ -556,23 +598,30 @@ func testConv(s *suite) {
 				bd, br = bias.d, bias.r
 			}
 			yc := s.poison(rows * filters)
-			s.d.ConvForward(yc.d, xc.d, scratch.d, w.d, bd, g, filters, act)
-			s.r.ConvForward(yc.r, xc.r, scratch.r, w.r, br, g, filters, act)
+			s.d.ConvForward(yc.d, xc.d, w.d, bd, g, filters, act)
+			s.r.Im2Col(refCol, xc.r, g)
+			s.r.MatMulBiasAct(yc.r, refCol, w.r, br, rows, kc, filters, act)
 			s.check(fmt.Sprintf("ConvForward %v bias=%v %s", act, withBias, name), yc, 1e-5*math.Sqrt(float64(kc)), 1e-5)
 			dyc, dw, db := s.rand(rows*filters, -1, 1), s.rand(kc*filters, -1, 1), s.rand(filters, -1, 1)
 			var dbd, dbr Buffer
 			if withBias {
 				dbd, dbr = db.d, db.r
 			}
-			s.d.ConvWeightGrads(dw.d, dbd, xc.d, scratch.d, dyc.d, g, filters)
-			s.r.ConvWeightGrads(dw.r, dbr, xc.r, scratch.r, dyc.r, g, filters)
+			s.d.ConvWeightGrads(dw.d, dbd, xc.d, dyc.d, g, filters)
+			s.r.WeightGrads(dw.r, dbr, refCol, dyc.r, rows, kc, filters)
 			s.check(fmt.Sprintf("ConvWeightGrads dw bias=%v %s", withBias, name), dw, 1e-5*math.Sqrt(float64(rows)), 1e-5)
 			if withBias {
 				s.check("ConvWeightGrads db "+name, db, 1e-6*float64(rows), 1e-5)
 			}
-			s.free(yc, dyc, dw, db)
+			// dx: each element sums the products of the windows it is in.
+			dxc := s.poison(nx)
+			s.d.ConvInputGrad(dxc.d, dyc.d, w.d, g, filters)
+			s.r.MatMul(refCol, dyc.r, w.r, rows, filters, kc, false, true, false)
+			s.r.Col2Im(dxc.r, refCol, g)
+			s.check("ConvInputGrad "+name, dxc, 1e-5*math.Sqrt(float64(filters*g.KH*g.KW)), 1e-5)
+			s.free(yc, dyc, dw, db, dxc)
 		}
-		s.free(xc, w, bias, scratch)
+		s.free(xc, w, bias)
 	}
 }
 
@@ -635,15 +684,15 @@ func testDropout(s *suite) {
 			}
 		}
 		dy := s.rand(tc.n, -1, 1)
-		s.d.DropoutGrad(dy.d, dy.d, nil, tc.n, tc.rate, tc.seed, Linear)
-		s.r.DropoutGrad(dy.r, dy.r, nil, tc.n, tc.rate, tc.seed, Linear)
+		s.d.DropoutGrad(dy.d, dy.d, tc.n, tc.rate, tc.seed)
+		s.r.DropoutGrad(dy.r, dy.r, tc.n, tc.rate, tc.seed)
 		s.check("DropoutGrad in place "+name, dy, 0, 1e-6)
 		// With the previous layer's activation folded in (x as its output).
 		for _, act := range []Act{ReLU, Sigmoid, Tanh} {
 			dy2, dx := s.rand(tc.n, -1, 1), s.poison(tc.n)
-			s.d.DropoutGrad(dx.d, dy2.d, x.d, tc.n, tc.rate, tc.seed, act)
-			s.r.DropoutGrad(dx.r, dy2.r, x.r, tc.n, tc.rate, tc.seed, act)
-			s.check(fmt.Sprintf("DropoutGrad %v %s", act, name), dx, 1e-6, 1e-6)
+			s.d.DropoutActGrad(dx.d, dy2.d, x.d, tc.n, tc.rate, tc.seed, act)
+			s.r.DropoutActGrad(dx.r, dy2.r, x.r, tc.n, tc.rate, tc.seed, act)
+			s.check(fmt.Sprintf("DropoutActGrad %v %s", act, name), dx, 1e-6, 1e-6)
 			s.free(dy2, dx)
 		}
 		s.free(x, y, dy)

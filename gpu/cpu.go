@@ -16,7 +16,7 @@ type Float interface{ ~float32 | ~float64 }
 // the work is large enough (in the browser GOMAXPROCS is 1).
 type CPU[T Float] struct {
 	workers int
-	// Pause, if set, is called before each MatMul and im2col, the kernels
+	// Pause, if set, is called before each MatMul and Im2Col, the kernels
 	// every heavy operation goes through (the fused ones included). The
 	// browser uses it to hand the page a turn now and then: a wasm program
 	// computing gets no event loop otherwise.
@@ -30,6 +30,19 @@ func NewCPU() *CPU[float32] { return NewCPUOf[float32]() }
 func NewCPUOf[T Float]() *CPU[T] {
 	return &CPU[T]{workers: runtime.GOMAXPROCS(0)}
 }
+
+// The CPU device's fused loops: the reference that the fallbacks of Ops
+// (built from the core) are tested against. It has no ConvForward or
+// ConvWeightGrads: its convolution is Im2Col then a product, which is what
+// the fallbacks do, in the im2col scratch that Ops owns.
+var (
+	_ Device           = (*CPU[float32])(nil)
+	_ MatMulBiasActer  = (*CPU[float32])(nil)
+	_ MatMulActGrader  = (*CPU[float32])(nil)
+	_ WeightGrader     = (*CPU[float32])(nil)
+	_ MaxPoolActGrader = (*CPU[float32])(nil)
+	_ DropoutActGrader = (*CPU[float32])(nil)
+)
 
 type cpuBuf[T Float] struct {
 	f []T
@@ -162,16 +175,6 @@ func (d *CPU[T]) MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act) {
 	}
 }
 
-func (d *CPU[T]) ConvForward(y, x, col, w, bias Buffer, g ConvGeom, filters int, act Act) {
-	d.im2col(col, x, g)
-	d.MatMulBiasAct(y, col, w, bias, g.ColRows(), g.ColCols(), filters, act)
-}
-
-func (d *CPU[T]) ConvWeightGrads(dw, db, x, col, dy Buffer, g ConvGeom, filters int) {
-	d.im2col(col, x, g)
-	d.WeightGrads(dw, db, col, dy, g.ColRows(), g.ColCols(), filters)
-}
-
 func (d *CPU[T]) MatMulActGrad(c, a, b, y Buffer, m, k, n int, transB bool, act Act) {
 	if act == Softmax {
 		panic("gpu: MatMulActGrad does not do softmax")
@@ -294,8 +297,7 @@ func (d *CPU[T]) SoftmaxGrad(dx, dy, y Buffer, rows, cols int) {
 	}
 }
 
-// im2col lays out the convolution windows of x as rows of col (see Col2Im).
-func (d *CPU[T]) im2col(col, x Buffer, g ConvGeom) {
+func (d *CPU[T]) Im2Col(col, x Buffer, g ConvGeom) {
 	if d.Pause != nil {
 		d.Pause()
 	}
@@ -398,10 +400,7 @@ func (d *CPU[T]) MaxPool(y, x Buffer, g ConvGeom) {
 	}
 }
 
-func (d *CPU[T]) MaxPoolGrad(dx, dy, x Buffer, g ConvGeom, act Act) {
-	if act == Softmax {
-		panic("gpu: MaxPoolGrad does not do softmax")
-	}
+func (d *CPU[T]) MaxPoolGrad(dx, dy, x Buffer, g ConvGeom) {
 	out, gy, in := d.f(dx)[:g.N*g.H*g.W*g.C], d.f(dy), d.f(x)
 	clear(out)
 	for n := 0; n < g.N; n++ {
@@ -416,8 +415,12 @@ func (d *CPU[T]) MaxPoolGrad(dx, dy, x Buffer, g ConvGeom, act Act) {
 			}
 		}
 	}
+}
+
+func (d *CPU[T]) MaxPoolActGrad(dx, dy, x Buffer, g ConvGeom, act Act) {
+	d.MaxPoolGrad(dx, dy, x, g)
 	if act != Linear {
-		d.ActivateGrad(act, dx, dx, x, len(out))
+		d.ActivateGrad(act, dx, dx, x, g.N*g.H*g.W*g.C)
 	}
 }
 
@@ -503,10 +506,11 @@ func (d *CPU[T]) Dropout(y, x Buffer, n int, rate float32, seed uint32) {
 	d.dropout(y, x, n, rate, seed)
 }
 
-func (d *CPU[T]) DropoutGrad(dx, dy, x Buffer, n int, rate float32, seed uint32, act Act) {
-	if act == Softmax {
-		panic("gpu: DropoutGrad does not do softmax")
-	}
+func (d *CPU[T]) DropoutGrad(dx, dy Buffer, n int, rate float32, seed uint32) {
+	d.dropout(dx, dy, n, rate, seed)
+}
+
+func (d *CPU[T]) DropoutActGrad(dx, dy, x Buffer, n int, rate float32, seed uint32, act Act) {
 	d.dropout(dx, dy, n, rate, seed)
 	if act != Linear {
 		d.ActivateGrad(act, dx, dx, x, n)
@@ -524,152 +528,6 @@ func (d *CPU[T]) dropout(dx, dy Buffer, n int, rate float32, seed uint32) {
 			out[i] = in[i] * s
 		} else {
 			out[i] = 0
-		}
-	}
-}
-
-func (d *CPU[T]) Loss(kind LossKind, dp, acc Buffer, slot int, p, t, tIdx Buffer, tIdxOff, rows, cols int, scale float32) {
-	pp, ts, a := d.f(p), d.f(t), d.f(acc)[slot:slot+AccSlots]
-	tcols := cols
-	if kind == SparseCCE || kind == SparseCCEFromLogits {
-		tcols = 1
-	}
-	// tt is element (r, j) of the batch's targets.
-	tt := func(r, j int) T { return ts[r*tcols+j] }
-	if tIdx != nil {
-		idx := d.f(tIdx)[tIdxOff:]
-		tt = func(r, j int) T { return ts[int(idx[r])*tcols+j] }
-	}
-	var grad []T
-	if dp != nil {
-		grad = d.f(dp)
-	}
-	sc := T(scale)
-	switch kind {
-	case MSE, MAE:
-		var sq, ab T
-		for i := 0; i < rows*cols; i++ {
-			e := pp[i] - tt(i/cols, i%cols)
-			sq += e * e
-			ab += T(math.Abs(float64(e)))
-			if grad != nil {
-				if kind == MSE {
-					grad[i] = sc * 2 * e / T(cols)
-				} else {
-					s := T(0)
-					if e > 0 {
-						s = 1
-					} else if e < 0 {
-						s = -1
-					}
-					grad[i] = sc * s / T(cols)
-				}
-			}
-		}
-		a[AccSqErr] += sq
-		a[AccAbsErr] += ab
-		if kind == MSE {
-			a[AccLoss] += sq / T(cols)
-		} else {
-			a[AccLoss] += ab / T(cols)
-		}
-	default:
-		sparse := kind == SparseCCE || kind == SparseCCEFromLogits
-		logits := kind == SparseCCEFromLogits || kind == CategoricalCEFromLogits
-		const eps = 1e-7
-		q := make([]T, cols)
-		for r := 0; r < rows; r++ {
-			pr := pp[r*cols : (r+1)*cols]
-			var m, s T // logits: the row's max and Σ exp(p - m)
-			if logits {
-				m = pr[0]
-				for _, v := range pr {
-					m = max(m, v)
-				}
-				for j, v := range pr {
-					q[j] = T(math.Exp(float64(v - m)))
-					s += q[j]
-				}
-				for j := range q {
-					q[j] /= s
-				}
-			} else {
-				// Keras's crossentropy on probabilities first rescales each row
-				// to sum to one, then clips to [eps, 1-eps].
-				var s T
-				for _, v := range pr {
-					s += v
-				}
-				for j, v := range pr {
-					q[j] = v / s
-				}
-			}
-			target := func(j int) T {
-				if sparse {
-					if int(tt(r, 0)) == j {
-						return 1
-					}
-					return 0
-				}
-				return tt(r, j)
-			}
-			var loss T
-			arg, targ := 0, 0
-			for j := range q {
-				if pr[j] > pr[arg] {
-					arg = j
-				}
-				tj := target(j)
-				if tj > target(targ) {
-					targ = j
-				}
-				if tj != 0 {
-					if logits {
-						// log softmax as (p - m) - log(s): log(q) is -Inf
-						// once exp underflows (logits thousands apart).
-						loss -= tj * ((pr[j] - m) - T(math.Log(float64(s))))
-					} else {
-						loss -= tj * T(math.Log(float64(min(max(q[j], eps), 1-eps))))
-					}
-				}
-			}
-			a[AccLoss] += loss
-			if arg == targ {
-				a[AccCorrect]++
-			}
-			if grad == nil {
-				continue
-			}
-			gr := grad[r*cols : (r+1)*cols]
-			if logits {
-				var st T
-				for j := range q {
-					st += target(j)
-				}
-				for j := range q {
-					gr[j] = sc * (q[j]*st - target(j))
-				}
-				continue
-			}
-			// d/dp of -Σ t_j log clip(p_j/s): with s = Σ p, through the
-			// normalization; clipped entries pass no gradient.
-			s = 0
-			for _, v := range pr {
-				s += v
-			}
-			var inner T // Σ_k t_k/q_k * q_k/s over unclipped k = Σ_k t_k/s
-			for j := range q {
-				if tj := target(j); tj != 0 && q[j] > eps && q[j] < 1-eps {
-					inner += tj / s
-				}
-			}
-			for j := range q {
-				var gj T
-				if tj := target(j); tj != 0 && q[j] > eps && q[j] < 1-eps {
-					gj = -tj / (q[j] * s)
-				}
-				gr[j] = sc * (gj + inner)
-			}
 		}
 	}
 }

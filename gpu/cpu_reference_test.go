@@ -124,11 +124,14 @@ func TestCPUWindowKernelsByDefinition(t *testing.T) {
 		col := d.Alloc(g.ColRows() * g.ColCols())
 		y := d.Alloc(g.ColRows() * f)
 
-		d.ConvForward(y, xb, col, wb, bb, g, f, Linear)
+		NewOps(d).ConvForward(y, xb, wb, bb, g, f, Linear)
 		want := directConv(x, w, bias, g, f)
 		near(t, "ConvForward", Host[float64](y), want)
+		d.Im2Col(col, xb, g)
+		d.MatMulBiasAct(y, col, wb, bb, g.ColRows(), g.ColCols(), f, Linear)
+		near(t, "Im2Col then MatMulBiasAct", Host[float64](y), want)
 
-		// Col2Im is im2col's adjoint: <im2col(x), c> = <x, Col2Im(c)>, and
+		// Col2Im is Im2Col's adjoint: <im2col(x), c> = <x, Col2Im(c)>, and
 		// with a one-hot x this reads Col2Im(c) element by element.
 		c := make([]float64, g.ColRows()*g.ColCols())
 		randFill(r, c)
@@ -137,7 +140,7 @@ func TestCPUWindowKernelsByDefinition(t *testing.T) {
 		for i := 0; i < len(x); i += 1 + len(x)/23 {
 			e := make([]float64, len(x))
 			e[i] = 1
-			d.ConvForward(y, buf(e), col, d.Alloc(len(w)), d.Alloc(f), g, f, Linear) // fills col with im2col(e)
+			d.Im2Col(col, buf(e), g)
 			if got, want := Host[float64](dx)[i], dot(Host[float64](col), c); math.Abs(got-want) > 1e-12*(1+math.Abs(want)) {
 				t.Fatalf("geometry %d: Col2Im[%d] = %.15g, <im2col(e_i), c> = %.15g", gi, i, got, want)
 			}
@@ -152,7 +155,7 @@ func TestCPUWindowKernelsByDefinition(t *testing.T) {
 		dy := make([]float64, len(Host[float64](py)))
 		randFill(r, dy)
 		pdx := d.Alloc(len(x))
-		d.MaxPoolGrad(pdx, buf(dy), xb, pg, Linear)
+		d.MaxPoolGrad(pdx, buf(dy), xb, pg)
 		const h = 1e-7 // no ties among random normals: the max is piecewise linear
 		for i := range x {
 			xp := append([]float64(nil), x...)

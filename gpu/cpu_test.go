@@ -3,7 +3,7 @@ package gpu
 import "testing"
 
 // The CPU device calls Pause before its heavy kernels, the fused operations
-// included (they go through MatMul and im2col), and computes the same.
+// included (they go through MatMul and Im2Col), and computes the same.
 func TestCPUPause(t *testing.T) {
 	d := NewCPU()
 	pauses := 0
@@ -26,8 +26,8 @@ func TestCPUPause(t *testing.T) {
 	d.MatMulBiasAct(c, a, b, nil, 2, 2, 2, ReLU)
 	d.WeightGrads(c, nil, a, b, 2, 2, 2)
 	g := ConvGeom{N: 1, H: 2, W: 2, C: 1, KH: 1, KW: 1, SH: 1, SW: 1, OH: 2, OW: 2}
-	d.ConvForward(c, a, d.Alloc(4), b, nil, g, 1, Linear)
-	if pauses != 4 { // MatMul, MatMul, im2col and MatMul
+	NewOps(d).ConvForward(c, a, b, nil, g, 1, Linear)
+	if pauses != 4 { // MatMul, MatMul, Im2Col and MatMul
 		t.Errorf("fused operations paused %d times, want 4", pauses)
 	}
 }

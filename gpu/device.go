@@ -1,6 +1,15 @@
 // Package gpu is nnlab's device contract: the small set of buffer and kernel
 // operations that package nn needs to train and run a network, and the devices
-// that provide them.
+// that provide them. The contract has three parts:
+//
+//   - Device (this file), the core that every device implements: memory and
+//     about twenty kernels.
+//   - The fused extensions (fused.go): optional interfaces, one a fused
+//     operation, for a device that does in one kernel what the core does in
+//     two or three.
+//   - Ops (ops.go), what package nn runs kernels through: a device's core,
+//     its extensions where it has them, and fallbacks built from the core
+//     where it does not.
 //
 // Two devices satisfy the contract:
 //
@@ -8,7 +17,8 @@
 //     below is written as the loop the CPU device runs, and every other device
 //     is tested against it (see conformance_test.go). It is always available,
 //     natively and in the browser.
-//   - WebGPU, whose kernels are WGSL compute shaders (package shaders).
+//   - WebGPU, whose kernels are WGSL compute shaders (package shaders). It
+//     implements the extensions, which its shaders fuse.
 //
 // Like llm.c's kernels, operations name their output first and take dimensions
 // last. Operations do not return errors: a device records them (a GPU device
@@ -122,7 +132,12 @@ type OptParams struct {
 // lost; package nn continues on the CPU device when it sees it.
 var ErrDeviceLost = errors.New("gpu: device lost")
 
-// Device is the contract between package nn and a compute device.
+// Device is the contract between package nn and a compute device: the core
+// that a new device must implement. Fused operations that save kernels (a
+// product with its bias and activation, a convolution reading its image in
+// place) are optional extensions, each an interface of its own (fused.go);
+// Ops runs them on a device that has them and builds them from this core
+// otherwise, as Burn's backend traits give such operations default bodies.
 type Device interface {
 	// Name says what runs the kernels, e.g. "pure Go (CPU)" or an adapter name.
 	Name() string
@@ -158,36 +173,9 @@ type Device interface {
 
 	// MatMul computes C = op(A)·op(B) (+ C when acc), C is (m, n), op(A) is
 	// (m, k), op(B) is (k, n); with transA, A is stored (k, m); with transB, B
-	// is stored (n, k). All row-major.
+	// is stored (n, k). All row-major. With k = 0, C is zeroed (or kept).
 	//   for i < m, j < n: c[i*n+j] = (acc ? c[i*n+j] : 0) + Σ_p opA[i,p]*opB[p,j]
 	MatMul(c, a, b Buffer, m, k, n int, transA, transB, acc bool)
-	// MatMulBiasAct is a layer's forward product with its bias and
-	// activation fused (one kernel on a GPU): a is (m, k), b is (k, n),
-	// bias is n floats or nil, act is elementwise (not Softmax); c must not
-	// overlap a or b. The same as MatMul, adding bias to each row, and
-	// Activate in turn:
-	//   c[i*n+j] = act(Σ_p a[i,p]*b[p,j] + bias[j])
-	MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act)
-	// ConvForward is a Conv2D layer's forward pass, as im2col(x) into col then
-	// MatMulBiasAct(y, col, w, bias, g.ColRows(), g.ColCols(), filters, act).
-	// col is scratch of g.ColRows()*g.ColCols() floats: the pure-Go device
-	// fills it, the WebGPU device reads the image directly (one kernel).
-	ConvForward(y, x, col, w, bias Buffer, g ConvGeom, filters int, act Act)
-	// ConvWeightGrads sets a Conv2D layer's kernel and bias gradients, as
-	// im2col(x) into col then WeightGrads(dw, db, col, dy, g.ColRows(),
-	// g.ColCols(), filters); col as in ConvForward.
-	ConvWeightGrads(dw, db, x, col, dy Buffer, g ConvGeom, filters int)
-	// MatMulActGrad is an input gradient with the previous layer's
-	// activation gradient fused (one kernel on a GPU): c = op(a)·op(b) as
-	// MatMul without transA or acc, times act's derivative written through
-	// its output y (m, n), as ActivateGrad(act, c, c, y, m*n) would.
-	MatMulActGrad(c, a, b, y Buffer, m, k, n int, transB bool, act Act)
-	// WeightGrads sets a layer's kernel and bias gradients (one kernel on a
-	// GPU): x is (rows, in), dy is (rows, out), db may be nil. The same as
-	// MatMul(dw, x, dy, in, rows, out, true, false, false) and the column
-	// sums of dy into db:
-	//   dw[i*out+j] = Σ_r x[r,i]*dy[r,j];  db[j] = Σ_r dy[r,j]
-	WeightGrads(dw, db, x, dy Buffer, rows, in, out int)
 
 	// Activate applies an elementwise activation (not Softmax): y[i] = f(x[i]).
 	// y may be x.
@@ -201,11 +189,14 @@ type Device interface {
 	// SoftmaxGrad: dx[r,j] = y[r,j] * (dy[r,j] - Σ_k dy[r,k]*y[r,k]). dx may be dy.
 	SoftmaxGrad(dx, dy, y Buffer, rows, cols int)
 
-	// Col2Im is im2col's adjoint: dx is overwritten with the sum, over every
-	// col entry that im2col reads from x[i], of that col entry. The im2col
-	// matrix of x (N, H, W, C) has the convolution windows as rows:
+	// Im2Col lays out the convolution windows of x (N, H, W, C) as the rows
+	// of col (g.ColRows(), g.ColCols()), zero outside the image, so that a
+	// convolution is one product col·kernel:
 	//   col[((n*OH+oh)*OW+ow)*KH*KW*C + (kh*KW+kw)*C + c] =
 	//     x[((n*H+ih)*W+iw)*C + c] with ih = oh*SH+kh-PadT, iw = ow*SW+kw-PadL, or 0 outside.
+	Im2Col(col, x Buffer, g ConvGeom)
+	// Col2Im is Im2Col's adjoint: dx is overwritten with the sum, over every
+	// col entry that Im2Col copies from x[i], of that col entry.
 	Col2Im(dx, col Buffer, g ConvGeom)
 
 	// MaxPool takes the maximum of each window (windows lying partly outside
@@ -213,10 +204,8 @@ type Device interface {
 	//   y[((n*OH+oh)*OW+ow)*C+c] = max over kh, kw of x[((n*H+ih)*W+iw)*C+c]
 	MaxPool(y, x Buffer, g ConvGeom)
 	// MaxPoolGrad overwrites dx: each dy goes to the first maximum of its
-	// window in (kh, kw) scan order (as TensorFlow's MaxPoolGrad does); then
-	// dx is multiplied by act's derivative at x, the output of the layer
-	// before (its activation folded in; Linear: none), as ActivateGrad would.
-	MaxPoolGrad(dx, dy, x Buffer, g ConvGeom, act Act)
+	// window in (kh, kw) scan order, as TensorFlow's MaxPoolGrad does.
+	MaxPoolGrad(dx, dy, x Buffer, g ConvGeom)
 
 	// BatchNormStats computes per-column batch mean and (biased) variance of x
 	// (rows, cols) and updates the moving statistics as Keras does:
@@ -236,10 +225,9 @@ type Device interface {
 	// DropoutKeep(seed, i, rate) so every device draws the same mask.
 	//   y[i] = DropoutKeep(seed, i, rate) ? x[i]/(1-rate) : 0
 	Dropout(y, x Buffer, n int, rate float32, seed uint32)
-	// DropoutGrad applies the same mask to the gradient, then multiplies
-	// it by act's derivative at x, the output of the layer before (its
-	// activation folded in; Linear: none, x may then be nil). dx may be dy.
-	DropoutGrad(dx, dy, x Buffer, n int, rate float32, seed uint32, act Act)
+	// DropoutGrad applies Dropout's mask and scale to the gradient: the same
+	// as Dropout(dx, dy, n, rate, seed). dx may be dy.
+	DropoutGrad(dx, dy Buffer, n int, rate float32, seed uint32)
 
 	// Loss computes a loss over a batch of predictions p (rows, cols) against
 	// targets t, accumulates metric sums into acc[slot:slot+AccSlots] (see the

@@ -210,9 +210,9 @@ func BenchmarkConvWebGPU(b *testing.B) {
 			b.Run(l.name+"_"+op, func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
 					if op == "forward" {
-						d.ConvForward(y, x, nil, w, bias, g, filters, ReLU)
+						d.ConvForward(y, x, w, bias, g, filters, ReLU)
 					} else {
-						d.ConvWeightGrads(w, bias, x, nil, dy, g, filters)
+						d.ConvWeightGrads(w, bias, x, dy, g, filters)
 					}
 				}
 				if err := d.Sync(); err != nil {

@@ -22,18 +22,18 @@ func TestWebGPUSyncWaitsForSlowWork(t *testing.T) {
 	for _, b := range []Buffer{x, w, bias} {
 		d.Fill(b, 0.5, b.Len())
 	}
-	d.ConvForward(y, x, nil, w, bias, g, filters, ReLU) // compiles
+	d.ConvForward(y, x, w, bias, g, filters, ReLU) // compiles
 	if err := d.Sync(); err != nil {
 		t.Fatal(err)
 	}
 	one := time.Now()
-	d.ConvForward(y, x, nil, w, bias, g, filters, ReLU)
+	d.ConvForward(y, x, w, bias, g, filters, ReLU)
 	d.Sync()
 	n := int(12*time.Second/time.Since(one)) + 1 // 12 s of work (at most a submit)
 	n = min(n, d.perSubmit-1)
 	start := time.Now()
 	for i := 0; i < n; i++ {
-		d.ConvForward(y, x, nil, w, bias, g, filters, ReLU)
+		d.ConvForward(y, x, w, bias, g, filters, ReLU)
 	}
 	if err := d.Sync(); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,18 @@ import (
 // The kernels of the WebGPU device: each records one dispatch of a
 // kernel of package shaders, whose file names the reference loop.
 
+// The extensions that the WebGPU device fuses, each one dispatch where the
+// fallback of Ops takes two or three: a step's dispatch count rests on them.
+var (
+	_ MatMulBiasActer  = (*WebGPU)(nil)
+	_ MatMulActGrader  = (*WebGPU)(nil)
+	_ WeightGrader     = (*WebGPU)(nil)
+	_ ConvForwarder    = (*WebGPU)(nil)
+	_ ConvWeightGrader = (*WebGPU)(nil)
+	_ MaxPoolActGrader = (*WebGPU)(nil)
+	_ DropoutActGrader = (*WebGPU)(nil)
+)
+
 func (d *WebGPU) Fill(dst Buffer, v float32, n int) {
 	d.begin().u(n).f(v).bind(d.view(dst, false))
 	d.elementwise("fill", n)
@@ -121,14 +133,14 @@ func (d *WebGPU) MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act) {
 	d.matmul(mmCall{c: c, a: a, b: b, m: m, k: k, n: n, bias: bias, act: act})
 }
 
-func (d *WebGPU) ConvForward(y, x, col, w, bias Buffer, g ConvGeom, filters int, act Act) {
+func (d *WebGPU) ConvForward(y, x, w, bias Buffer, g ConvGeom, filters int, act Act) {
 	if act == Softmax || act < Linear || act > Tanh {
 		panic("gpu: ConvForward does not do " + act.String())
 	}
 	d.matmul(mmCall{c: y, a: x, b: w, m: g.ColRows(), k: g.ColCols(), n: filters, bias: bias, act: act, conv: g, im2col: true})
 }
 
-func (d *WebGPU) ConvWeightGrads(dw, db, x, col, dy Buffer, g ConvGeom, filters int) {
+func (d *WebGPU) ConvWeightGrads(dw, db, x, dy Buffer, g ConvGeom, filters int) {
 	c := mmCall{c: dw, a: x, b: dy, m: g.ColCols(), k: g.ColRows(), n: filters, transA: true, conv: g, im2col: true}
 	if db != nil {
 		c.db, c.m = db, c.m+1
@@ -365,6 +377,10 @@ func (d *WebGPU) conv(name string, g ConvGeom, total int, act Act, bufs ...Buffe
 	d.elementwise(name, total)
 }
 
+func (d *WebGPU) Im2Col(col, x Buffer, g ConvGeom) {
+	d.conv("im2col", g, g.ColRows()*g.ColCols(), Linear, col, x)
+}
+
 func (d *WebGPU) Col2Im(dx, col Buffer, g ConvGeom) {
 	d.conv("col2im", g, g.N*g.H*g.W*g.C, Linear, dx, col)
 }
@@ -373,9 +389,13 @@ func (d *WebGPU) MaxPool(y, x Buffer, g ConvGeom) {
 	d.conv("maxpool", g, g.N*g.OH*g.OW*g.C, Linear, y, x)
 }
 
-func (d *WebGPU) MaxPoolGrad(dx, dy, x Buffer, g ConvGeom, act Act) {
+func (d *WebGPU) MaxPoolGrad(dx, dy, x Buffer, g ConvGeom) {
+	d.conv("maxpool_grad", g, g.N*g.H*g.W*g.C, Linear, dx, dy, x)
+}
+
+func (d *WebGPU) MaxPoolActGrad(dx, dy, x Buffer, g ConvGeom, act Act) {
 	if act == Softmax || act < Linear || act > Tanh {
-		panic("gpu: MaxPoolGrad does not do " + act.String())
+		panic("gpu: MaxPoolActGrad does not do " + act.String())
 	}
 	d.conv("maxpool_grad", g, g.N*g.H*g.W*g.C, act, dx, dy, x)
 }
@@ -414,9 +434,13 @@ func (d *WebGPU) Dropout(y, x Buffer, n int, rate float32, seed uint32) {
 	d.dropout(y, x, nil, n, rate, seed, Linear)
 }
 
-func (d *WebGPU) DropoutGrad(dx, dy, x Buffer, n int, rate float32, seed uint32, act Act) {
+func (d *WebGPU) DropoutGrad(dx, dy Buffer, n int, rate float32, seed uint32) {
+	d.dropout(dx, dy, nil, n, rate, seed, Linear)
+}
+
+func (d *WebGPU) DropoutActGrad(dx, dy, x Buffer, n int, rate float32, seed uint32, act Act) {
 	if act == Softmax || act < Linear || act > Tanh {
-		panic("gpu: DropoutGrad does not do " + act.String())
+		panic("gpu: DropoutActGrad does not do " + act.String())
 	}
 	d.dropout(dx, dy, x, n, rate, seed, act)
 }

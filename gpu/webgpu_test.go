@@ -15,7 +15,9 @@ import (
 // Tests of the WebGPU device's own machinery, beyond the conformance suite.
 
 func newSuite(t *testing.T, d Device) *suite {
-	return &suite{t: t, d: d, r: NewCPUOf[float64](), rng: rand.New(rand.NewSource(2))}
+	s := &suite{t: t, d: NewOps(d), r: NewCPUOf[float64](), rng: rand.New(rand.NewSource(2))}
+	t.Cleanup(s.d.Release)
+	return s
 }
 
 // A shader that does not compile comes back as an error naming the kernel,

@@ -15,8 +15,9 @@ import (
 // The estimate counts float32s: the parameters, the optimizer's two state
 // copies and the gradients (the model allocates all four for any optimizer),
 // the training data as uploaded, and the workspace of a batch: its inputs,
-// each layer's activations, two gradient buffers and two scratch buffers as
-// large as the largest of them.
+// each layer's activations, two gradient buffers as large as the largest of
+// them, a layer's scratch, and the im2col matrix of the largest convolution
+// (gpu.Ops's scratch).
 
 var memoryBudget atomic.Int64
 
@@ -171,7 +172,7 @@ func (m *Model) stateBytes() int64 {
 // returns the layer with the largest activations (nil: the input).
 func (m *Model) workspaceBytes(batch int) (int64, Layer) {
 	floats := satMul(batch, satSize(m.Input.Shape))
-	maxAct, maxScratch := satSize(m.Input.Shape), 1
+	maxAct, maxScratch, maxCol := satSize(m.Input.Shape), 1, 0
 	var big Layer
 	for _, l := range m.Layers {
 		if reshapes(l) {
@@ -183,8 +184,12 @@ func (m *Model) workspaceBytes(batch int) (int64, Layer) {
 			maxAct, big = out, l
 		}
 		maxScratch = max(maxScratch, l.scratch())
+		if c, ok := l.(*Conv2DLayer); ok {
+			maxCol = max(maxCol, satMul(c.geom.ColRows(), c.geom.ColCols()))
+		}
 	}
-	floats = satAdd(floats, satMul(satMul(batch, 2), satAdd(maxAct, maxScratch)))
+	floats = satAdd(floats, satMul(satMul(batch, 2), maxAct))
+	floats = satAdd(floats, satMul(batch, satAdd(maxScratch, maxCol)))
 	return floatBytes(floats), big
 }
 

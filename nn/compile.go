@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"nnlab/gpu"
@@ -135,7 +136,7 @@ func (mt Metric) value(acc []float32, n, cols int) float64 {
 	cnt := float64(n * cols)
 	switch mt.kind {
 	case metricRMSE:
-		return sqrt(float64(acc[gpu.AccSqErr]) / cnt)
+		return math.Sqrt(float64(acc[gpu.AccSqErr]) / cnt)
 	case metricMSE:
 		return float64(acc[gpu.AccSqErr]) / cnt
 	case metricMAE:
@@ -169,6 +170,9 @@ func (m *Model) Compile(opt Optimizer, loss Loss, metrics ...Metric) error {
 		}
 	}
 	m.opt, m.loss, m.metrics = opt, loss, metrics
+	if m.ws != nil {
+		m.ws.plan = m.planStep(m.ws) // it names the loss and the optimizer
+	}
 	if m.dev == nil {
 		return m.SetDevice(gpu.NewCPU())
 	}

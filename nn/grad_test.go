@@ -192,7 +192,7 @@ func TestMaxPoolTiesGoToFirstMaximum(t *testing.T) {
 	copy(gpu.Host[float64](dy), []float64{10, 20, 30, 40})
 	g := gpu.ConvGeom{N: 1, H: 4, W: 4, C: 1, KH: 2, KW: 2, SH: 2, SW: 2, OH: 2, OW: 2}
 	d.MaxPool(y, x, g)
-	d.MaxPoolGrad(dx, dy, x, g, gpu.Linear)
+	d.MaxPoolGrad(dx, dy, x, g)
 	wantY := []float64{1, 2, 3, 5}
 	wantDX := []float64{
 		10, 0, 0, 20,

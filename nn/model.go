@@ -42,6 +42,7 @@ type Model struct {
 	Seed uint64
 
 	dev    gpu.Device
+	ops    *gpu.Ops // dev's kernels, fused where it fuses them
 	params []*Param
 	nTrain int // floats (with alignment padding) of trainable parameters, laid out first
 	nAll   int
@@ -212,7 +213,7 @@ func (m *Model) SetDevice(dev gpu.Device) error {
 		}
 	}
 	m.release()
-	m.dev = dev
+	m.dev, m.ops = dev, gpu.NewOps(dev)
 	m.alloc()
 	if w == nil {
 		m.initWeights()
@@ -229,7 +230,7 @@ func (m *Model) SetDevice(dev gpu.Device) error {
 // restoreState puts a host snapshot (weights and optimizer state) on a new device.
 func (m *Model) restoreState(dev gpu.Device, st *snapshot) {
 	m.release()
-	m.dev = dev
+	m.dev, m.ops = dev, gpu.NewOps(dev)
 	m.alloc()
 	dev.Write(m.w, 0, st.w)
 	dev.Write(m.s1, 0, st.s1)
@@ -281,13 +282,14 @@ func (m *Model) release() {
 	}
 	m.ws.free(m.dev)
 	m.ws = nil
+	m.ops.Release()
 }
 
 // Release frees the model's device memory; the model can be used again
 // after SetDevice.
 func (m *Model) Release() {
 	m.release()
-	m.dev = nil
+	m.dev, m.ops = nil, nil
 }
 
 func (m *Model) initWeights() {
