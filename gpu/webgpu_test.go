@@ -214,7 +214,8 @@ func TestWebGPUInPlace(t *testing.T) {
 	d.ActivateGrad(Sigmoid, dy, dy, y, 40)
 	d.Softmax(y, y, 4, 10)
 	d.SoftmaxGrad(dy, dy, y, 4, 10)
-	d.DropoutGrad(dy, dy, y, 40, 0.5, 7, ReLU)
+	d.DropoutActGrad(dy, dy, y, 40, 0.5, 7, ReLU)
+	d.DropoutGrad(dy, dy, 40, 0.5, 7)
 	d.Dropout(y, y, 40, 0.5, 7)
 	for _, name := range []string{"activate", "activate_grad", "softmax", "softmax_grad", "dropout"} {
 		if d.kernels[kernelKey{name: name, inPlace: true}] == nil {
