@@ -103,18 +103,18 @@ func TestCIFARCPU(t *testing.T) {
 	})
 }
 
-// TestStop starts a long fit and presses Stop, on the pure-Go device and on
-// WebGPU: the plots kept redrawing while it trained, and training halts at
-// once, counted in epochs rather than seconds (which a busy machine
-// stretches): the pure-Go device checks Stop before every step, so the fit
-// ends with the epochs it had completed when Stop was pressed; on WebGPU
-// the page may handle the click while it awaits an epoch's readback, which
-// then completes that epoch too.
+// TestStop starts a long fit on the pure-Go device and presses Stop: the
+// plots kept redrawing while it trained, and training halts at once,
+// counted in epochs rather than seconds (which a busy machine stretches):
+// the pure-Go device checks Stop before every step, so the fit ends with the
+// epochs it had completed when Stop was pressed. WebGPU's Stop is checked in
+// TestWeatherWebGPU's page.
 func TestStop(t *testing.T) {
 	t.Parallel()
-	for _, dev := range []string{"cpu", "webgpu"} {
-		t.Run(dev, func(t *testing.T) { testStop(t, dev) })
-	}
+	p := newPage(t, true)
+	p.open("lesson=weather&epochs=5000&device=cpu&autorun=1")
+	p.waitStatus(stall, "training")
+	stopRun(t, p, "cpu")
 }
 
 // plotsEpochs is the number of epochs the plots have drawn.
@@ -150,16 +150,26 @@ func (p *page) waitStopped(completed int, limit time.Duration) {
 	}
 }
 
-func testStop(t *testing.T, dev string) {
-	first := 3 // epochs drawn before Stop
+// completedEpochs is a condition on the run's status line: at least n
+// epochs of the run now training are completed ("Epoch e/N: loss ..." after
+// epoch e, "Epoch e/N, step s/S" during it). Unlike the plots' count, it
+// holds for a run started in a page that trained before.
+func completedEpochs(n int) string {
+	return fmt.Sprintf(`(() => { const m = document.getElementById("run-status").textContent.match(/^Epoch (\d+)\/\d+(:?)/);
+		return !!m && (m[2] === ":" ? +m[1] : +m[1] - 1) >= %d })()`, n)
+}
+
+// stopRun presses Stop during the long fit the page is training (status
+// "training") and checks that it halts at once with the completed epochs.
+// On WebGPU the page may handle the click while it awaits an epoch's
+// readback, which then completes that epoch too.
+func stopRun(t *testing.T, p *page, dev string) {
+	first := 3 // epochs completed before Stop
 	if dev == "webgpu" {
 		first = 1 // SwiftShader: seconds an epoch, a minute on a busy machine
 	}
-	p := newPage(t, true)
-	p.open("lesson=weather&epochs=5000&device=" + dev + "&autorun=1")
-	p.waitStatus(stall, "training")
 	t0 := time.Now()
-	p.waitFor(stall, "the first epochs on the plots", plotsEpochs+fmt.Sprintf(` >= %d`, first))
+	p.waitFor(stall, "the first epochs", completedEpochs(first))
 	firstEpochs := time.Since(t0)
 	// The plots repaint at most every 500 ms while training: they must do
 	// so again while it goes on. The bound is this page's own pace: ten
@@ -313,12 +323,27 @@ func TestNoWebGPU(t *testing.T) {
 	p.screenshot("start_no_webgpu")
 }
 
-// TestWeatherWebGPU trains the weather lesson on the WebGPU device. In
-// headless Chromium that is SwiftShader, a CPU emulation: this checks
-// correctness, not speed.
+// TestWeatherWebGPU trains the weather lesson on the WebGPU device, in one
+// page (SwiftShader compiles its pipelines once, which takes longer than the
+// training): a short fit, then Stop during a long one, then a fit during
+// which the GPUDevice is destroyed. In headless Chromium the adapter is
+// SwiftShader, a CPU emulation: this checks the page, not speed (the
+// kernels' numbers are checked by TestGPUConformanceInBrowser).
 func TestWeatherWebGPU(t *testing.T) {
 	t.Parallel()
 	p := newPage(t, true)
+	// Keep the devices the page asks for, to destroy them from the test.
+	grab := `(() => {
+		const orig = GPUAdapter.prototype.requestDevice;
+		GPUAdapter.prototype.requestDevice = async function (...args) {
+			const d = await orig.apply(this, args);
+			(window.__nnlabDevices ||= []).push(d);
+			return d;
+		};
+	})();`
+	if _, err := chromedp.Call(p.ctx, cdpage.AddScriptToEvaluateOnNewDocument, cdpage.AddScriptToEvaluateOnNewDocumentParams{Source: grab}); err != nil {
+		t.Fatal(err)
+	}
 	r := p.train("lesson=weather&epochs=2&device=webgpu&autorun=1", stall)
 	t.Logf("weather on %v (%v): %v epochs in %.2f s, metrics %v", r["device"], r["adapter"], r["epochs_run"], r["train_seconds"], r["metrics"])
 	if r["device"] != "webgpu" || r["adapter"] == "" || r["adapter"] == "pure Go (CPU)" {
@@ -334,6 +359,18 @@ func TestWeatherWebGPU(t *testing.T) {
 		t.Errorf("baseline_test_rmse %v", v)
 	}
 	p.screenshot("weather_webgpu")
+	// The next runs start from the page's controls, on the same device.
+	train := func(epochs int) {
+		t.Helper()
+		eval[bool](p, fmt.Sprintf(`(() => { document.getElementById("run-status").textContent = "";
+			document.getElementById("epochs").value = "%d"; document.getElementById("train").click(); return true })()`, epochs))
+		p.waitStatus(stall, "training")
+	}
+	t.Log("Stop during a long fit")
+	train(5000)
+	stopRun(t, p, "webgpu")
+	t.Log("the GPUDevice lost during a fit")
+	deviceLost(t, p, train)
 }
 
 // TestCIFARWebGPU trains the CIFAR-10 dropout model a little on WebGPU.
@@ -383,29 +420,13 @@ func jsString(s string) string {
 	return string(b)
 }
 
-// TestDeviceLostInBrowser destroys the page's GPUDevice during a WebGPU fit
-// (as a driver reset or a sleeping laptop would lose it): training goes on
-// from the last completed epoch on the pure-Go device, finishes every epoch
-// and says so.
-func TestDeviceLostInBrowser(t *testing.T) {
-	t.Parallel()
-	p := newPage(t, true)
-	// Keep the devices the page asks for, to destroy them from the test.
-	grab := `(() => {
-		const orig = GPUAdapter.prototype.requestDevice;
-		GPUAdapter.prototype.requestDevice = async function (...args) {
-			const d = await orig.apply(this, args);
-			(window.__nnlabDevices ||= []).push(d);
-			return d;
-		};
-	})();`
-	if _, err := chromedp.Call(p.ctx, cdpage.AddScriptToEvaluateOnNewDocument, cdpage.AddScriptToEvaluateOnNewDocumentParams{Source: grab}); err != nil {
-		t.Fatal(err)
-	}
+// deviceLost destroys the page's GPUDevice during a WebGPU fit (as a driver
+// reset or a sleeping laptop would lose it): training goes on from the last
+// completed epoch on the pure-Go device, finishes every epoch and says so.
+func deviceLost(t *testing.T, p *page, train func(epochs int)) {
 	const epochs = 8
-	p.open(fmt.Sprintf("lesson=weather&epochs=%d&device=webgpu&autorun=1", epochs))
-	p.waitStatus(stall, "training")
-	p.waitFor(stall, "two epochs on the plots", plotsEpochs+` >= 2`)
+	train(epochs)
+	p.waitFor(stall, "two epochs", completedEpochs(2))
 	n := eval[int](p, `(window.__nnlabDevices || []).map(d => d.destroy()).length`)
 	if n == 0 {
 		t.Fatal("the page asked for no GPUDevice")
