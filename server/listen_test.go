@@ -32,7 +32,7 @@ type limitedServer struct {
 	srv  *http.Server
 
 	mu      sync.Mutex
-	live    int             // connections the http.Server holds
+	live    int             // connections LimitListener has handed out and not yet closed
 	maxLive int             // most at once
 	closed  map[string]bool // by client address
 	changed chan struct{}   // closed and replaced on every close
@@ -65,17 +65,13 @@ func startLimited(t *testing.T, h http.Handler, l Limits) *limitedServer {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		switch st {
-		case http.StateNew:
-			s.live++
-			s.maxLive = max(s.maxLive, s.live)
 		case http.StateClosed, http.StateHijacked:
-			s.live--
 			s.closed[c.RemoteAddr().String()] = true
 			close(s.changed)
 			s.changed = make(chan struct{})
 		}
 	}
-	go s.srv.Serve(LimitListener(ln, l))
+	go s.srv.Serve(countingListener{LimitListener(ln, l), s})
 	t.Cleanup(func() { s.srv.Close() })
 	return s
 }
@@ -97,6 +93,51 @@ func (s *limitedServer) waitClosed(client string) bool {
 			return false
 		}
 	}
+}
+
+// countingListener counts the connections its Listener hands out until
+// they start closing: a connection leaves the count before its socket and
+// slot are released, so that the count never runs ahead of the listener's
+// own (http.Server's StateClosed comes after the slot is free, when the
+// next connection may already be accepted).
+type countingListener struct {
+	net.Listener
+	s *limitedServer
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.s.mu.Lock()
+	l.s.live++
+	l.s.maxLive = max(l.s.maxLive, l.s.live)
+	l.s.mu.Unlock()
+	return &countedConn{Conn: c, s: l.s}, nil
+}
+
+type countedConn struct {
+	net.Conn
+	s    *limitedServer
+	once sync.Once
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(func() {
+		c.s.mu.Lock()
+		c.s.live--
+		c.s.mu.Unlock()
+	})
+	return c.Conn.Close()
+}
+
+// CloseWrite passes net/http's half-close on to the limited connection.
+func (c *countedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
 }
 
 func (s *limitedServer) maxConns() int {
