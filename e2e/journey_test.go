@@ -68,12 +68,16 @@ func TestJourneyBrokenEditor(t *testing.T) {
 	p.waitFor(stall, "Train off again", `document.getElementById("train").disabled`)
 	eval[bool](p, `(document.getElementById("train").scrollIntoView({block: "center"}), true)`)
 	p.screenshot("journey_broken_editor")
+	// "Show as Keras" does not write the last model that built either.
+	eval[bool](p, `(document.getElementById("show-keras").click(), true)`)
+	p.waitFor(stall, "the export's refusal", `document.getElementById("keras-export").value.startsWith("# the model editor's model does not build")`)
 
 	setModelJS(p, jsString("Dense(10, activation=\"relu\")\nDense(1)"))
 	p.waitFor(stall, "Train back on", `!document.getElementById("train").disabled && document.getElementById("model-error").hidden`)
 	if off, why = p.trainState(); off || why != "" {
 		t.Errorf("after the fix: Train disabled %v, reason %q", off, why)
 	}
+	p.waitFor(stall, "the fixed model's export", `document.getElementById("keras-export").value.includes("keras.layers.Dense(10, activation=\"relu\")")`)
 
 	// Pasted code whose model does not build: Train off, the code's line
 	// next to it; editing the model takes the editor's model.

@@ -282,13 +282,17 @@ func showCodeNotes(notes []keras.Note) {
 }
 
 // exportCode is the page's model with its compile and fit settings as
-// Keras code (keras.Export), for Jupyter.
+// Keras code (keras.Export), for Jupyter: like Train, only the model the
+// editor shows.
 func (a *app) exportCode() (string, error) {
 	l := a.lesson()
 	in := l.input()
 	a.mu.Lock()
-	text := a.validText
+	text, bad := a.validText, a.modelErr
 	a.mu.Unlock()
+	if bad != "" {
+		return "", errors.New("the model editor's model does not build: " + strings.ReplaceAll(bad, "\n", "\n# "))
+	}
 	if in == nil || text == "" {
 		return "", errors.New("the model does not build yet: fix the line shown under the model editor")
 	}

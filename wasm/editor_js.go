@@ -61,6 +61,7 @@ func (a *app) checkModel() {
 		setHidden("model-error", false)
 		byID("model-text").Get("classList").Call("add", "invalid")
 		byID("summary").Get("classList").Call("add", "stale")
+		a.refreshExport()
 		return
 	}
 	a.mu.Lock()
