@@ -35,6 +35,10 @@ type app struct {
 	errLine   int          // the editor's line with an error, or 0
 	code      codeModel    // the model that pasted code set
 	codeErr   int          // the code panel's line with an error, or 0
+	modelErr  string       // the model editor's error, "" when its text builds
+	codeBlock string       // the error of pasted code that holds Train back, or ""
+	loaded    bool         // the lesson's data are loaded
+	runKey    string       // the run controls of the last run (controlsKey), "" before one
 
 	w *weatherLesson
 	c *cifarLesson
@@ -160,6 +164,7 @@ func (a *app) showLesson(l lesson) {
 	on("train", "click", a.train)
 	on("stop", "click", a.stop)
 	a.setupCode()
+	a.watchStale()
 
 	setText("run-status", "Loading the data…")
 	if err := l.load(a); err != nil {
@@ -179,8 +184,11 @@ func (a *app) showLesson(l lesson) {
 		codeErr = a.useCode(s.Code, false)
 		a.applyLinkSettings()
 	}
+	a.mu.Lock()
+	a.loaded = true
+	a.mu.Unlock()
 	a.checkModel()
-	setDisabled("train", false)
+	a.updateTrain()
 	if codeErr != nil {
 		msg := codeErr.Error()
 		var ke *keras.Error

@@ -26,7 +26,23 @@ const (
 // and Dropout.
 type cifarLesson struct {
 	trainSet, testSet     *datasets.Images
-	trainTotal, testTotal int // images in the site's files
+	trainTotal, testTotal int   // images in the site's files
+	lo, hi                uint8 // the range of the loaded pixels
+}
+
+// showFacts shows exercise 5's facts for the chosen n and test n: the
+// arrays a run trains and tests on, as the notebook would print them.
+func (c *cifarLesson) showFacts() {
+	tr := c.trainSet
+	n, testN := cifarShown(intValue("c-n", 2000), intValue("c-testn", 1000), c.trainTotal, c.testTotal)
+	facts("cifar-facts",
+		"train_images.shape", fmt.Sprintf("(%d, %d, %d, %d): the first n of this site's %d; the full set has 50,000", n, tr.H, tr.W, tr.C, c.trainTotal),
+		"one image", fmt.Sprintf("(%d, %d, %d): rows, columns, RGB", tr.H, tr.W, tr.C),
+		"values", fmt.Sprintf("%d..%d (divided by 255.0 for the network)", c.lo, c.hi),
+		"train_labels.shape", fmt.Sprintf("(%d, 1), labels 0..9", n),
+		"classes", strings.Join(datasets.CIFARClasses[:], ", "),
+		"test images", fmt.Sprintf("%d (of this site's %d)", testN, c.testTotal),
+	)
 }
 
 func (c *cifarLesson) load(a *app) error {
@@ -40,6 +56,7 @@ func (c *cifarLesson) load(a *app) error {
 	setValue("c-preset", s.Preset)
 	on("c-preset", "change", func() {
 		if t := CIFARPresetText(value("c-preset")); t != "" {
+			a.setCodeBlock("")
 			setValue("model-text", t)
 			lineNumbers(t, 0)
 			a.checkModel()
@@ -49,18 +66,15 @@ func (c *cifarLesson) load(a *app) error {
 		return err
 	}
 	tr := c.trainSet
-	lo, hi := uint8(255), uint8(0)
+	c.lo, c.hi = uint8(255), uint8(0)
 	for _, p := range tr.Pixels {
-		lo, hi = min(lo, p), max(hi, p)
+		c.lo, c.hi = min(c.lo, p), max(c.hi, p)
 	}
-	facts("cifar-facts",
-		"train_images.shape", fmt.Sprintf("(%d, %d, %d, %d) here; the full set has 50,000", c.trainTotal, tr.H, tr.W, tr.C),
-		"one image", fmt.Sprintf("(%d, %d, %d): rows, columns, RGB", tr.H, tr.W, tr.C),
-		"values", fmt.Sprintf("%d..%d (divided by 255.0 for the network)", lo, hi),
-		"train_labels.shape", fmt.Sprintf("(%d, 1), labels 0..9", c.trainTotal),
-		"classes", strings.Join(datasets.CIFARClasses[:], ", "),
-		"test images", fmt.Sprint(c.testTotal),
-	)
+	c.showFacts()
+	for _, id := range []string{"c-n", "c-testn"} {
+		on(id, "input", c.showFacts)
+		on(id, "change", c.showFacts)
+	}
 	k := min(25, tr.N)
 	set := &ImageSet{W: tr.W, H: tr.H, Pixels: tr.Pixels[:k*tr.W*tr.H*3]}
 	for i := 0; i < k; i++ {
@@ -115,13 +129,7 @@ func (c *cifarLesson) input() *nn.InputLayer {
 	return nn.Input(32, 32, 3)
 }
 
-func (c *cifarLesson) modelName(text string) string {
-	if p := cifarPreset(text); p != "" {
-		name, _ := lab.CIFARModels[p]()
-		return name
-	}
-	return "cifar_model"
-}
+func (c *cifarLesson) modelName(text string) string { return cifarModelName(text) }
 
 func (c *cifarLesson) outputs() int { return 10 }
 

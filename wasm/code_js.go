@@ -14,8 +14,9 @@ import (
 )
 
 // codeModel is the model that pasted Keras code set: while the model
-// editor holds its text, the model has the code's name.
-type codeModel struct{ text, name string }
+// editor holds its text, the model has the code's name and the panel says
+// it uses the code's model (status).
+type codeModel struct{ text, name, status string }
 
 // modelName is the model's name for a model text: the pasted code's name
 // for the text that code set, else the lesson's.
@@ -59,16 +60,21 @@ func (a *app) setupCode() {
 // with what it does instead. An error is shown at its line in the panel
 // (with focus, the caret goes there) and the page keeps its model.
 func (a *app) useCode(src string, focus bool) (err error) {
+	blocks := false // an error of the code itself holds Train back
 	defer func() {
 		if r := recover(); r != nil {
 			err = panicError("using the code", r)
 			a.codeError(src, err, focus)
+			a.setCodeBlock(a.codeErrText(err))
 		}
 	}()
 	l := a.lesson()
 	in := l.input()
 	fail := func(err error) error {
 		a.codeError(src, err, focus)
+		if blocks {
+			a.setCodeBlock(a.codeErrText(err))
+		}
 		return err
 	}
 	if in == nil {
@@ -87,6 +93,7 @@ func (a *app) useCode(src string, focus bool) (err error) {
 	if err != nil {
 		return fail(err)
 	}
+	blocks = true
 	p, err := keras.Run(src, env)
 	if err != nil {
 		return fail(err)
@@ -108,9 +115,7 @@ func (a *app) useCode(src string, focus bool) (err error) {
 		return fail(err)
 	}
 
-	a.mu.Lock()
-	a.code = codeModel{text, name}
-	a.mu.Unlock()
+	a.setCodeBlock("")
 	setValue("model-text", text)
 	lineNumbers(text, 0)
 	if cs.Compile {
@@ -150,9 +155,39 @@ func (a *app) useCode(src string, focus bool) (err error) {
 	if len(set) > 0 {
 		msg += " and its " + strings.Join(set, " and ") + " settings"
 	}
+	a.mu.Lock()
+	a.code = codeModel{text, name, msg + "."}
+	a.mu.Unlock()
 	setText("code-status", msg+".")
 	showCodeNotes(notes)
 	return nil
+}
+
+// showCodeStatus says, under the code panel, whether the model editor
+// still holds the model of the code that ran: once the text is retyped,
+// the panel no longer claims the page uses the code's model.
+func (a *app) showCodeStatus() {
+	a.mu.Lock()
+	c := a.code
+	a.mu.Unlock()
+	if c.status == "" {
+		return
+	}
+	if strings.TrimSpace(c.text) == strings.TrimSpace(value("model-text")) {
+		setText("code-status", c.status)
+		return
+	}
+	setText("code-status", fmt.Sprintf("The model was edited after this code ran: Train uses the model editor's model, not %q.", c.name))
+}
+
+// codeErrText is an error of pasted code as the panel shows it (its line
+// and column first).
+func (a *app) codeErrText(err error) string {
+	var ke *keras.Error
+	if errors.As(err, &ke) {
+		return fmt.Sprintf("Line %d, column %d: %s", ke.Line, ke.Col, ke.Msg)
+	}
+	return err.Error()
 }
 
 // recoverModelText shows a panic while checking the model editor's text as
@@ -163,7 +198,9 @@ func (a *app) recoverModelText() {
 	if r == nil {
 		return
 	}
-	setText("model-error", panicError("checking the model", r).Error())
+	msg := panicError("checking the model", r).Error()
+	a.setModelErr(msg)
+	setText("model-error", msg)
 	setHidden("model-error", false)
 	byID("model-text").Get("classList").Call("add", "invalid")
 	byID("summary").Get("classList").Call("add", "stale")
@@ -184,6 +221,9 @@ func (a *app) codeError(src string, err error, focus bool) {
 	gutter("code-lines", "code-text", value("code-text"), a.codeErr)
 	setText("code-error", msg+"\nThe page keeps its model and settings.")
 	setHidden("code-error", false)
+	a.mu.Lock()
+	a.code.status = ""
+	a.mu.Unlock()
 	setText("code-status", "")
 	showCodeNotes(nil)
 	ta := byID("code-text")
@@ -242,13 +282,17 @@ func showCodeNotes(notes []keras.Note) {
 }
 
 // exportCode is the page's model with its compile and fit settings as
-// Keras code (keras.Export), for Jupyter.
+// Keras code (keras.Export), for Jupyter: like Train, only the model the
+// editor shows.
 func (a *app) exportCode() (string, error) {
 	l := a.lesson()
 	in := l.input()
 	a.mu.Lock()
-	text := a.validText
+	text, bad := a.validText, a.modelErr
 	a.mu.Unlock()
+	if bad != "" {
+		return "", errors.New("the model editor's model does not build: " + strings.ReplaceAll(bad, "\n", "\n# "))
+	}
 	if in == nil || text == "" {
 		return "", errors.New("the model does not build yet: fix the line shown under the model editor")
 	}

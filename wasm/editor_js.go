@@ -16,9 +16,12 @@ import (
 // The model editor: a model text that builds, its summary and its errors.
 
 // modelEdited numbers the lines at once and rebuilds the summary 150 ms
-// after the last keystroke.
+// after the last keystroke. Typing in the editor takes its model as the
+// one to train, over pasted code that failed.
 func (a *app) modelEdited() {
 	lineNumbers(value("model-text"), a.errLine)
+	a.setCodeBlock("")
+	a.markStale()
 	n := a.editSeq.Add(1)
 	time.Sleep(150 * time.Millisecond)
 	if a.editSeq.Load() == n {
@@ -28,9 +31,12 @@ func (a *app) modelEdited() {
 
 // checkModel builds the editor's model: the summary follows a model that
 // builds; a line that does not parse or fit shows its error next to the
-// editor, and the previous model stays.
+// editor, the previous summary stays (greyed) and Train is off until the
+// text builds, so that Train always trains what the editor shows.
 func (a *app) checkModel() {
 	defer a.recoverModelText()
+	defer a.markStale()
+	defer a.showCodeStatus()
 	l := a.lesson()
 	in := l.input()
 	if in == nil {
@@ -47,18 +53,21 @@ func (a *app) checkModel() {
 			a.errLine = ke.Line
 		}
 		lineNumbers(text, a.errLine)
+		a.setModelErr(msg)
 		if a.validText != "" {
-			msg += "\nThe summary and Train use the last model that built."
+			msg += "\nThe summary shows the last model that built; Train is off until this line is fixed."
 		}
 		setText("model-error", msg)
 		setHidden("model-error", false)
 		byID("model-text").Get("classList").Call("add", "invalid")
 		byID("summary").Get("classList").Call("add", "stale")
+		a.refreshExport()
 		return
 	}
 	a.mu.Lock()
 	a.validText = text
 	a.mu.Unlock()
+	a.setModelErr("")
 	a.errLine = 0
 	lineNumbers(text, 0)
 	if a.c != nil {

@@ -90,3 +90,37 @@ func cifarPreset(text string) string {
 	}
 	return ""
 }
+
+// weatherModelName is the Keras name of a weather model text: the lesson's
+// network keeps the lesson's name; any other text is a model of the
+// learner's, named as Keras names an unnamed keras.Model.
+func weatherModelName(text string) string {
+	if strings.TrimSpace(text) == strings.TrimSpace(DefaultWeatherModel) {
+		return "weather_prediction_model"
+	}
+	return "model"
+}
+
+// cifarModelName is the Keras name of a CIFAR-10 model text: a lesson
+// model's name for one of the presets, else Keras's default.
+func cifarModelName(text string) string {
+	if p := cifarPreset(text); p != "" {
+		name, _ := lab.CIFARModels[p]()
+		return name
+	}
+	return "model"
+}
+
+// cifarShown is how many training and test images a run uses for the
+// chosen n and test n, given how many the site has (0: not known yet):
+// what the facts of exercise 5 show.
+func cifarShown(n, testN, trainTotal, testTotal int) (train, test int) {
+	train, test = max(n, 1), max(testN, 1)
+	if trainTotal > 0 {
+		train = min(train, trainTotal)
+	}
+	if testTotal > 0 {
+		test = min(test, testTotal)
+	}
+	return train, test
+}

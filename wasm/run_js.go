@@ -36,17 +36,29 @@ func readFitSettings() fitSettings {
 }
 
 // train runs the lesson in this goroutine; the page stays live because the
-// trainer yields (see yielder).
+// trainer yields (see yielder). It trains the model the editor shows: a
+// text typed since the last check is checked first, and a model or code
+// error refuses the run with its reason.
 func (a *app) train() {
+	a.mu.Lock()
+	checked := a.validText != "" && a.validText == value("model-text")
+	a.mu.Unlock()
+	if !checked {
+		a.checkModel()
+	}
 	a.mu.Lock()
 	if a.running {
 		a.mu.Unlock()
 		return
 	}
 	text := a.validText
-	if text == "" {
+	why := a.trainOff()
+	if why == "" && text != value("model-text") {
+		why = "the model editor's text has not been checked yet: try again"
+	}
+	if why != "" {
 		a.mu.Unlock()
-		showError("The model does not build yet: fix the line shown under the editor.")
+		showError("Not trained: " + why)
 		setStatus("error")
 		return
 	}
@@ -57,7 +69,7 @@ func (a *app) train() {
 
 	clearError()
 	setStatus("training")
-	setDisabled("train", true)
+	a.updateTrain()
 	setDisabled("stop", false)
 	setDisabled("device-select", true)
 	setText("results", "")
@@ -73,7 +85,7 @@ func (a *app) train() {
 		a.mu.Lock()
 		a.running, a.cancel = false, nil
 		a.mu.Unlock()
-		setDisabled("train", false)
+		a.updateTrain()
 		setDisabled("stop", true)
 		setDisabled("device-select", false)
 		setStatus(status)
@@ -82,8 +94,10 @@ func (a *app) train() {
 	a.y = yielder{Pause: browserTurn}
 	l := a.lesson()
 	var res pageResult
+	key := controlsKey()
 	rs, err := a.runSettings(l, text)
 	if err == nil {
+		a.ranWith(key)
 		res, err = l.run(ctx, dev, rs, &reporter{a: a, epochs: rs.Fit.Epochs})
 	}
 	if w, ok := dev.(*gpu.WebGPU); ok && w.Lost() {
@@ -118,6 +132,51 @@ func (a *app) train() {
 	default:
 		a.view.send(Msg{Kind: MsgStatus, Status: ""})
 	}
+}
+
+// setModelErr records the model editor's error ("" when its text builds)
+// and turns Train off or on.
+func (a *app) setModelErr(msg string) {
+	a.mu.Lock()
+	a.modelErr = msg
+	a.mu.Unlock()
+	a.updateTrain()
+}
+
+// setCodeBlock records the error of pasted code that did not run ("" when
+// none holds Train back) and turns Train off or on: the learner meant that
+// code's model, which the page does not have.
+func (a *app) setCodeBlock(msg string) {
+	a.mu.Lock()
+	a.codeBlock = msg
+	a.mu.Unlock()
+	a.updateTrain()
+}
+
+// trainOff is why Train is off, or "" when it may run; a.mu is held.
+func (a *app) trainOff() string {
+	switch {
+	case a.modelErr != "":
+		return "the model editor's model does not build: " + a.modelErr
+	case a.codeBlock != "":
+		return "the pasted code did not run: " + a.codeBlock + "\nUse the fixed code, or edit the model, to turn Train on."
+	}
+	return ""
+}
+
+// updateTrain enables Train when the data are loaded, no run is going on
+// and nothing holds it back, and shows why not next to it.
+func (a *app) updateTrain() {
+	a.mu.Lock()
+	why := a.trainOff()
+	off := !a.loaded || a.running || why != ""
+	a.mu.Unlock()
+	setDisabled("train", off)
+	if why != "" {
+		why = "Train is off: " + why
+	}
+	setText("train-why", why)
+	setHidden("train-why", why == "")
 }
 
 // runSettings reads the compile and fit controls and the lesson's data

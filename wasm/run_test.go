@@ -43,3 +43,35 @@ func TestRunSettingsConfig(t *testing.T) {
 		t.Errorf("cifar config of a text: %+v, %v", cc, err)
 	}
 }
+
+// A model the learner typed is not named after the lesson's model; the
+// lesson's own models keep their names.
+func TestModelNames(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{weatherModelName(DefaultWeatherModel), "weather_prediction_model"},
+		{weatherModelName("  " + DefaultWeatherModel + "\n"), "weather_prediction_model"},
+		{weatherModelName("Dense(10, activation=\"relu\")\nDense(5, activation=\"relu\")\nDense(1)"), "model"},
+		{cifarModelName(CIFARPresetText("dropout")), "cifar_model"},
+		{cifarModelName(CIFARPresetText("small")), "cifar_model_small"},
+		{cifarModelName("Conv2D(8, (3, 3))\nFlatten()\nDense(10)"), "model"},
+	} {
+		if c.got != c.want {
+			t.Errorf("name %q, want %q", c.got, c.want)
+		}
+	}
+}
+
+// The CIFAR facts follow the chosen n and test n, within what the site has.
+func TestCIFARShown(t *testing.T) {
+	for _, c := range []struct{ n, testN, trainTotal, testTotal, train, test int }{
+		{500, 500, 4000, 1000, 500, 500},
+		{2000, 1000, 4000, 1000, 2000, 1000},
+		{9000, 3000, 4000, 1000, 4000, 1000},
+		{0, -5, 4000, 1000, 1, 1},
+		{300, 200, 0, 0, 300, 200},
+	} {
+		if tr, te := cifarShown(c.n, c.testN, c.trainTotal, c.testTotal); tr != c.train || te != c.test {
+			t.Errorf("cifarShown(%d, %d, %d, %d) = %d, %d, want %d, %d", c.n, c.testN, c.trainTotal, c.testTotal, tr, te, c.train, c.test)
+		}
+	}
+}

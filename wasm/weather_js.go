@@ -157,8 +157,8 @@ func (w *weatherLesson) input() *nn.InputLayer {
 	return &nn.InputLayer{Shape: nn.Shape{w.features}, Name: "input"}
 }
 
-func (w *weatherLesson) modelName(string) string { return "weather_prediction_model" }
-func (w *weatherLesson) outputs() int            { return 1 }
+func (w *weatherLesson) modelName(text string) string { return weatherModelName(text) }
+func (w *weatherLesson) outputs() int                 { return 1 }
 
 // settings reads the data controls into rs and checks them: the model
 // text parses and the data prepare.

@@ -1,0 +1,189 @@
+package e2e
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// The learner's journey (issue 20, items 1 and 2): Train trains what the
+// editor shows, and nothing on the page belongs to another model, data
+// choice or setting without saying so.
+
+// trainState is Train's disabled flag and the reason shown next to it.
+func (p *page) trainState() (disabled bool, why string) {
+	p.t.Helper()
+	r := eval[[]any](p, `[document.getElementById("train").disabled,
+		document.getElementById("train-why").hidden ? "" : document.getElementById("train-why").textContent]`)
+	disabled, _ = r[0].(bool)
+	why, _ = r[1].(string)
+	return disabled, why
+}
+
+// staleMarks is which of the plots and the results panel are marked stale
+// (class and line), as "plots results" with "-" for an unmarked one.
+func (p *page) staleMarks() string {
+	p.t.Helper()
+	return eval[string](p, `[["plots", "plots-stale"], ["results", "results-stale"]].map(([panel, note]) =>
+		document.getElementById(panel).classList.contains("stale") && !document.getElementById(note).hidden ? panel : "-").join(" ")`)
+}
+
+// setControl sets an input's value as typing would (input and change).
+func (p *page) setControl(id, v string) {
+	p.t.Helper()
+	eval[bool](p, `(() => { const e = document.getElementById(`+jsString(id)+`); e.value = `+jsString(v)+`;
+		e.dispatchEvent(new Event("input", {bubbles: true})); e.dispatchEvent(new Event("change", {bubbles: true})); return true })()`)
+}
+
+// TestJourneyBrokenEditor types a misspelt activation into the model
+// editor: Train goes off with the editor's line and column next to it and
+// a click on it trains nothing; the fixed text turns it on. Pasted code
+// that does not run holds Train back too, until the model is edited. A link
+// that autoruns a broken model shows the error and does not train.
+func TestJourneyBrokenEditor(t *testing.T) {
+	t.Parallel()
+	p := newPage(t, false)
+	p.open("lesson=weather&device=cpu&epochs=2")
+	p.waitStatus(stall, "ready")
+	if off, why := p.trainState(); off || why != "" {
+		t.Fatalf("Train with the lesson's model: disabled %v, reason %q", off, why)
+	}
+
+	setModelJS(p, jsString("Dense(10, activation=\"rleu\")\nDense(1)"))
+	p.waitFor(stall, "the model error", `!document.getElementById("model-error").hidden`)
+	p.waitFor(stall, "Train off", `document.getElementById("train").disabled`)
+	msg := p.text("model-error")
+	first, _, _ := strings.Cut(msg, "\n")
+	off, why := p.trainState()
+	t.Logf("model error: %s; next to Train: %s", msg, why)
+	if !strings.HasPrefix(first, "Line 1, column") || !strings.Contains(why, first) {
+		t.Errorf("the reason next to Train %q should repeat the editor's error %q (its line and column)", why, first)
+	}
+	eval[bool](p, `(() => { const b = document.getElementById("train"); b.disabled = false; b.click(); return true })()`)
+	if st := p.waitStatus(stall, "error", "done", "training"); st != "error" || p.text("nnlab-result") != "" ||
+		!strings.Contains(p.text("error-box"), first) {
+		t.Errorf("Train pressed with a broken editor: status %q, result %.80q, error box %q; want an error naming %q and no run",
+			st, p.text("nnlab-result"), p.text("error-box"), first)
+	}
+	p.waitFor(stall, "Train off again", `document.getElementById("train").disabled`)
+	eval[bool](p, `(document.getElementById("train").scrollIntoView({block: "center"}), true)`)
+	p.screenshot("journey_broken_editor")
+	// "Show as Keras" does not write the last model that built either.
+	eval[bool](p, `(document.getElementById("show-keras").click(), true)`)
+	p.waitFor(stall, "the export's refusal", `document.getElementById("keras-export").value.startsWith("# the model editor's model does not build")`)
+
+	setModelJS(p, jsString("Dense(10, activation=\"relu\")\nDense(1)"))
+	p.waitFor(stall, "Train back on", `!document.getElementById("train").disabled && document.getElementById("model-error").hidden`)
+	if off, why = p.trainState(); off || why != "" {
+		t.Errorf("after the fix: Train disabled %v, reason %q", off, why)
+	}
+	p.waitFor(stall, "the fixed model's export", `document.getElementById("keras-export").value.includes("keras.layers.Dense(10, activation=\"relu\")")`)
+
+	// Pasted code whose model does not build: Train off, the code's line
+	// next to it; editing the model takes the editor's model.
+	p.setCode("inputs = keras.Input(shape=(89,))\nx = keras.layers.Dens(10)(inputs)\noutputs = keras.layers.Dense(1)(x)\nmodel = keras.Model(inputs, outputs)\n")
+	p.waitFor(stall, "the code error", `!document.getElementById("code-error").hidden && document.getElementById("train").disabled`)
+	if _, why = p.trainState(); !strings.Contains(why, "pasted code") || !strings.Contains(why, "Line 2, column 5") {
+		t.Errorf("after a code error, next to Train: %q; want the pasted code's line 2, column 5", why)
+	}
+	setModelJS(p, jsString("Dense(10, activation=\"relu\")\nDense(1) "))
+	p.waitFor(stall, "Train on after the model edit", `!document.getElementById("train").disabled`)
+	eval[bool](p, `(document.getElementById("train").click(), true)`)
+	if st := p.waitStatus(stall, "done", "error"); st != "done" {
+		t.Fatalf("training the fixed model: %s (%s)", st, p.text("error-box"))
+	}
+	if r := p.result(); num(t, r, "params") != 911 {
+		t.Errorf("the fixed model trained with %v params, want 911", r["params"])
+	}
+
+	// A link that autoruns a broken model.
+	p.open("lesson=weather&device=cpu&epochs=2&autorun=1&model=" + url.QueryEscape("Dense(10, activation=\"rleu\")\nDense(1)"))
+	st := p.waitStatus(stall, "error", "done", "training")
+	box := p.text("error-box")
+	if _, why = p.trainState(); st != "error" || p.text("nnlab-result") != "" || !strings.Contains(box, "Line 1, column") || !strings.Contains(why, "Line 1, column") {
+		t.Errorf("autorun of a broken model: status %q, result %.80q, error box %q, next to Train %q", st, p.text("nnlab-result"), box, why)
+	}
+}
+
+// TestJourneyStale trains, then changes the epochs, the model and the
+// data: the plots and the results are marked as the previous run's at each
+// change, the mark goes when the controls are back or a new run ends. The
+// paste box stops claiming the code's model once the model is retyped, and
+// a hand-typed model is not named after the lesson's.
+func TestJourneyStale(t *testing.T) {
+	t.Parallel()
+	p := newPage(t, false)
+	p.train("lesson=weather&device=cpu&epochs=2&autorun=1", stall)
+	if m := p.staleMarks(); m != "- -" {
+		t.Fatalf("after a run, marked stale: %q", m)
+	}
+	p.setControl("epochs", "3")
+	p.waitFor(stall, "the stale marks", `document.getElementById("plots").classList.contains("stale")`)
+	if m := p.staleMarks(); m != "plots results" {
+		t.Errorf("after changing the epochs, stale: %q, want plots results", m)
+	}
+	t.Logf("stale line: %s", p.text("plots-stale"))
+	p.screenshot("journey_stale")
+	p.setControl("epochs", "2")
+	p.waitFor(stall, "the marks gone with the epochs back", `!document.getElementById("plots").classList.contains("stale")`)
+	p.setControl("w-years", "2")
+	p.waitFor(stall, "stale after a data change", `document.getElementById("results").classList.contains("stale")`)
+	p.setControl("w-years", "3")
+	p.waitFor(stall, "the marks gone with the years back", `!document.getElementById("results").classList.contains("stale")`)
+
+	// The lesson's small model as pasted code, then retyped by hand.
+	p.setCode(lessonCode(t, "weather_small_earlystopping.py"))
+	p.waitFor(stall, "the code's model", `document.getElementById("code-status").textContent.includes("Using the code's model \"model_small\"")`)
+	if m := p.staleMarks(); m != "plots results" {
+		t.Errorf("after the code set another model, stale: %q", m)
+	}
+	setModelJS(p, jsString("Dense(10, activation=\"relu\")\nDense(6, activation=\"relu\")\nDense(1)"))
+	p.waitFor(stall, "the retyped model", `document.getElementById("summary").textContent.includes("Total params: 973")`)
+	if s := p.text("code-status"); strings.Contains(s, "Using the code's model") {
+		t.Errorf("after retyping the model, the paste box says %q", s)
+	}
+	setModelJS(p, jsString("Dense(10, activation=\"relu\")\nDense(5, activation=\"relu\")\nDense(1)"))
+	p.waitFor(stall, "the code's model typed back", `document.getElementById("code-status").textContent.includes("Using the code's model \"model_small\"")`)
+	setModelJS(p, jsString("Dense(10, activation='relu')\nDense(5, activation='relu')\nDense(1)"))
+	p.waitFor(stall, "a hand-typed 10/5 model", `!document.getElementById("code-status").textContent.includes("Using")`)
+	if s := p.text("summary"); !strings.Contains(s, `Model: "model"`) || strings.Contains(s, "weather_prediction_model") {
+		t.Errorf("a hand-typed model's summary:\n%s", s)
+	}
+	p.setControl("epochs", "2")
+	eval[bool](p, `(document.getElementById("train").click(), true)`)
+	if st := p.waitStatus(stall, "done", "error"); st != "done" {
+		t.Fatalf("the second run: %s (%s)", st, p.text("error-box"))
+	}
+	if m := p.staleMarks(); m != "- -" {
+		t.Errorf("after the new run, stale: %q", m)
+	}
+	if r := p.result(); r["model"] != "model" || num(t, r, "params") != 961 {
+		t.Errorf("the hand-typed model ran as %v with %v params, want model, 961", r["model"], r["params"])
+	}
+}
+
+// TestJourneyCIFARFacts opens CIFAR-10 with n=500 and 500 test images: the
+// facts show those, and follow a new n.
+func TestJourneyCIFARFacts(t *testing.T) {
+	t.Parallel()
+	p := newPage(t, false)
+	p.open("lesson=cifar&device=cpu&n=500&test_n=500")
+	p.waitStatus(stall, "ready")
+	facts := p.text("cifar-facts")
+	t.Logf("facts: %s", facts)
+	if !strings.Contains(facts, "train_images.shape(500, 32, 32, 3)") || !strings.Contains(facts, "train_labels.shape(500, 1)") ||
+		!strings.Contains(facts, "test images500 ") {
+		t.Errorf("the facts for n=500, test_n=500: %s", facts)
+	}
+	p.setControl("c-n", "300")
+	p.setControl("c-testn", "200")
+	p.waitFor(stall, "the facts for n=300", `document.getElementById("cifar-facts").textContent.includes("(300, 32, 32, 3)")`)
+	if facts = p.text("cifar-facts"); !strings.Contains(facts, "test images200 ") || !strings.Contains(facts, "(300, 1)") {
+		t.Errorf("the facts for n=300, test_n=200: %s", facts)
+	}
+	if s := p.text("summary"); !strings.Contains(s, `Model: "cifar_model"`) {
+		t.Errorf("the lesson's dropout model is named %.80q", s)
+	}
+	setModelJS(p, jsString("Conv2D(8, (3, 3), activation=\"relu\")\nFlatten()\nDense(10)"))
+	p.waitFor(stall, "a hand-typed model", `document.getElementById("summary").textContent.includes("Model: \"model\"")`)
+}
