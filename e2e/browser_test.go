@@ -140,6 +140,13 @@ func newPage(t *testing.T, webgpu bool) *page {
 	t.Helper()
 	exe := chromium(t)
 	base := site(t)
+	// The profile is removed by this test's cleanup, once Chromium is gone:
+	// its helper processes may still be writing there for a moment after
+	// the browser exits, which t.TempDir's removal reports as a failure.
+	profile, err := os.MkdirTemp("", "nnlab-e2e-profile-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
 		chromedp.NoFirstRun,
@@ -154,7 +161,7 @@ func newPage(t *testing.T, webgpu bool) *page {
 		chromedp.Flag("disable-extensions", true),
 		chromedp.Flag("disable-background-timer-throttling", true),
 		chromedp.Flag("disable-renderer-backgrounding", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1400, 1000),
 	}
 	if webgpu {
@@ -169,6 +176,7 @@ func newPage(t *testing.T, webgpu bool) *page {
 	t.Cleanup(func() {
 		cancel()
 		cancelAlloc()
+		removeProfile(t, profile)
 		if t.Failed() {
 			p.mu.Lock()
 			t.Logf("browser console:\n%s", strings.Join(p.console, "\n"))
@@ -187,6 +195,19 @@ func newPage(t *testing.T, webgpu bool) *page {
 		}
 	}()
 	return p
+}
+
+// removeProfile removes a Chromium profile folder, trying again while the
+// browser's last helper processes still write into it.
+func removeProfile(t *testing.T, dir string) {
+	var err error
+	for range 50 {
+		if err = os.RemoveAll(dir); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("leaving the browser profile %s: %v", dir, err)
 }
 
 // open loads the lab with a query string and waits for the document.
