@@ -34,23 +34,14 @@ func TestFitOnCoreOnlyDevice(t *testing.T) {
 	for _, c := range cases {
 		var weights [2][][][]float32
 		for i, dev := range []gpu.Device{gpu.NewCPU(), coreOnly{gpu.NewCPU()}} {
-			m, err := NewModel("m", c.in, c.layers()...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			m.Seed = 5
-			if err := m.SetDevice(dev); err != nil {
-				t.Fatal(err)
-			}
-			if err := m.Compile(Adam(), c.loss); err != nil {
-				t.Fatal(err)
-			}
+			m := adamModelOn(t, dev, c.in, c.layers(), c.loss)
 			if i == 1 && len(m.ops.Fused()) != 0 {
 				t.Fatalf("the core-only device offers %v", m.ops.Fused())
 			}
 			if _, err := m.Fit(c.data(), FitConfig{Epochs: 4, BatchSize: 16}); err != nil {
 				t.Fatalf("%s on %T: %v", c.name, dev, err)
 			}
+			var err error
 			if weights[i], err = m.Weights(); err != nil {
 				t.Fatal(err)
 			}

@@ -44,17 +44,7 @@ func TestFitAgreesAcrossDevices(t *testing.T) {
 	for _, c := range cases {
 		var curves [2][]float64
 		for i, dev := range []gpu.Device{gpu.NewCPU(), wg} {
-			m, err := NewModel("m", c.in, c.layers()...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			m.Seed = 5
-			if err := m.SetDevice(dev); err != nil {
-				t.Fatal(err)
-			}
-			if err := m.Compile(Adam(), c.loss); err != nil {
-				t.Fatal(err)
-			}
+			m := adamModelOn(t, dev, c.in, c.layers(), c.loss)
 			tr, va := c.data()
 			h, err := m.Fit(tr, FitConfig{Epochs: 8, BatchSize: 16, Validation: va})
 			if err != nil {
@@ -96,4 +86,22 @@ func imageData(n int, seed uint64) *Data {
 		}
 	}
 	return d
+}
+
+// adamModelOn builds layers on in, seeded 5, on dev, compiled with Adam and
+// loss: the same model on each device a test compares.
+func adamModelOn(t *testing.T, dev gpu.Device, in *InputLayer, layers []Layer, loss Loss) *Model {
+	t.Helper()
+	m, err := NewModel("m", in, layers...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Seed = 5
+	if err := m.SetDevice(dev); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(Adam(), loss); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
