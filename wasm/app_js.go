@@ -42,6 +42,8 @@ type app struct {
 
 	w *weatherLesson
 	c *cifarLesson
+
+	runs *runsPanel // every fit, kept (runs_js.go)
 }
 
 // lesson is what differs between the weather and the CIFAR-10 lesson.
@@ -165,6 +167,7 @@ func (a *app) showLesson(l lesson) {
 	on("stop", "click", a.stop)
 	a.setupCode()
 	a.watchStale()
+	a.runs = newRunsPanel(s.Lesson)
 
 	setText("run-status", "Loading the data…")
 	if err := l.load(a); err != nil {

@@ -17,6 +17,8 @@ type reporter struct {
 	a      *app
 	epochs int       // planned
 	last   time.Time // the last progress shown
+	// weights are the last epoch's weights, kept with the run.
+	weights []lab.Weights
 }
 
 // start tells the plots a run begins (its log keys, title and loss).
@@ -63,6 +65,7 @@ func (r *reporter) epoch(e lab.Epoch) {
 			msg.Weights = append(msg.Weights, NewHist(w.Layer+"/"+w.Param, w.Values, 30))
 		}
 	}
+	r.weights = e.Weights
 	r.view(msg)
 	r.status(fmt.Sprintf("Epoch %d/%d: %s", e.Epoch+1, r.epochs, strings.Join(parts, ", ")))
 }

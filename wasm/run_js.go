@@ -96,9 +96,10 @@ func (a *app) train() {
 	var res pageResult
 	key := controlsKey()
 	rs, err := a.runSettings(l, text)
+	rep := &reporter{a: a, epochs: rs.Fit.Epochs}
 	if err == nil {
 		a.ranWith(key)
-		res, err = l.run(ctx, dev, rs, &reporter{a: a, epochs: rs.Fit.Epochs})
+		res, err = l.run(ctx, dev, rs, rep)
 	}
 	if w, ok := dev.(*gpu.WebGPU); ok && w.Lost() {
 		// Fit went on in pure Go; later runs start there.
@@ -119,6 +120,7 @@ func (a *app) train() {
 		if jerr := showResult(res); jerr != nil {
 			err = errors.Join(err, jerr)
 		}
+		a.recordRun(res, rs, rep.weights)
 	}
 	switch {
 	case err != nil:
