@@ -94,9 +94,28 @@ func TestRunsKeptComparedDeleted(t *testing.T) {
 	names := []string{"run 1: 10-5-1 relu", "run 2: 3-1 tanh", "run 3: 20-1 relu"}
 	var params []float64
 	for i, m := range models {
+		if i == 2 { // the third run without its weights; the choice is remembered
+			eval[bool](p, `(document.getElementById("runs-keep-weights").click(), true)`)
+		}
 		r := p.train(fmt.Sprintf("lesson=weather&device=cpu&epochs=%d&batch=64&seed=3&plots=0&autorun=1&model=%s", 3+i, url.QueryEscape(m)), stall)
 		params = append(params, num(t, r, "params"))
 		p.waitRuns(i + 1)
+	}
+	if eval[bool](p, `document.getElementById("runs-keep-weights").checked`) {
+		t.Error("keep weights was unticked before the third fit, and is ticked again after it")
+	}
+	// The weights kept: Float32Arrays with the parameters' shapes (89 inputs).
+	shapes, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`new Promise((ok, bad) => { const r = indexedDB.open("nnlab");
+		r.onerror = () => bad(r.error);
+		r.onsuccess = () => { const q = r.result.transaction("weights").objectStore("weights").getAll();
+			q.onsuccess = () => ok(q.result.map(w => w.tensors.map(t => t.param + "[" + t.shape.join(",") + "]:" +
+				(t.data instanceof Float32Array && t.data.length === t.shape.reduce((a, b) => a * b, 1))).join(" ")).join("; ")) } })`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("reading the weights store: %v", err)
+	}
+	t.Logf("stored weights: %s", shapes)
+	if want := "kernel[89,10]:true bias[10]:true kernel[10,5]:true bias[5]:true kernel[5,1]:true bias[1]:true; kernel[89,3]:true bias[3]:true kernel[3,1]:true bias[1]:true"; shapes != want {
+		t.Errorf("stored weights\n%s\nwant (runs 1 and 2; run 3 was told to keep none)\n%s", shapes, want)
 	}
 	check := func(when string) []map[string]string {
 		rows := p.runRows()
@@ -135,6 +154,8 @@ func TestRunsKeptComparedDeleted(t *testing.T) {
 	if two[0] < 100 || two[1] < 100 {
 		t.Errorf("runs 1 and 2: %d blue and %d vermillion pixels, want ≥ 100 each", two[0], two[1])
 	}
+	eval[bool](p, `(document.getElementById("runs-panel").scrollIntoView(), true)`)
+	p.screenshot("runs_overlay")
 	if legend := p.text("runs-legend"); !strings.Contains(legend, names[0]) || !strings.Contains(legend, names[1]) {
 		t.Errorf("legend %q lacks the runs' names", legend)
 	}

@@ -781,13 +781,23 @@ func drawPlot(cv js.Value, ss []plotSeries, title, xlab, ylab string, logX bool,
 	}
 	g.Set("textAlign", "center")
 	if logX {
-		for e := math.Ceil(x0); e <= x1; e++ {
-			x := math.Pow(10, e)
-			g.Call("beginPath")
-			g.Call("moveTo", px(x), area.t)
-			g.Call("lineTo", px(x), area.b)
-			g.Call("stroke")
-			g.Call("fillText", thousands(int(x)), px(x), area.b+14)
+		// Decades, and 2 and 5 times them when the span is short.
+		ms := []float64{1, 2, 5}
+		if x1-x0 > 2 {
+			ms = ms[:1]
+		}
+		for e := math.Floor(x0); e <= x1; e++ {
+			for _, m := range ms {
+				x := m * math.Pow(10, e)
+				if lx := math.Log10(x); lx < x0 || lx > x1 {
+					continue
+				}
+				g.Call("beginPath")
+				g.Call("moveTo", px(x), area.t)
+				g.Call("lineTo", px(x), area.b)
+				g.Call("stroke")
+				g.Call("fillText", thousands(int(math.Round(x))), px(x), area.b+14)
+			}
 		}
 	} else {
 		xt := niceTicks(max(x0, 1), x1, 6)
