@@ -34,11 +34,11 @@ func (p *page) runRows() []map[string]string {
 }
 
 // waitRuns waits until the runs panel has read the stored runs (state
-// stored), holds n rows and has stored n runs.
+// stored), holds n rows, has stored n runs and writes nothing more.
 func (p *page) waitRuns(n int) {
 	p.t.Helper()
 	p.waitFor(stall, fmt.Sprintf("%d stored runs in the table", n), fmt.Sprintf(`(() => { const e = document.getElementById("runs-panel");
-		return e.dataset.state === "stored" && e.dataset.saved === "%d" && document.querySelectorAll("#runs-table tbody tr").length === %d })()`, n, n))
+		return e.dataset.state === "stored" && e.dataset.saved === "%d" && (e.dataset.pending || "0") === "0" && document.querySelectorAll("#runs-table tbody tr").length === %d })()`, n, n))
 }
 
 // runColourPixels counts the overlay canvas's pixels near each colour
@@ -164,14 +164,18 @@ func TestRunsKeptComparedDeleted(t *testing.T) {
 	eval[bool](p, `(document.querySelector('#runs-table th[data-col="params"]').click(), true)`)
 	p.waitFor(stall, "the table sorted by params", `document.querySelector("#runs-table tbody tr .run-name").value === `+jsString(names[1]))
 
-	// Delete run 2: gone from the table and, after a reload, from storage.
+	// Rename run 1 and delete run 2: both last through a reload.
+	p.waitFor(stall, "the name field of run 1", `!!document.querySelector('#runs-table input[data-act="rename"][data-id=`+jsString(rows[0]["id"])+`]')`)
+	eval[bool](p, `(() => { const e = document.querySelector('#runs-table input[data-act="rename"][data-id=`+jsString(rows[0]["id"])+`]');
+		e.value = "small relu"; e.dispatchEvent(new Event("change", {bubbles: true})); return true })()`)
+	p.waitFor(stall, "the new name in the legend", `document.getElementById("runs-legend").textContent.includes("small relu")`)
 	eval[bool](p, `(document.querySelector('#runs-table button[data-act="delete"][data-id=`+jsString(rows[1]["id"])+`]').click(), true)`)
 	p.waitRuns(2)
 	p.open("lesson=weather&device=cpu&plots=0")
 	p.waitStatus(stall, "ready")
 	p.waitRuns(2)
-	if got := p.runRows(); got[0]["name"] != names[0] || got[1]["name"] != names[2] {
-		t.Errorf("after deleting run 2 and a reload: %v", got)
+	if got := p.runRows(); got[0]["name"] != "small relu" || got[1]["name"] != names[2] {
+		t.Errorf("after renaming run 1, deleting run 2 and a reload: %v", got)
 	}
 
 	// Run 3's link gives its settings and model back to the controls.

@@ -44,6 +44,18 @@ type runsPanel struct {
 	sortCol string
 	desc    bool
 	metric  string
+	pending int // writes to storage in flight
+}
+
+// writing counts a write to storage in flight (+1) or done (-1) in
+// #runs-panel's data-pending, so that a script knows when a reload keeps
+// everything.
+func (p *runsPanel) writing(d int) {
+	p.mu.Lock()
+	p.pending += d
+	n := p.pending
+	p.mu.Unlock()
+	byID("runs-panel").Get("dataset").Set("pending", n)
 }
 
 // newRunsPanel sets up the panel for a lesson and reads the stored runs
@@ -144,8 +156,9 @@ func attr(e js.Value, name string) string {
 	return v.String()
 }
 
-// setState sets #runs-panel's data-state (loading, stored or memory) and
-// data-saved (how many runs are stored): what tests and scripts wait on.
+// setState sets #runs-panel's data-state (loading, stored or memory); with
+// data-saved (how many runs are stored) and data-pending (writes in
+// flight) it is what tests and scripts wait on.
 func (p *runsPanel) setState(s string) {
 	byID("runs-panel").Get("dataset").Set("state", s)
 }
@@ -272,7 +285,11 @@ func (a *app) recordRun(res pageResult, rs RunSettings, ws []lab.Weights) {
 	p.mu.Unlock()
 	p.render()
 	if ready {
-		go p.save(r)
+		p.writing(1)
+		go func() {
+			defer p.writing(-1)
+			p.save(r)
+		}()
 	}
 }
 
@@ -287,6 +304,8 @@ func (p *runsPanel) save(r Run) {
 			"A private window does this; use a normal window to keep runs.", r.Name, dbErr))
 		return
 	}
+	p.writing(1)
+	defer p.writing(-1)
 	rec, err := runValueJS(r)
 	if err == nil {
 		err = db.tx([]string{runsStore, weightsStore}, "readwrite", func(t js.Value) {
@@ -402,6 +421,8 @@ func (p *runsPanel) delete(ids ...string) {
 	p.mu.Unlock()
 	p.render()
 	if db != nil {
+		p.writing(1)
+		defer p.writing(-1)
 		err := db.tx([]string{runsStore, weightsStore}, "readwrite", func(t js.Value) {
 			for _, id := range ids {
 				t.Call("objectStore", runsStore).Call("delete", id)
@@ -439,6 +460,8 @@ func (p *runsPanel) rename(id, name string) {
 	}
 	p.render()
 	if db != nil && stored {
+		p.writing(1)
+		defer p.writing(-1)
 		rec, err := runValueJS(r)
 		if err == nil {
 			err = db.tx([]string{runsStore}, "readwrite", func(t js.Value) { t.Call("objectStore", runsStore).Call("put", rec) })
