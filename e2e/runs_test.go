@@ -217,3 +217,24 @@ func TestRunsWithoutStorage(t *testing.T) {
 		t.Errorf("rows %v", rows)
 	}
 }
+
+// TestRunsQuotaFull: when the browser refuses the space (a full quota), the
+// run stays in the page and the page says so and what to do.
+func TestRunsQuotaFull(t *testing.T) {
+	t.Parallel()
+	p := newPage(t, false)
+	full := `IDBObjectStore.prototype.put = function () { throw new DOMException("The quota has been exceeded.", "QuotaExceededError") };`
+	if _, err := chromedp.Call(p.ctx, cdpage.AddScriptToEvaluateOnNewDocument, cdpage.AddScriptToEvaluateOnNewDocumentParams{Source: full}); err != nil {
+		t.Fatal(err)
+	}
+	p.train("lesson=weather&device=cpu&epochs=2&plots=0&autorun=1", stall)
+	p.waitFor(stall, "the message", `!document.getElementById("runs-msg").hidden`)
+	msg := p.text("runs-msg")
+	t.Logf("message: %s", msg)
+	if !strings.Contains(msg, "storage for this site is full") || !strings.Contains(msg, "Delete old runs") {
+		t.Errorf("runs message %q should say the storage is full and how to make room", msg)
+	}
+	if rows := p.runRows(); len(rows) != 1 || rows[0]["name"] != "run 1: 100-50-1 relu" {
+		t.Errorf("the run that could not be stored is not in the table: %v", rows)
+	}
+}
