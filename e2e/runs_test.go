@@ -238,3 +238,39 @@ func TestRunsQuotaFull(t *testing.T) {
 		t.Errorf("the run that could not be stored is not in the table: %v", rows)
 	}
 }
+
+// TestRunsCIFAR: a CIFAR-10 fit is a run of that lesson, with its accuracy
+// and its convolution weights in their Keras shapes.
+func TestRunsCIFAR(t *testing.T) {
+	t.Parallel()
+	p := newPage(t, false)
+	r := p.train("lesson=cifar&device=cpu&n=100&test_n=50&epochs=1&preset=small&plots=0&autorun=1", stall)
+	p.waitRuns(1)
+	rows := p.runRows()
+	t.Logf("run: %v", rows)
+	if !strings.HasPrefix(rows[0]["name"], "run 1: c") || !strings.Contains(rows[0]["cells"], "|"+commas(int(num(t, r, "params")))+"|") {
+		t.Errorf("the CIFAR-10 run %v: want a name from its convolutions and its %v params", rows[0], r["params"])
+	}
+	if h := p.text("runs-table"); !strings.Contains(h, "val accuracy") {
+		t.Errorf("the CIFAR-10 runs table has no val accuracy column: %q", h)
+	}
+	shape, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`new Promise((ok, bad) => { const r = indexedDB.open("nnlab");
+		r.onerror = () => bad(r.error);
+		r.onsuccess = () => { const q = r.result.transaction("weights").objectStore("weights").getAll();
+			q.onsuccess = () => ok(q.result[0].tensors[0].shape.join(",")) } })`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shape != "3,3,3,32" {
+		t.Errorf("the first convolution's kernel is stored with shape (%s), want Keras's (3,3,3,32)", shape)
+	}
+}
+
+// commas writes n as model.summary() does: 261,034.
+func commas(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

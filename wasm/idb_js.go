@@ -134,6 +134,12 @@ func openIDB(name string, version int, upgrade func(db js.Value)) (*idb, error) 
 	if o.err != nil {
 		return nil, o.err
 	}
+	// A newer page in another tab upgrades the database: let it, rather
+	// than block it (this page's later writes then fail with a message).
+	o.db.Set("onversionchange", js.FuncOf(func(this js.Value, _ []js.Value) any {
+		this.Call("close")
+		return nil
+	}))
 	return &idb{db: o.db}, nil
 }
 
