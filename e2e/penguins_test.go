@@ -91,7 +91,7 @@ func penguinsLesson(t *testing.T, dev string) {
 	for id, wants := range map[string][]string{
 		"penguins-facts":   {"(344, 8)", "Adelie 152", "Gentoo 124", "Chinstrap 68", "sex 11"},
 		"penguins-head":    {"species", "bill_length_mm", "Torgersen", "39.1", "NaN"},
-		"penguins-prep":    {"2 rows dropped", "index 3, 271", "342 rows left", "Adelie, Chinstrap, Gentoo", "273 training, 69 test", "30 Adelie, 14 Chinstrap, 25 Gentoo"},
+		"penguins-prep":    {"dropped 2 rows (index 3, 271:", "342 rows left", "Adelie, Chinstrap, Gentoo", "273 training, 69 test", "30 Adelie, 14 Chinstrap, 25 Gentoo"},
 		"penguins-dummies": {"Adelie", "Chinstrap", "Gentoo", "True", "False"},
 		"summary":          {"Total params: 83", "(None, 10)", "(None, 3)"},
 	} {

@@ -255,5 +255,5 @@ func penguinsDroppedText(d *datasets.PenguinsData) string {
 	for _, i := range d.Dropped {
 		s = append(s, fmt.Sprint(i))
 	}
-	return fmt.Sprintf("%d (index %s: no measurements)", len(d.Dropped), strings.Join(s, ", "))
+	return fmt.Sprintf("%d rows (index %s: no measurements)", len(d.Dropped), strings.Join(s, ", "))
 }

@@ -78,7 +78,7 @@ func (l *penguinsLesson) load(a *app) error {
 	}
 	facts("penguins-prep",
 		"features", strings.Join(s.XTrain.Names, ", ")+" (island and sex dropped; not scaled, as in the lesson)",
-		"dropna", fmt.Sprintf("%d rows dropped: %s; %d rows left", len(d.Prepared.Dropped), penguinsDroppedText(d.Prepared), d.Prepared.X.Rows),
+		"dropna", fmt.Sprintf("dropped %s; %d rows left", penguinsDroppedText(d.Prepared), d.Prepared.X.Rows),
 		"target", "pd.get_dummies(species): "+strings.Join(d.Prepared.Classes, ", "),
 		"split", fmt.Sprintf("train_test_split(test_size=0.2, random_state=0, shuffle=True, stratify=target): %d training, %d test penguins (test: %s)",
 			s.XTrain.Rows, s.XTest.Rows, strings.Join(tc, ", ")),
