@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -151,4 +152,44 @@ func penguinsLesson(t *testing.T, dev string) {
 		}
 		return ""
 	})
+}
+
+// TestPenguinsPastedCode opens the lesson with the episode's code in the
+// link (code=, epochs overridden), trains, and pastes the Sequential
+// variant with plot_model: the page takes the model and the compile and
+// fit settings, and says, at the lines, what it does instead of pandas,
+// scikit-learn, seaborn, predict and confusion_matrix. The page keeps the
+// device choice in its links and the CSV for offline use.
+func TestPenguinsPastedCode(t *testing.T) {
+	t.Parallel()
+	p := newPage(t, true)
+	r := p.train("lesson=penguins&device=cpu&epochs=3&autorun=1&code="+url.QueryEscape(lessonCode(t, "penguins_episode.py")), stall)
+	if num(t, r, "params") != 83 || num(t, r, "epochs_run") != 3 || r["model_text"] != "Dense(10, activation=\"relu\")\nDense(3, activation=\"softmax\")\n" {
+		t.Errorf("trained %q with %v params for %v epochs; want the lesson's model, 83, 3", r["model_text"], r["params"], r["epochs_run"])
+	}
+	if got := p.value("loss") + " " + p.value("optimizer") + " " + p.value("epochs"); got != "categorical_crossentropy adam 3" {
+		t.Errorf("controls (loss, optimizer, epochs) %q", got)
+	}
+	notes := p.text("code-notes")
+	for _, want := range []string{"Line 5: not run (seaborn)", "pair plot", "Line 15: not run (sklearn)", "273 training and 69 test",
+		"Line 32: not run (model.predict)", "idxmax", "Line 40: not run (pandas)"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("code notes lack %q: %.600s", want, notes)
+		}
+	}
+	if strings.Contains(notes, "validates on") || strings.Contains(notes, "stations") {
+		t.Errorf("a weather note in the penguins lesson: %s", notes)
+	}
+	p.setCode(lessonCode(t, "penguins_sequential.py"))
+	p.waitFor(stall, "the pasted code's notes", `document.getElementById("code-notes").textContent.includes("plot_model")`)
+	if notes := p.text("code-notes"); !strings.Contains(notes, `Line 11: plot_model, drawn as the layers: Input(shape=(4,)) → Dense(10, activation="relu") → Dense(3, activation="softmax")`) {
+		t.Errorf("plot_model note: %s", notes)
+	}
+	if s := p.text("summary"); !strings.Contains(s, "Total params: 83") {
+		t.Errorf("summary after the Sequential code: %s", s)
+	}
+	if href := eval[string](p, `document.getElementById("open-penguins").getAttribute("href")`); href != "?lesson=penguins&device=cpu" {
+		t.Errorf("the penguins link is %q, want it to keep device=cpu", href)
+	}
+	p.waitFor(stall, "penguins.csv kept for offline use", `document.documentElement.dataset.nnlabKeptPenguins === "yes"`)
 }

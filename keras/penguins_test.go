@@ -73,3 +73,25 @@ func TestPenguinsPlotModel(t *testing.T) {
 		t.Errorf("plot_model(3): %v", err)
 	}
 }
+
+// The episode's optional Sequential model, with plot_model.
+func TestPenguinsSequential(t *testing.T) {
+	src, err := os.ReadFile("testdata/lesson/penguins_sequential.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Run(string(src), PenguinsEnv(273, 69))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := p.Model.CountParams(); n != 83 || p.Fit == nil || p.Fit.Epochs != 100 {
+		t.Errorf("%d params, fit %+v", n, p.Fit)
+	}
+	found := false
+	for _, n := range p.Notes {
+		found = found || n.Line == 11 && strings.Contains(n.Msg, "Dense(10, activation=\"relu\") → Dense(3, activation=\"softmax\")")
+	}
+	if !found {
+		t.Errorf("no plot_model drawing at line 11: %v", p.Notes)
+	}
+}
