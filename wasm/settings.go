@@ -17,6 +17,7 @@ const DefaultWeatherModel = "Dense(100, activation=\"relu\")\nDense(50, activati
 // Settings are the choices a link can make (the automation contract):
 //
 //	?lesson=weather&epochs=200&batch=32&device=cpu&autorun=1
+//	?lesson=penguins&epochs=100&autorun=1
 //
 // plus model (the model text, newlines as %0A or a literal \n), years,
 // station, target, seed, patience, restore, optimizer, lr, loss, n and test_n
