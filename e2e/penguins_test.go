@@ -5,6 +5,8 @@ import (
 	"image"
 	"image/color"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -163,7 +165,7 @@ func penguinsLesson(t *testing.T, dev string) {
 func TestPenguinsPastedCode(t *testing.T) {
 	t.Parallel()
 	p := newPage(t, true)
-	r := p.train("lesson=penguins&device=cpu&epochs=3&autorun=1&code="+url.QueryEscape(lessonCode(t, "penguins_episode.py")), stall)
+	r := p.train("lesson=penguins&device=cpu&epochs=3&autorun=1&code="+url.QueryEscape(penguinsCode(t, "penguins_episode.py")), stall)
 	if num(t, r, "params") != 83 || num(t, r, "epochs_run") != 3 || r["model_text"] != "Dense(10, activation=\"relu\")\nDense(3, activation=\"softmax\")\n" {
 		t.Errorf("trained %q with %v params for %v epochs; want the lesson's model, 83, 3", r["model_text"], r["params"], r["epochs_run"])
 	}
@@ -180,7 +182,7 @@ func TestPenguinsPastedCode(t *testing.T) {
 	if strings.Contains(notes, "validates on") || strings.Contains(notes, "stations") {
 		t.Errorf("a weather note in the penguins lesson: %s", notes)
 	}
-	p.setCode(lessonCode(t, "penguins_sequential.py"))
+	p.setCode(penguinsCode(t, "penguins_sequential.py"))
 	p.waitFor(stall, "the pasted code's notes", `document.getElementById("code-notes").textContent.includes("plot_model")`)
 	if notes := p.text("code-notes"); !strings.Contains(notes, `Line 11: plot_model, drawn as the layers: Input(shape=(4,)) → Dense(10, activation="relu") → Dense(3, activation="softmax")`) {
 		t.Errorf("plot_model note: %s", notes)
@@ -192,4 +194,15 @@ func TestPenguinsPastedCode(t *testing.T) {
 		t.Errorf("the penguins link is %q, want it to keep device=cpu", href)
 	}
 	p.waitFor(stall, "penguins.csv kept for offline use", `document.documentElement.dataset.nnlabKeptPenguins === "yes"`)
+}
+
+// penguinsCode reads a code block of the penguins episode (kept apart from
+// keras/testdata/lesson, whose files `nnlab code` runs on the day-2 lessons).
+func penguinsCode(t *testing.T, file string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot, "keras", "testdata", "penguins", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

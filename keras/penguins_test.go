@@ -14,7 +14,7 @@ import (
 // idxmax, confusion_matrix and the DataFrame attributes it sets are notes
 // in the lesson's terms, not errors.
 func TestPenguinsEpisodeCode(t *testing.T) {
-	src, err := os.ReadFile("testdata/lesson/penguins_episode.py")
+	src, err := os.ReadFile("testdata/penguins/penguins_episode.py")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestPenguinsPlotModel(t *testing.T) {
 
 // The episode's optional Sequential model, with plot_model.
 func TestPenguinsSequential(t *testing.T) {
-	src, err := os.ReadFile("testdata/lesson/penguins_sequential.py")
+	src, err := os.ReadFile("testdata/penguins/penguins_sequential.py")
 	if err != nil {
 		t.Fatal(err)
 	}
