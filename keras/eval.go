@@ -232,7 +232,10 @@ func (in *interp) attr(recv value, name string, p Pos) (value, error) {
 			}
 			return in.tuple(p, t)
 		case "columns", "loc", "iloc", "values", "head", "describe", "drop", "max", "min":
-			return &unsupportedVal{r.name + "." + name, hintPandas}, nil
+			h, _ := in.moduleHint("pandas")
+			return &unsupportedVal{r.name + "." + name, h}, nil
+		case "idxmax", "value_counts", "sum", "index":
+			return &unsupportedVal{r.name + "." + name, hintPenguinsResults}, nil
 		}
 		return nil, errAt(p, "%s has no attribute %q here (only .shape)", r.name, name)
 	case *modelVal, *objVal:

@@ -80,6 +80,8 @@ func Export(m *nn.Model, c CompileSpec, f FitSpec, lesson string) string {
 	if x == "" {
 		if lesson == "cifar" {
 			x, y, vx, vy = "train_images", "train_labels", "test_images", "test_labels"
+		} else if lesson == "penguins" {
+			x, y = "X_train", "y_train" // the lesson fits without validation data
 		} else {
 			x, y, vx, vy = "X_train", "y_train", "X_val", "y_val"
 		}

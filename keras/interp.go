@@ -191,7 +191,7 @@ func (in *interp) lookup(name string) (value, bool) {
 	case "print":
 		return &unsupportedVal{"print", "the lab shows the summary and metrics itself"}, true
 	}
-	if h, ok := moduleHints[name]; ok {
+	if h, ok := in.moduleHint(name); ok {
 		return &unsupportedVal{name, h}, true
 	}
 	return nil, false
@@ -228,7 +228,7 @@ func (in *interp) stmt(s Stmt) error {
 				}
 				in.scope[len(in.scope)-1][bound] = qualName(target)
 			} else {
-				h := moduleHints[root]
+				h, _ := in.moduleHint(root)
 				if h == "" {
 					h = "only TensorFlow/Keras code is run here"
 				}
@@ -316,6 +316,18 @@ func (in *interp) assign(target Expr, v value) error {
 			}
 		}
 		return nil
+	}
+	if a, ok := target.(*Attr); ok {
+		// confusion_df.index.name = 'True Label': setting an attribute
+		// of a value the lab does not run is not run either.
+		recv, err := in.eval(a.X)
+		if err != nil {
+			return err
+		}
+		if u, ok := recv.(*unsupportedVal); ok {
+			in.note(a.Pos, "not run (%s): %s", u.what, u.hint)
+			return nil
+		}
 	}
 	return errAt(target.At(), "can only assign to names here, not %s", exprText(target))
 }

@@ -165,6 +165,8 @@ func (in *interp) construct(q qualName, c *Call, args []value, kw map[string]val
 		return &unsupportedVal{name, hintMetrics}, nil
 	case "load_data":
 		return &unsupportedVal{"keras.datasets.cifar10.load_data()", "the lab loads CIFAR-10 (the subset or the full set) itself; choose the number of images with its n setting (--n in the terminal)"}, nil
+	case "plot_model":
+		return in.plotModel(c, args)
 	case "set_random_seed", "seed", "clear_session":
 		return &unsupportedVal{full, "the lab's seed setting (--seed in the terminal) makes training reproducible"}, nil
 	}
@@ -326,6 +328,9 @@ func (in *interp) method(mt *methodVal, c *Call, args []value, kw map[string]val
 		in.last = mv
 		return historyVal{}, nil
 	case "evaluate", "predict":
+		if in.env.Lesson == "penguins" {
+			return &unsupportedVal{"model." + mt.name, hintPenguinsResults}, nil
+		}
 		return &unsupportedVal{"model." + mt.name, hintMetrics}, nil
 	case "save", "save_weights", "load_weights":
 		return &unsupportedVal{"model." + mt.name, "saving and loading models is not run here: the lab's page exports its model as Keras code"}, nil

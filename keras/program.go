@@ -295,6 +295,7 @@ func (p *parser) stmt() (Stmt, error) {
 				if err := flat(v); err != nil {
 					return err
 				}
+			case *Attr: // df.index.name = ...: binds no name (see interp's assign)
 			default:
 				return errAt(x.At(), "can only assign to names here, not %s", exprText(x))
 			}

@@ -124,6 +124,9 @@ func SettingsFor(p *keras.Program, t CodeTarget) (CodeSettings, []keras.Note, er
 			note(c.Pos, "%s: %s sets %s; it trains with Keras's defaults for the rest", strings.Join(other, ", "), t.Where, sets)
 		}
 		want := "root_mean_squared_error"
+		if t.Lesson == "penguins" {
+			want = "accuracy" // the lab reports the test accuracy and the confusion matrix
+		}
 		switch {
 		case t.Lesson == "cifar":
 			want = "accuracy"
@@ -154,6 +157,10 @@ func SettingsFor(p *keras.Program, t CodeTarget) (CodeSettings, []keras.Note, er
 			note(f.Pos, "fit(%s, ...): %s trains on %s", f.X, t.Where, trainX)
 		}
 		switch {
+		case t.Lesson == "penguins":
+			if f.ValidationSplit > 0 || f.ValX != "" {
+				note(f.Pos, "validation: %s trains the penguins without validation data, as the lesson's fit does", t.Where)
+			}
 		case f.ValidationSplit > 0:
 			note(f.Pos, "validation_split=%g: %s has no such setting; it validates on %s", f.ValidationSplit, t.Where, valData)
 		case f.ValX == "":

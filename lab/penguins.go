@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -29,6 +30,11 @@ type PenguinsConfig struct {
 	// TensorFlow's, so the same seed gives other weights than Keras).
 	Seed     uint64
 	DataPath string // explicit CSV path or folder
+	// Layers, when given, are the model's layers after the input (the
+	// page's model editor), new and not yet built; Name names the model.
+	// Nil takes the lesson's network (see [PenguinsModel]).
+	Layers []nn.Layer
+	Name   string
 }
 
 func (c *PenguinsConfig) defaults() {
@@ -122,6 +128,31 @@ func PenguinsModel(c PenguinsConfig, features, classes int) (*nn.Model, error) {
 	return nn.NewModel("", nn.Input(features), nn.Dense(c.Hidden, "relu"), nn.Dense(classes, ""))
 }
 
+// penguinsLayersModel builds the model of c.Layers. A last Dense with a
+// softmax gives its logits instead, trained from logits for the reason
+// [PenguinsModel] gives (the softmax is applied to the predictions); so
+// does a last layer without an activation, as Keras would need
+// from_logits=True for it. logits says which: otherwise the outputs are
+// the probabilities, and the crossentropy takes them clipped, as Keras does.
+func penguinsLayersModel(c PenguinsConfig, features, classes int) (m *nn.Model, logits bool, err error) {
+	layers := slices.Clone(c.Layers)
+	last := layers[len(layers)-1]
+	if d, ok := last.(*nn.DenseLayer); ok && (d.Activation == "softmax" || d.Activation == "" || d.Activation == "linear") {
+		cp := *d
+		cp.Activation = ""
+		layers[len(layers)-1] = &cp
+		logits = true
+	}
+	m, err = nn.NewModel(c.Name, nn.Input(features), layers...)
+	if err != nil {
+		return nil, false, err
+	}
+	if n := m.OutputShape().Size(); n != classes {
+		return nil, false, fmt.Errorf("lab: the model's last layer gives %d outputs, the penguins need %d, one per species (Dense(%d, activation=\"softmax\"))", n, classes, classes)
+	}
+	return m, logits, nil
+}
+
 // PenguinsResult is what a penguins run reports (the --json output and,
 // later, the page's result).
 type PenguinsResult struct {
@@ -158,11 +189,18 @@ func RunPenguins(ctx context.Context, c PenguinsConfig, dev gpu.Device, data *Pe
 		}
 	}
 	s, classes := data.Split, data.Prepared.Classes
-	m, err := PenguinsModel(c, s.XTrain.Cols, len(classes))
+	var m *nn.Model
+	var err error
+	logits := true
+	if len(c.Layers) > 0 {
+		m, logits, err = penguinsLayersModel(c, s.XTrain.Cols, len(classes))
+	} else {
+		m, err = PenguinsModel(c, s.XTrain.Cols, len(classes))
+	}
 	if err != nil {
 		return nil, err
 	}
-	rep, err := setUp(m, c.Seed, dev, optimizer{name: c.Optimizer, lr: c.LR}, hooks, nn.CategoricalCrossentropy(true))
+	rep, err := setUp(m, c.Seed, dev, optimizer{name: c.Optimizer, lr: c.LR}, hooks, nn.CategoricalCrossentropy(logits))
 	if err != nil {
 		return nil, err
 	}
@@ -181,11 +219,14 @@ func RunPenguins(ctx context.Context, c PenguinsConfig, dev gpu.Device, data *Pe
 		d    *nn.Data
 		y    *datasets.Matrix
 	}{{"train", train, s.YTrain}, {"test", test, s.YTest}} {
-		logits, err := m.Predict(set.d, c.BatchSize)
+		out, err := m.Predict(set.d, c.BatchSize)
 		if err != nil {
 			return res, err
 		}
-		probs := softmaxRows(logits, k)
+		probs := out
+		if logits {
+			probs = softmaxRows(out, k)
+		}
 		loss, correct := 0.0, 0
 		for i := range set.y.Rows {
 			p, y := probs[i*k:(i+1)*k], argmax(set.y.Row(i))
@@ -193,7 +234,11 @@ func RunPenguins(ctx context.Context, c PenguinsConfig, dev gpu.Device, data *Pe
 			if pred == y {
 				correct++
 			}
-			loss -= logSoftmax(logits[i*k:(i+1)*k], y)
+			if logits {
+				loss -= logSoftmax(out[i*k:(i+1)*k], y)
+			} else {
+				loss -= math.Log(min(max(float64(p[y]), 1e-7), 1-1e-7)) // Keras clips by epsilon
+			}
 			if set.name == "test" {
 				res.TestPred = append(res.TestPred, pred)
 				res.TestTrue = append(res.TestTrue, y)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"nnlab/gpu"
+	"nnlab/nn"
 )
 
 // The lesson end to end: the counts a learner checks (344 rows, 342 after
@@ -119,5 +120,55 @@ func TestConfusionTable(t *testing.T) {
 	}
 	if n := neverPredicted(conf, []string{"Adelie", "Chinstrap", "Gentoo"}); n != "Chinstrap" {
 		t.Errorf("never predicted %q", n)
+	}
+}
+
+// The page's model editor gives the lesson's network as layers, ending in
+// Dense(3, activation="softmax"): it trains from the logits as the lesson's
+// own model does, to the same numbers for the same seed, and the layers
+// given are left as they were.
+func TestPenguinsEditorLayers(t *testing.T) {
+	d, err := LoadPenguinsData(PenguinsConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := PenguinsConfig{Seed: 3, Epochs: 20}
+	want, err := RunPenguins(context.Background(), c, gpu.NewCPU(), d, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := nn.Dense(3, "softmax")
+	c.Layers = []nn.Layer{nn.Dense(10, "relu"), out}
+	got, err := RunPenguins(context.Background(), c, gpu.NewCPU(), d, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Activation != "softmax" {
+		t.Errorf("the editor's layer was changed: activation %q", out.Activation)
+	}
+	if got.Params != 83 || !slices.Equal(got.History["loss"], want.History["loss"]) || !slices.Equal(got.TestProbs, want.TestProbs) {
+		t.Errorf("editor layers: params %d, losses %v...; the lesson's model: %v...", got.Params, got.History["loss"][:3], want.History["loss"][:3])
+	}
+	// A last layer that is not one output per species is refused, saying so.
+	c.Layers = []nn.Layer{nn.Dense(10, "relu"), nn.Dense(2, "softmax")}
+	if _, err := RunPenguins(context.Background(), c, gpu.NewCPU(), d, Hooks{}); err == nil || !strings.Contains(err.Error(), "gives 2 outputs, the penguins need 3") {
+		t.Errorf("Dense(2) last: %v", err)
+	}
+	// Probabilities from a sigmoid are taken as they are (clipped), not
+	// through a second softmax.
+	c.Layers = []nn.Layer{nn.Dense(10, "relu"), nn.Dense(3, "sigmoid")}
+	sig, err := RunPenguins(context.Background(), c, gpu.NewCPU(), d, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notOne := 0
+	for i := range len(sig.TestProbs) / 3 {
+		p := sig.TestProbs[i*3 : i*3+3]
+		if math.Abs(float64(p[0]+p[1]+p[2])-1) > 1e-3 {
+			notOne++
+		}
+	}
+	if notOne == 0 {
+		t.Errorf("sigmoid outputs all sum to 1: a softmax was applied to them (%v)", sig.TestProbs[:3])
 	}
 }

@@ -376,6 +376,7 @@ type versionManifest struct {
 // out. CIFAR-10 is not here: it is cached as the page fetches it.
 var installData = []string{
 	"data/weather_prediction_dataset_light.csv",
+	"data/penguins.csv",
 }
 
 // finish computes the version, the versioned sw.js and /version.json.

@@ -101,6 +101,7 @@
     // name, one line a lesson.
     const tables = [
       ["nnlabKeptWeather", "weather_prediction_dataset_light.csv", "the weather lesson"],
+      ["nnlabKeptPenguins", "penguins.csv", "the penguins lesson"],
     ];
 
     // What works offline, from what the service worker keeps.

@@ -3,7 +3,7 @@
 //
 // - On install it caches the build: the site (the files /version.json
 //   lists: the page, nnlab.wasm, wasm_exec.js, ...) and the lessons' small
-//   data files (version.json's "install": the weather CSV), under a cache
+//   data files (version.json's "install": the weather and penguins CSVs), under a cache
 //   named after the build. Every file is checked against the build's hashes
 //   in version.json, so a build's cache never holds a file of another build;
 //   files that did not change are copied from the previous build's cache.

@@ -42,6 +42,7 @@ type app struct {
 
 	w *weatherLesson
 	c *cifarLesson
+	p *penguinsLesson
 
 	runs *runsPanel // every fit, kept (runs_js.go)
 }
@@ -97,6 +98,9 @@ func runApp() {
 	case "cifar":
 		a.c = &cifarLesson{}
 		l = a.c
+	case "penguins":
+		a.p = &penguinsLesson{}
+		l = a.p
 	default:
 		if len(errs) == 0 {
 			setStatus("ready")
@@ -220,6 +224,9 @@ func (a *app) showLesson(l lesson) {
 func (a *app) lesson() lesson {
 	if a.w != nil {
 		return a.w
+	}
+	if a.p != nil {
+		return a.p
 	}
 	return a.c
 }

@@ -30,7 +30,7 @@ type CodeSettings struct {
 
 // Controls of the page that pasted code may set, for SettingsFromProgram.
 type codePage struct {
-	Lesson string   // "weather" or "cifar"
+	Lesson string   // "weather", "cifar" or "penguins"
 	Losses []string // the loss menu's values
 	Input  nn.Shape // the page's input shape (the data's)
 	Data   string   // the page's data, in words (for the input note)
@@ -67,6 +67,8 @@ func ExportSpecs(f fitSettings, lesson string) (keras.CompileSpec, keras.FitSpec
 	c.Optimizer = opt
 	if lesson == "cifar" {
 		c.Loss, c.Metrics = nn.SparseCategoricalCrossentropy(true), []nn.Metric{nn.Accuracy()}
+	} else if lesson == "penguins" {
+		c.Loss = nn.CategoricalCrossentropy(false) // the lesson's compile: no metrics
 	} else {
 		if c.Loss, err = nn.LossByName(f.Loss); err != nil {
 			return c, keras.FitSpec{}, err

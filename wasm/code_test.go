@@ -91,6 +91,8 @@ func TestExportSpecsRoundTrip(t *testing.T) {
 			keras.WeatherEnv(89, 1, 767, 164, 165), &nn.InputLayer{Shape: nn.Shape{89}, Name: "input"}},
 		{"cifar", CIFARPresetText("dropout"), fitSettings{Optimizer: "adam", Loss: "sparse_categorical_crossentropy", Batch: 32, Epochs: 3},
 			keras.CIFAREnv(2000, 1000), nn.Input(32, 32, 3)},
+		{"penguins", DefaultPenguinsModel, fitSettings{Optimizer: "adam", Loss: "categorical_crossentropy", Batch: 32, Epochs: 100},
+			keras.PenguinsEnv(273, 69), &nn.InputLayer{Shape: nn.Shape{4}, Name: "input_1"}},
 	} {
 		m, err := keras.BuildModel(c.text, "my_model", c.in)
 		if err != nil {

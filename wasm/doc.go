@@ -46,11 +46,12 @@
 //
 // <html data-nnlab-status> says where the page is: loading, ready,
 // training, then done, stopped or error. When a run ends, #nnlab-result
-// holds one JSON object: lab.WeatherResult or lab.CIFARResult (params,
+// holds one JSON object: lab.WeatherResult, lab.CIFARResult or
+// lab.PenguinsResult (params,
 // epochs_run, train_seconds (Fit alone), metrics, history, stopped (true
 // when the Stop button ended the run), ...) with the page's PageRun:
 //
-//	lesson       "weather" or "cifar"
+//	lesson       "weather", "cifar" or "penguins"
 //	device       "cpu" or "webgpu": the device that trained
 //	adapter      its name: the WebGPU adapter, or "pure Go (CPU)"
 //	device_note  why this device (e.g. why WebGPU is not used)

@@ -565,9 +565,9 @@ func (p *pen) confusion(r rect, title string, pr *Predictions) {
 	}
 	for i := 0; i < k; i++ {
 		p.text(pr.Classes[i], m.x-4*s, m.y+(float64(i)+0.5)*cell, 9.5, colText, 1, 0.5, 0)
-		short := pr.Classes[i]
-		if len(short) > 4 {
-			short = short[:4]
+		short := pr.Classes[i] // cut to fit its column, to 4 letters at most
+		for len(short) > 4 && p.textWidth(short, 9) > cell-4*s {
+			short = short[:len(short)-1]
 		}
 		p.text(short, m.x+(float64(i)+0.5)*cell, m.y+m.h+2*s, 9, colText, 0.5, 0, 0)
 		for j := 0; j < k; j++ {

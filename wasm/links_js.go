@@ -15,7 +15,7 @@ func deviceLinks(kind string) {
 	if kind != "" && kind != "auto" {
 		q = "device=" + url.QueryEscape(kind)
 	}
-	for id, base := range map[string]string{"open-weather": "?lesson=weather", "open-cifar": "?lesson=cifar", "back": "./"} {
+	for id, base := range map[string]string{"open-weather": "?lesson=weather", "open-cifar": "?lesson=cifar", "open-penguins": "?lesson=penguins", "back": "./"} {
 		href := base
 		switch {
 		case q == "":

@@ -13,7 +13,7 @@ import (
 // plain data, so that a trainer in a Web Worker could receive them in a
 // postMessage and build the lab config there.
 type RunSettings struct {
-	Lesson    string      `json:"lesson"`     // "weather" or "cifar"
+	Lesson    string      `json:"lesson"`     // "weather", "cifar" or "penguins"
 	ModelText string      `json:"model_text"` // the model editor's text that builds
 	ModelName string      `json:"model_name"`
 	Fit       fitSettings `json:"fit"`

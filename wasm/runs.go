@@ -143,6 +143,8 @@ func resultMetrics(res pageResult) map[string]float64 {
 		return r.Metrics
 	case *cifarResult:
 		return r.Metrics
+	case *penguinsResult:
+		return r.Metrics
 	}
 	return nil
 }
@@ -244,7 +246,7 @@ func (r Run) Link() string {
 	if s.LR > 0 {
 		q.Set("lr", strconv.FormatFloat(s.LR, 'g', -1, 64))
 	}
-	if s.Loss != "" && r.Lesson != "cifar" {
+	if s.Loss != "" && r.Lesson == "weather" { // the other lessons have one loss
 		q.Set("loss", s.Loss)
 	}
 	q.Set("patience", strconv.Itoa(s.Patience))
@@ -253,6 +255,8 @@ func (r Run) Link() string {
 	}
 	q.Set("seed", strconv.FormatUint(s.Seed, 10))
 	switch r.Lesson {
+	case "penguins":
+		q.Set("model", r.ModelText)
 	case "cifar":
 		q.Set("n", strconv.Itoa(s.N))
 		q.Set("test_n", strconv.Itoa(s.TestN))

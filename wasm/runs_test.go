@@ -104,6 +104,12 @@ func TestRunLinkReproducesSettings(t *testing.T) {
 	if s.Lesson != "cifar" || s.Preset != "pool" || s.N != 500 || s.TestN != 100 || s.Epochs != 2 || s.Batch != 64 || s.Model != c.ModelText {
 		t.Errorf("cifar link %s gives %+v", c.Link(), s)
 	}
+	pg := Run{Lesson: "penguins", ModelText: "Dense(8, activation=\"relu\")\nDense(3, activation=\"softmax\")\n",
+		Settings: RunSetup{Epochs: 40, Batch: 16, Optimizer: "adam", Seed: 2, Loss: "categorical_crossentropy"}}
+	s, errs = ParseSettings(pg.Link())
+	if len(errs) > 0 || s.Lesson != "penguins" || s.Epochs != 40 || s.Batch != 16 || s.Seed != 2 || s.Model != pg.ModelText || s.Given["years"] {
+		t.Errorf("penguins link %s gives %+v, %v", pg.Link(), s, errs)
+	}
 	// A model of the learner's own goes as its text.
 	c.Settings.Preset, c.ModelText = "", "Conv2D(8, (3, 3), activation=\"relu\")\nFlatten()\nDense(10)\n"
 	if s, _ = ParseSettings(c.Link()); s.Model != c.ModelText || s.Preset != "" {

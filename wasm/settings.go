@@ -17,6 +17,7 @@ const DefaultWeatherModel = "Dense(100, activation=\"relu\")\nDense(50, activati
 // Settings are the choices a link can make (the automation contract):
 //
 //	?lesson=weather&epochs=200&batch=32&device=cpu&autorun=1
+//	?lesson=penguins&epochs=100&autorun=1
 //
 // plus model (the model text, newlines as %0A or a literal \n), years,
 // station, target, seed, patience, restore, optimizer, lr, loss, n and test_n
@@ -30,7 +31,7 @@ const DefaultWeatherModel = "Dense(100, activation=\"relu\")\nDense(50, activati
 // before autorun; the link's other parameters (epochs=5, ...) override what
 // the code sets.
 type Settings struct {
-	Lesson  string // "", "weather" or "cifar"
+	Lesson  string // "", "weather", "cifar" or "penguins"
 	Device  string // "auto", "cpu" or "webgpu"
 	Autorun bool
 	NoPlots bool // plots=0: no plots' iframe (to time training alone)
@@ -68,6 +69,11 @@ func DefaultSettings(lesson string) Settings {
 		s.Epochs, s.N, s.TestN, s.Preset = 10, 2000, 1000, "dropout"
 		s.Loss = "sparse_categorical_crossentropy"
 		s.Model = CIFARPresetText(s.Preset)
+	case "penguins":
+		// The lesson's fit: 100 epochs, Keras's batch of 32, no validation;
+		// keras.utils.set_random_seed(2).
+		s.Epochs, s.Loss, s.Seed = 100, "categorical_crossentropy", penguinsLessonSeed
+		s.Model = DefaultPenguinsModel
 	default:
 		s.Epochs, s.Years, s.Target, s.Loss = 200, 3, "BASEL_sunshine", "mse"
 		s.Model = DefaultWeatherModel
@@ -98,11 +104,13 @@ func ParseSettings(query string) (Settings, []error) {
 	lesson := q.Get("lesson")
 	var errs []error
 	switch lesson {
-	case "", "weather", "cifar":
+	case "", "weather", "cifar", "penguins":
 	case "cifar10", "cifar-10":
 		lesson = "cifar"
+	case "penguin", "palmerpenguins":
+		lesson = "penguins"
 	default:
-		errs = append(errs, fmt.Errorf("lesson=%q: use weather or cifar", lesson))
+		errs = append(errs, fmt.Errorf("lesson=%q: use weather, cifar or penguins", lesson))
 		lesson = ""
 	}
 	s := DefaultSettings(lesson)

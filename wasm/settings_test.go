@@ -71,3 +71,23 @@ func TestDefaultModels(t *testing.T) {
 		t.Error("unknown preset has text")
 	}
 }
+
+// The penguins lesson's link: the episode's settings by default (100
+// epochs, categorical crossentropy, keras.utils.set_random_seed(2), the
+// functional model's layers), the link's over them.
+func TestPenguinsSettings(t *testing.T) {
+	s, errs := ParseSettings("lesson=penguins&epochs=100&autorun=1&device=webgpu")
+	if len(errs) > 0 || s.Lesson != "penguins" || s.Epochs != 100 || !s.Autorun || s.Device != "webgpu" || s.Seed != 2 ||
+		s.Loss != "categorical_crossentropy" || s.Model != DefaultPenguinsModel || s.Batch != 32 {
+		t.Errorf("%+v %v", s, errs)
+	}
+	if s, _ := ParseSettings("lesson=penguins&seed=7&epochs=5"); s.Seed != 7 || s.Epochs != 5 {
+		t.Errorf("seed %d epochs %d; want the link's 7 and 5", s.Seed, s.Epochs)
+	}
+	if s, errs := ParseSettings("lesson=palmerpenguins"); len(errs) > 0 || s.Lesson != "penguins" {
+		t.Errorf("lesson=palmerpenguins: %q %v", s.Lesson, errs)
+	}
+	if _, errs := ParseSettings("lesson=chess"); len(errs) != 1 || !strings.Contains(errs[0].Error(), "use weather, cifar or penguins") {
+		t.Errorf("unknown lesson: %v", errs)
+	}
+}

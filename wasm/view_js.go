@@ -159,6 +159,8 @@ func (g *plots) Draw(screen *ebiten.Image) {
 		g.drawWeather(p, body)
 	case "cifar":
 		g.drawCIFAR(p, body)
+	case "penguins":
+		g.drawPenguins(p, body)
 	default:
 		p.placeholder(body, "Open a lesson to see its plots.")
 	}

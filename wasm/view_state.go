@@ -21,6 +21,7 @@ const (
 	MsgWeather  = "weather"  // predicted-vs-true scatter data after a weather run
 	MsgCIFAR    = "cifar"    // test predictions and the confusion matrix after a CIFAR-10 run
 	MsgStatus   = "status"   // a line of status text (training, stopped, done, an error)
+	MsgPairs    = "pairs"    // the penguins' pair plot (its data and hue)
 )
 
 // Msg is one update from the lab page to its plots.
@@ -47,6 +48,7 @@ type Msg struct {
 
 	Scatter *Scatter     `json:"scatter,omitempty"`
 	Preds   *Predictions `json:"preds,omitempty"`
+	Pairs   *PairPlot    `json:"pairs,omitempty"`
 
 	Status string `json:"status,omitempty"`
 }
@@ -154,6 +156,7 @@ type ViewState struct {
 
 	Scatter *Scatter
 	Preds   *Predictions
+	Pairs   *PairPlot
 	Status  string
 
 	Version int
@@ -194,6 +197,8 @@ func (v *ViewState) Apply(m Msg) {
 		v.Scatter = m.Scatter
 	case MsgCIFAR:
 		v.Preds = m.Preds
+	case MsgPairs:
+		v.Pairs = m.Pairs
 	case MsgStatus:
 		v.Status = m.Status
 	}
@@ -214,7 +219,7 @@ func (l *MsgLog) Add(m Msg) {
 	switch m.Kind {
 	case MsgLesson:
 		l.Msgs = l.Msgs[:0]
-	case MsgFeatures, MsgImages, MsgStatus:
+	case MsgFeatures, MsgImages, MsgStatus, MsgPairs:
 		keep(m.Kind)
 	case MsgRun:
 		keep(MsgRun, MsgEpoch, MsgProgress, MsgWeather, MsgCIFAR, MsgStatus)

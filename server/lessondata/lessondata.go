@@ -1,5 +1,5 @@
 // Package lessondata prepares the lessons' data files as the browser lab
-// fetches them from data/: the weather CSV as it is, and CIFAR-10 in the
+// fetches them from data/: the weather and penguins CSVs as they are, and CIFAR-10 in the
 // official binary record format cut to the site's sizes (each file stays
 // under the 25 MiB of an edge static asset). `nnlab data` writes them to a
 // folder; `nnlab serve` serves them from memory.
@@ -19,6 +19,7 @@ import (
 // The data files of the site, under data/.
 const (
 	Weather    = "weather_prediction_dataset_light.csv"
+	Penguins   = "penguins.csv"
 	CIFARTrain = "cifar10_train.bin"
 	CIFARTest  = "cifar10_test.bin"
 )
@@ -54,6 +55,15 @@ func Load(src string, trainN, testN int) ([]File, error) {
 		return nil, err
 	}
 	files := []File{{Name: Weather, Data: csv}}
+	pp, err := datasets.PenguinsPath(src)
+	if err != nil {
+		return nil, err
+	}
+	pcsv, err := os.ReadFile(pp)
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, File{Name: Penguins, Data: pcsv})
 	tr, err := datasets.CIFARTrain(src)
 	if err != nil {
 		return nil, err

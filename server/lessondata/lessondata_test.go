@@ -47,7 +47,7 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{Weather: 0, CIFARTrain: 50, CIFARTest: 20}
+	want := map[string]int{Weather: 0, Penguins: 0, CIFARTrain: 50, CIFARTest: 20}
 	for _, f := range files {
 		n, ok := want[f.Name]
 		if !ok || f.Images != n || (n > 0 && len(f.Data) != n*datasets.CIFARRecordSize) || len(f.Data) == 0 {
