@@ -274,3 +274,23 @@ func commas(n int) string {
 	}
 	return s
 }
+
+// TestRunsPastedCode: a fit of pasted Keras code (the penguins episode's
+// Sequential model, through the link's code=) is a run, and its link gives
+// the code's model back.
+func TestRunsPastedCode(t *testing.T) {
+	t.Parallel()
+	p := newPage(t, false)
+	r := p.train("lesson=penguins&device=cpu&epochs=3&plots=0&autorun=1&code="+url.QueryEscape(penguinsCode(t, "penguins_sequential.py")), stall)
+	p.waitRuns(1)
+	rows := p.runRows()
+	t.Logf("run: %v", rows)
+	if rows[0]["name"] != "run 1: 10-3 relu/softmax" || !strings.Contains(rows[0]["cells"], fmt.Sprintf("|%.0f|3|", num(t, r, "params"))) {
+		t.Errorf("the pasted code's fit: %v; want run 1: 10-3 relu/softmax, %v params, 3 epochs", rows[0], r["params"])
+	}
+	p.open(strings.TrimPrefix(rows[0]["link"], "?"))
+	p.waitStatus(stall, "ready")
+	if got := p.value("model-text"); got != "Dense(10, activation=\"relu\")\nDense(3, activation=\"softmax\")\n" {
+		t.Errorf("the run's link gives the model %q", got)
+	}
+}
