@@ -113,3 +113,58 @@ func (w *testWriter) Write(p []byte) (int, error) {
 	w.t.Logf("node: %s", p)
 	return len(p), nil
 }
+
+// python finds a Python 3 with h5py and numpy, or skips: a developer
+// check (Debian's python3-h5py python3-numpy), not installed in CI.
+func python(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/python3", "python3"} {
+		if path, err := exec.LookPath(p); err == nil {
+			if exec.Command(path, "-c", "import h5py, numpy").Run() == nil {
+				return path
+			}
+		}
+	}
+	t.Skip("no python3 with h5py and numpy (apt-get install python3-h5py python3-numpy): the check of the .keras file with h5py is skipped")
+	return ""
+}
+
+// TestH5pyReadsKeras: h5py (libhdf5) opens the .keras file's weights, the
+// group and dataset names and shapes are those Keras 3 derives from
+// config.json, and a numpy forward pass over them predicts what nnlab
+// does, for the weather model with batch normalization and the CIFAR CNN.
+func TestH5pyReadsKeras(t *testing.T) {
+	py := python(t)
+	dir := t.TempDir()
+	for name, m := range map[string]*nn.Model{"weather": weatherModel(t, 21), "cifar": cifarModel(t, 22)} {
+		d := inputs(m, 4)
+		want := predict(t, m, d)
+		s, err := FromModel(m, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := WriteKeras(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kp, ip := filepath.Join(dir, name+".keras"), filepath.Join(dir, name+".json")
+		in, _ := json.Marshal(map[string]any{"shape": append([]int{d.N}, m.Input.Shape...), "data": d.X})
+		os.WriteFile(kp, k, 0o644)
+		os.WriteFile(ip, in, 0o644)
+		cmd := exec.Command(py, filepath.Join("testdata", "keras_layout.py"), kp, ip)
+		cmd.Stderr = &testWriter{t}
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s: keras_layout.py: %v", name, err)
+		}
+		var got struct{ Data []float32 }
+		if err := json.Unmarshal(out, &got); err != nil || len(got.Data) != len(want) {
+			t.Fatalf("%s: keras_layout.py printed %q (%v)", name, out, err)
+		}
+		rel := maxRelDiff(got.Data, want)
+		t.Logf("%s: h5py found Keras 3's layout; numpy forward pass vs nnlab: max difference %.2g of the output scale", name, rel)
+		if rel > 1e-5 {
+			t.Errorf("%s: numpy predicts %v, nnlab %v", name, got.Data, want)
+		}
+	}
+}
