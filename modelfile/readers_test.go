@@ -151,7 +151,8 @@ func TestH5pyReadsKeras(t *testing.T) {
 		in, _ := json.Marshal(map[string]any{"shape": append([]int{d.N}, m.Input.Shape...), "data": d.X})
 		os.WriteFile(kp, k, 0o644)
 		os.WriteFile(ip, in, 0o644)
-		cmd := exec.Command(py, filepath.Join("testdata", "keras_layout.py"), kp, ip)
+		rp := filepath.Join(dir, name+"-h5py.keras")
+		cmd := exec.Command(py, filepath.Join("testdata", "keras_layout.py"), kp, ip, rp)
 		cmd.Stderr = &testWriter{t}
 		out, err := cmd.Output()
 		if err != nil {
@@ -166,5 +167,21 @@ func TestH5pyReadsKeras(t *testing.T) {
 		if rel > 1e-5 {
 			t.Errorf("%s: numpy predicts %v, nnlab %v", name, got.Data, want)
 		}
+		// The same model with its weights written by libhdf5 (h5py's
+		// default format, as Keras writes) loads and predicts the same.
+		b, err := os.ReadFile(rp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s2, err := ReadKeras(b)
+		if err != nil {
+			t.Fatalf("%s: reading the .keras file h5py wrote: %v", name, err)
+		}
+		m2, err := s2.Build(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameValues(t, name+" from h5py's file", predict(t, m2, d), want)
+		m2.Release()
 	}
 }

@@ -1,6 +1,6 @@
 """Checks a .keras file against Keras 3's layout with h5py and numpy alone.
 
-    python3 keras_layout.py MODEL.keras INPUTS.json
+    python3 keras_layout.py MODEL.keras INPUTS.json [OUT.keras]
 
 It reads the zip as keras.saving.saving_lib does, derives from config.json
 alone (its own shape rules, not nnlab's) the variables every layer must
@@ -10,6 +10,10 @@ the model forward in numpy over INPUTS.json ({"shape": [...], "data":
 [...]}) and prints {"shape": [...], "data": [...]} for the caller
 (modelfile's TestH5pyReadsKeras) to compare with nnlab's predictions.
 Exit status 1 with a message on stderr when anything is off.
+
+With OUT.keras it also writes the same model as Keras's saving_lib would
+(h5py's default format: symbol-table groups, version 1 object headers), so
+that nnlab's reader is tested on a file libhdf5 wrote.
 """
 import io
 import json
@@ -35,7 +39,7 @@ def out_size(n, k, s, padding):
     return (n - k) // s + 1
 
 
-def main(path, inputs_path):
+def main(path, inputs_path, out_path=None):
     with zipfile.ZipFile(path) as z:
         names = set(z.namelist())
         for need in ("config.json", "metadata.json", "model.weights.h5"):
@@ -135,6 +139,24 @@ def main(path, inputs_path):
         elif cls == "Activation":
             x = acts[c["activation"]](x)
     print(json.dumps({"shape": list(x.shape), "data": [float(v) for v in x.reshape(-1)]}))
+    if out_path:
+        rewrite(h5, config, out_path)
+
+
+def rewrite(h5, config, out_path):
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as f:
+        # saving_lib's H5IOStore: create_group(path).create_group("vars"),
+        # then one dataset per variable, in the order Keras visits them.
+        f.create_group("vars")
+        for l in config["config"]["layers"]:
+            g = f.create_group("layers/%s" % l["name"]).create_group("vars")
+            for i, v in enumerate(weights(h5, l["name"])):
+                g.create_dataset(str(i), data=v)
+    with zipfile.ZipFile(out_path, "w") as z:
+        z.writestr("metadata.json", json.dumps({"keras_version": "3.6.0", "date_saved": "2024-01-01@00:00:00"}))
+        z.writestr("config.json", json.dumps(config))
+        z.writestr("model.weights.h5", buf.getvalue())
 
 
 def weights(h5, name):
@@ -172,4 +194,4 @@ def maxpool(x, pool, strides):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(*sys.argv[1:4])
