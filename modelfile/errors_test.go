@@ -54,7 +54,7 @@ func TestLoadErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mj, _, err := WriteTFJS(s)
+	mj, _, err := WriteTFJS(s, TFJSWeights)
 	if err != nil {
 		t.Fatal(err)
 	}

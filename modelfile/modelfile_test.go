@@ -111,7 +111,7 @@ func TestRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mj, bin, err := WriteTFJS(s)
+		mj, bin, err := WriteTFJS(s, TFJSWeights)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -257,4 +257,43 @@ func keys(m map[string][]byte) []string {
 		ks = append(ks, k)
 	}
 	return ks
+}
+
+// TestKeepTraining: a loaded model trains on from its weights (with a
+// fresh optimizer: the files hold no optimizer state) and its loss falls.
+func TestKeepTraining(t *testing.T) {
+	m := weatherModel(t, 7)
+	s, _ := FromModel(m, weatherCompile, nil)
+	k, err := WriteKeras(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadKeras(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lm, err := got.Build(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lm.Release()
+	d := inputs(lm, 64)
+	d.Y = make([]float32, d.N)
+	for i := range d.Y {
+		d.Y[i] = d.X[i*89] + 0.5*d.X[i*89+3]
+	}
+	before, err := lm.Evaluate(d, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lm.Fit(d, nn.FitConfig{BatchSize: 16, Epochs: 20}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := lm.Evaluate(d, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(after["loss"] < before["loss"]/2) {
+		t.Fatalf("training the loaded model took the loss from %g to %g", before["loss"], after["loss"])
+	}
 }

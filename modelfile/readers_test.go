@@ -65,7 +65,7 @@ func TestTFJSReadsExport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mj, bin, err := WriteTFJS(s)
+		mj, bin, err := WriteTFJS(s, TFJSWeights)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,17 +7,23 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 )
 
-// TFJSWeights is the name WriteTFJS gives the weights file, as
-// tfjs's model.save names its one shard.
+// TFJSWeights is the weights file's name in a folder written for TF.js,
+// as tensorflowjs_converter names its one shard.
 const TFJSWeights = "group1-shard1of1.bin"
 
 // WriteTFJS returns s as a TensorFlow.js layers model: model.json and the
-// weights file it names (TFJSWeights), which go in one folder.
-func WriteTFJS(s *Saved) (modelJSON, weights []byte, err error) {
+// weights file it names weightsName, which go in one folder. (The page's
+// downloads name them <model>.json and <model>.weights.bin, as TF.js's
+// model.save("downloads://<model>") does.)
+func WriteTFJS(s *Saved, weightsName string) (modelJSON, weights []byte, err error) {
 	if err := s.check(); err != nil {
 		return nil, nil, err
+	}
+	if weightsName == "" || strings.ContainsAny(weightsName, "/\\") {
+		return nil, nil, fmt.Errorf("modelfile: %q cannot name the weights file (a file name, no folders)", weightsName)
 	}
 	top, err := topology(keras2, s.Model)
 	if err != nil {
@@ -45,7 +51,7 @@ func WriteTFJS(s *Saved) (modelJSON, weights []byte, err error) {
 			"backend":       "tensor_flow.js",
 			"model_config":  top,
 		},
-		"weightsManifest": []any{obj{"paths": []string{TFJSWeights}, "weights": manifest}},
+		"weightsManifest": []any{obj{"paths": []string{weightsName}, "weights": manifest}},
 	}
 	meta := obj{}
 	if s.Lesson != nil {
@@ -103,7 +109,7 @@ func ReadTFJS(modelJSON []byte, file func(name string) ([]byte, error)) (*Saved,
 	for _, g := range doc.WeightsManifest {
 		var data []byte
 		for _, p := range g.Paths {
-			b, err := file(p)
+			b, err := file(strings.TrimPrefix(p, "./"))
 			if err != nil {
 				return nil, fmt.Errorf("modelfile: model.json names the weights file %s: %w", p, err)
 			}

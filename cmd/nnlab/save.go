@@ -106,7 +106,7 @@ func writeModel(path string, tfjs bool, sv *modelfile.Saved) error {
 		}
 		return os.WriteFile(path, b, 0o644)
 	}
-	mj, bin, err := modelfile.WriteTFJS(sv)
+	mj, bin, err := modelfile.WriteTFJS(sv, modelfile.TFJSWeights)
 	if err != nil {
 		return err
 	}
