@@ -164,6 +164,7 @@ func (a *app) showLesson(l lesson) {
 	on("train", "click", a.train)
 	on("stop", "click", a.stop)
 	a.setupCode()
+	a.setupModelFiles() // model files: download and load (model_js.go)
 	a.watchStale()
 
 	setText("run-status", "Loading the data…")
