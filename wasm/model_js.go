@@ -35,7 +35,7 @@ type modelReport struct {
 	Lesson      string             `json:"lesson"`
 	Samples     int                `json:"samples,omitempty"` // test samples evaluated
 	Metrics     map[string]float64 `json:"metrics,omitempty"`
-	Predictions [][]float32        `json:"predictions"` // model.predict of the first test samples
+	Predictions [][]float32        `json:"predictions"`     // model.predict of the first test samples
 	Truth       []float32          `json:"truth,omitempty"` // their targets (weather) or labels (cifar)
 }
 
