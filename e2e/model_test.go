@@ -123,6 +123,8 @@ func TestModelDownloadLoad(t *testing.T) {
 	if s := p.text("model-status"); !strings.Contains(s, "test RMSE") || !strings.Contains(s, name+".keras") {
 		t.Errorf("model status after loading: %q", s)
 	}
+	eval[any](p, `window.scrollTo(0, document.documentElement.scrollHeight)`)
+	p.screenshot("model_loaded")
 
 	p.click("#download-tfjs")
 	mj, bin := filepath.Join(dir, name+".json"), filepath.Join(dir, name+".weights.bin")
