@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"nnlab/modelfile/hdf5"
@@ -74,25 +76,58 @@ func WriteKeras(s *Saved) ([]byte, error) {
 }
 
 // weightsTree lays the weights out as Keras 3's saving_lib does: the
-// model's own (empty) vars, then layers/<name>/vars/<i> for every layer,
-// the input layer's empty.
+// model's own (empty) vars, then layers/<path>/vars/<i> for every layer of
+// model.layers, the input layer's empty. saving_lib names a layer's path
+// by its class, not its name (input_layer, dense, dense_1, ... counted per
+// class in model.layers' order), so that the same model saved twice has
+// the same paths: see layerPaths.
 func weightsTree(s *Saved) *hdf5.Group {
 	root := &hdf5.Group{}
 	root.Group("vars")
 	ls := root.Group("layers")
-	in := s.Model.Input.Name
-	if in == "" {
-		in = "input_layer"
-	}
-	ls.Group(in).Group("vars")
+	paths := layerPaths(s.Model)
+	ls.Group(paths[0]).Group("vars")
 	for i, l := range s.Model.Layers {
-		vars := ls.Group(l.Name()).Group("vars")
+		vars := ls.Group(paths[i+1]).Group("vars")
 		for j, p := range params(l) {
 			vars.Add(strconv.Itoa(j), p.Shape, s.Weights[i][j])
 		}
 	}
 	return root
 }
+
+// layerPaths are the names saving_lib's _save_container_state gives the
+// input layer and each layer: the class name in snake case, then _1, _2,
+// ... for the next of the same class.
+func layerPaths(m *nn.Model) []string {
+	used := map[string]int{}
+	name := func(class string) string {
+		base := snakeCase(class)
+		n, ok := used[base]
+		if !ok {
+			used[base] = 0
+			return base
+		}
+		used[base] = n + 1
+		return fmt.Sprintf("%s_%d", base, n+1)
+	}
+	paths := []string{name("InputLayer")}
+	for _, l := range m.Layers {
+		paths = append(paths, name(l.Type()))
+	}
+	return paths
+}
+
+// snakeCase is Keras's naming.to_snake_case: MaxPooling2D → max_pooling2d.
+func snakeCase(s string) string {
+	s = snakeA.ReplaceAllString(s, "${1}_${2}")
+	return strings.ToLower(snakeB.ReplaceAllString(s, "${1}_${2}"))
+}
+
+var (
+	snakeA = regexp.MustCompile(`(.)([A-Z][a-z]+)`)
+	snakeB = regexp.MustCompile(`([a-z])([A-Z])`)
+)
 
 // ReadKeras loads a .keras file: nnlab's, or Keras 3's for models whose
 // layers nnlab has.
@@ -164,49 +199,36 @@ func ReadKeras(b []byte) (*Saved, error) {
 	return s, nil
 }
 
-// weightsFromTree finds each layer's variables in a Keras 3 weights file.
+// weightsFromTree finds each layer's variables in a Keras 3 weights file,
+// at the paths saving_lib gives them (layerPaths).
 func weightsFromTree(m *nn.Model, root *hdf5.Group) ([][][]float32, error) {
 	ws := make([][][]float32, len(m.Layers))
+	paths := layerPaths(m)
 	for i, l := range m.Layers {
 		ps := params(l)
 		if len(ps) == 0 {
 			continue
 		}
-		vars := findVars(root, l.Name())
+		at := "layers/" + paths[i+1] + "/vars"
+		vars := root.Lookup(at)
 		if vars == nil {
-			return nil, fmt.Errorf("no weights for layer %s (expected the group layers/%s/vars)", l.Name(), l.Name())
+			return nil, fmt.Errorf("no weights for layer %s (%s): the file has no group %s", l.Name(), l.Type(), at)
+		}
+		if len(vars.Datasets) != len(ps) {
+			return nil, fmt.Errorf("layer %s (%s) has %d weights, the file has %d at %s", l.Name(), l.Type(), len(ps), len(vars.Datasets), at)
 		}
 		for j, p := range ps {
 			d := vars.Dataset(strconv.Itoa(j))
 			if d == nil {
-				return nil, fmt.Errorf("layer %s (%s) has %d weights, the file has %d at layers/%s/vars", l.Name(), l.Type(), len(ps), len(vars.Datasets), l.Name())
+				return nil, fmt.Errorf("layer %s (%s): the file has no %s/%d", l.Name(), l.Type(), at, j)
 			}
 			if !sameShape(d.Shape, p.Shape) {
 				return nil, fmt.Errorf("layer %s's %s has shape %v in the file, but the model needs %v", l.Name(), p.Name, d.Shape, p.Shape)
 			}
 			ws[i] = append(ws[i], d.Data)
 		}
-		if len(vars.Datasets) > len(ps) {
-			return nil, fmt.Errorf("layer %s (%s) has %d weights, the file has %d at layers/%s/vars", l.Name(), l.Type(), len(ps), len(vars.Datasets), l.Name())
-		}
 	}
 	return ws, nil
-}
-
-// findVars finds a layer's vars group: layers/<name>/vars as Keras 3
-// writes it, else a group of that name anywhere (older Keras 3 files
-// nested some layers differently).
-func findVars(root *hdf5.Group, name string) *hdf5.Group {
-	if g := root.Lookup("layers/" + name + "/vars"); g != nil {
-		return g
-	}
-	var found *hdf5.Group
-	root.Walk(func(path string, g *hdf5.Group, _ *hdf5.Dataset) {
-		if found == nil && g != nil && g.Name == name {
-			found = g.Lookup("vars")
-		}
-	})
-	return found
 }
 
 func sameShape(a, b []int) bool {

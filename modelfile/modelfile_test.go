@@ -57,6 +57,24 @@ func cifarModel(t testing.TB, seed uint64) *nn.Model {
 	return m
 }
 
+// namedModel has layers named by the learner, so that their names and
+// saving_lib's paths (by class) differ: "hidden" is at layers/dense_1.
+func namedModel(t testing.TB) *nn.Model {
+	t.Helper()
+	first, hidden, out := nn.Dense(8, "relu"), nn.Dense(6, "tanh"), nn.Dense(2, "")
+	hidden.SetName("hidden")
+	out.SetName("dense")
+	first.SetName("first")
+	m, err := nn.NewModel("named", &nn.InputLayer{Shape: nn.Shape{5}, Name: "features"}, first, nn.BatchNormalization(), hidden, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(nn.Adam(), nn.MeanSquaredError); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // inputs are n samples for m, varied and reproducible.
 func inputs(m *nn.Model, n int) *nn.Data {
 	size := m.Input.Shape.Size()
@@ -99,7 +117,7 @@ func TestRoundTrip(t *testing.T) {
 		name string
 		m    *nn.Model
 		cc   *Compile
-	}{{"weather", weatherModel(t, 1), weatherCompile}, {"cifar", cifarModel(t, 2), cifarCompile}} {
+	}{{"weather", weatherModel(t, 1), weatherCompile}, {"cifar", cifarModel(t, 2), cifarCompile}, {"named", namedModel(t), weatherCompile}} {
 		d := inputs(c.m, 5)
 		want := predict(t, c.m, d)
 		lesson := &Lesson{Name: c.name, Years: 3, Targets: []string{"BASEL_sunshine"}}
@@ -240,7 +258,7 @@ func TestKerasLayout(t *testing.T) {
 	})
 	want := "layers layers/batch_normalization layers/batch_normalization/vars layers/batch_normalization/vars/0[89] layers/batch_normalization/vars/1[89] layers/batch_normalization/vars/2[89] layers/batch_normalization/vars/3[89] " +
 		"layers/dense layers/dense/vars layers/dense/vars/0[89 100] layers/dense/vars/1[100] layers/dense_1 layers/dense_1/vars layers/dense_1/vars/0[100 50] layers/dense_1/vars/1[50] " +
-		"layers/dense_2 layers/dense_2/vars layers/dense_2/vars/0[50 1] layers/dense_2/vars/1[1] layers/dropout layers/dropout/vars layers/input layers/input/vars vars"
+		"layers/dense_2 layers/dense_2/vars layers/dense_2/vars/0[50 1] layers/dense_2/vars/1[1] layers/dropout layers/dropout/vars layers/input_layer layers/input_layer/vars vars"
 	if got := strings.Join(paths, " "); got != want {
 		t.Errorf("weights file:\n%s\nwant\n%s", got, want)
 	}
@@ -248,6 +266,17 @@ func TestKerasLayout(t *testing.T) {
 	for j, name := range []string{"gamma", "beta", "moving_mean", "moving_variance"} {
 		d := tree.Lookup("layers/batch_normalization/vars").Dataset(fmt.Sprint(j))
 		sameValues(t, "batch_normalization "+name, d.Data, ws[0][j])
+	}
+}
+
+// TestKerasPaths: saving_lib names a layer's group by its class, counted
+// per class, whatever the layer's name.
+func TestKerasPaths(t *testing.T) {
+	if got := strings.Join(layerPaths(namedModel(t)), " "); got != "input_layer dense batch_normalization dense_1 dense_2" {
+		t.Errorf("paths %s", got)
+	}
+	if got := strings.Join(layerPaths(cifarModel(t, 1)), " "); got != "input_layer conv2d max_pooling2d conv2d_1 max_pooling2d_1 conv2d_2 dropout flatten dense dense_1" {
+		t.Errorf("paths %s", got)
 	}
 }
 

@@ -136,7 +136,7 @@ func python(t *testing.T) string {
 func TestH5pyReadsKeras(t *testing.T) {
 	py := python(t)
 	dir := t.TempDir()
-	for name, m := range map[string]*nn.Model{"weather": weatherModel(t, 21), "cifar": cifarModel(t, 22)} {
+	for name, m := range map[string]*nn.Model{"weather": weatherModel(t, 21), "cifar": cifarModel(t, 22), "named": namedModel(t)} {
 		d := inputs(m, 4)
 		want := predict(t, m, d)
 		s, err := FromModel(m, nil, nil)

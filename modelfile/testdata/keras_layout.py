@@ -4,7 +4,9 @@
 
 It reads the zip as keras.saving.saving_lib does, derives from config.json
 alone (its own shape rules, not nnlab's) the variables every layer must
-have at layers/<name>/vars/<i> in model.weights.h5 and their shapes, checks
+have at layers/<path>/vars/<i> in model.weights.h5 and their shapes (the
+path is the layer's class in snake case, counted per class in the order of
+model.layers, as saving_lib's _save_container_state names it), checks
 the file holds exactly those (plus the model's own empty "vars"), then runs
 the model forward in numpy over INPUTS.json ({"shape": [...], "data":
 [...]}) and prints {"shape": [...], "data": [...]} for the caller
@@ -17,6 +19,7 @@ that nnlab's reader is tested on a file libhdf5 wrote.
 """
 import io
 import json
+import re
 import sys
 import zipfile
 
@@ -27,6 +30,26 @@ import numpy as np
 def fail(msg):
     print("keras_layout.py: " + msg, file=sys.stderr)
     sys.exit(1)
+
+
+def snake(name):
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def layer_paths(layers):
+    """saving_lib's names for model.layers: dense, dense_1, ... by class."""
+    used, paths = {}, {}
+    for l in layers:
+        name = snake(l["class_name"])
+        if name in used:
+            used[name] += 1
+            name = "%s_%d" % (name, used[name])
+        else:
+            used[name] = 0
+        paths[l["name"]] = "layers/" + name
+    return paths
 
 
 def pair(v):
@@ -55,6 +78,7 @@ def main(path, inputs_path, out_path=None):
     if layers[0]["class_name"] != "InputLayer":
         fail("the first layer is not an InputLayer")
     shape = tuple(layers[0]["config"]["batch_shape"][1:])
+    paths = layer_paths(layers)
 
     # The variables each layer must have, from its config and input shape.
     expected = {}
@@ -87,8 +111,8 @@ def main(path, inputs_path, out_path=None):
             v = []
         else:
             fail("layer class %s is not checked here" % cls)
-        expected["layers/%s/vars" % l["name"]] = v
-    expected["layers/%s/vars" % layers[0]["name"]] = []
+        expected[paths[l["name"]] + "/vars"] = v
+    expected[paths[layers[0]["name"]] + "/vars"] = []
     expected["vars"] = []
 
     found = {}
@@ -122,7 +146,7 @@ def main(path, inputs_path, out_path=None):
             "tanh": np.tanh, "softmax": lambda a: np.exp(a - a.max(-1, keepdims=True)) / np.exp(a - a.max(-1, keepdims=True)).sum(-1, keepdims=True)}
     for l in layers[1:]:
         cls, c = l["class_name"], l["config"]
-        w = [np.asarray(found_w, dtype=np.float64) for found_w in weights(h5, l["name"])]
+        w = [np.asarray(found_w, dtype=np.float64) for found_w in weights(h5, paths[l["name"]])]
         if cls == "Dense":
             x = x @ w[0] + (w[1] if c["use_bias"] else 0)
             x = acts[c["activation"]](x)
@@ -149,9 +173,10 @@ def rewrite(h5, config, out_path):
         # saving_lib's H5IOStore: create_group(path).create_group("vars"),
         # then one dataset per variable, in the order Keras visits them.
         f.create_group("vars")
+        paths = layer_paths(config["config"]["layers"])
         for l in config["config"]["layers"]:
-            g = f.create_group("layers/%s" % l["name"]).create_group("vars")
-            for i, v in enumerate(weights(h5, l["name"])):
+            g = f.create_group(paths[l["name"]]).create_group("vars")
+            for i, v in enumerate(weights(h5, paths[l["name"]])):
                 g.create_dataset(str(i), data=v)
     with zipfile.ZipFile(out_path, "w") as z:
         z.writestr("metadata.json", json.dumps({"keras_version": "3.6.0", "date_saved": "2024-01-01@00:00:00"}))
@@ -159,8 +184,8 @@ def rewrite(h5, config, out_path):
         z.writestr("model.weights.h5", buf.getvalue())
 
 
-def weights(h5, name):
-    g = h5["layers/%s/vars" % name]
+def weights(h5, path):
+    g = h5[path + "/vars"]
     return [g[str(i)][()] for i in range(len(g))]
 
 
