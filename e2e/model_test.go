@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,11 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
+
+	"nnlab/datasets"
+	"nnlab/lab"
+	"nnlab/modelfile"
+	"nnlab/nn"
 )
 
 // modelReport is #model-result (wasm/model_js.go).
@@ -156,4 +162,85 @@ func TestModelDownloadLoad(t *testing.T) {
 // jsQuery is a query value, URL-encoded.
 func jsQuery(s string) string {
 	return strings.NewReplacer("%", "%25", "\n", "%0A", " ", "%20", "\"", "%22", "(", "%28", ")", "%29", ",", "%2C", "=", "%3D", "&", "%26", "+", "%2B").Replace(s)
+}
+
+// TestModelLoadCIFAR loads into the CIFAR-10 page a .keras file of the
+// lesson's dropout CNN written by nnlab natively: the page evaluates it on
+// its test images and predicts what the native model predicts for them.
+func TestModelLoadCIFAR(t *testing.T) {
+	t.Parallel()
+	test, err := datasets.LoadCIFARFiles(filepath.Join(repoRoot, "dist", "data", "cifar10_test.bin"))
+	if err != nil {
+		t.Fatalf("%v (run ./build.sh)", err)
+	}
+	test = test.Head(min(1000, test.N)) // the page's default test n
+	m, err := lab.CIFARModel(lab.CIFARConfig{Model: "dropout"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Seed = 3
+	if err := m.Compile(nn.Adam(), nn.SparseCategoricalCrossentropy(true), nn.Accuracy()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Release()
+	logits, err := m.Predict(&nn.Data{XBytes: test.Pixels, Scale: 1 / 255.0, N: test.N}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	correct := 0
+	for i := 0; i < test.N; i++ {
+		best := 0
+		for j := range 10 {
+			if logits[i*10+j] > logits[i*10+best] {
+				best = j
+			}
+		}
+		if best == int(test.Labels[i]) {
+			correct++
+		}
+	}
+	s, err := modelfile.FromModel(m, &modelfile.Compile{Optimizer: nn.Adam(), Loss: nn.SparseCategoricalCrossentropy(true), Metrics: []nn.Metric{nn.Accuracy()}}, &modelfile.Lesson{Name: "cifar"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := modelfile.WriteKeras(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "cifar_model.keras")
+	os.WriteFile(file, k, 0o644)
+
+	p := newPage(t, false)
+	p.open("lesson=cifar&device=cpu&plots=0")
+	if st := p.waitStatus(stall, "ready", "error"); st != "ready" {
+		t.Fatalf("status %q: %s", st, p.text("error-box"))
+	}
+	p.load(file)
+	got := p.modelReport("loaded")
+	if len(got.Predictions) != 10 {
+		t.Fatalf("%d predictions", len(got.Predictions))
+	}
+	var scale, diff float64
+	for i, row := range got.Predictions {
+		for j, v := range row {
+			want := float64(logits[i*10+j])
+			scale = max(scale, math.Abs(want))
+			diff = max(diff, math.Abs(float64(v)-want))
+		}
+	}
+	t.Logf("CIFAR-10 model loaded in the page: max difference from native %.2g of the output scale; test accuracy %v (native %v)", diff/scale, got.Metrics["test_accuracy"], float64(correct)/float64(test.N))
+	if diff > 1e-5*scale {
+		t.Errorf("the page predicts %v, native nnlab %v", got.Predictions[0], logits[:10])
+	}
+	if a := got.Metrics["test_accuracy"]; math.Abs(a-float64(correct)/float64(test.N)) > 1.5/float64(test.N) {
+		t.Errorf("the page's test accuracy %v, native %v", a, float64(correct)/float64(test.N))
+	}
+	if s := p.text("model-status"); !strings.Contains(s, "test accuracy") {
+		t.Errorf("model status: %q", s)
+	}
+	// A CIFAR-10 model does not load into the weather lesson.
+	p.open("lesson=weather&device=cpu&plots=0")
+	p.waitStatus(stall, "ready")
+	p.load(file)
+	p.waitFor(stall, "the message about the lesson", `document.getElementById("error-box").textContent.includes("trained in the cifar lesson")`)
 }

@@ -399,7 +399,7 @@ func (a *app) evaluateLoaded(s *modelfile.Saved) (*modelReport, error) {
 		return nil, err
 	}
 	defer m.Release()
-	p, err := m.Predict(test, 0)
+	p, err := predictYielding(m, test, fmt.Sprintf("Evaluating %s on the test set", s.Model.Name))
 	if err != nil {
 		return nil, err
 	}
@@ -451,6 +451,32 @@ func (a *app) evaluateLoaded(s *modelfile.Saved) (*modelReport, error) {
 		rep.Truth = truth[:k]
 	}
 	return rep, nil
+}
+
+// predictYielding is m.Predict in slices of a few samples, giving the
+// browser a turn between them: Go's wasm runs on the page's one thread,
+// and 1,000 CIFAR-10 images on the pure-Go device take seconds.
+func predictYielding(m *nn.Model, d *nn.Data, what string) ([]float32, error) {
+	in := m.Input.Shape.Size()
+	step := max(1, (1<<18)/max(in, 1)) // about a million values of input a slice
+	var out []float32
+	for off := 0; off < d.N; off += step {
+		n := min(step, d.N-off)
+		part := &nn.Data{N: n, Scale: d.Scale}
+		if d.XBytes != nil {
+			part.XBytes = d.XBytes[off*in : (off+n)*in]
+		} else {
+			part.X = d.X[off*in : (off+n)*in]
+		}
+		p, err := m.Predict(part, 0)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p...)
+		setText("model-status", fmt.Sprintf("%s: %d of %d samples…", what, off+n, d.N))
+		browserTurn()
+	}
+	return out, nil
 }
 
 func stationText(st string) string {
