@@ -104,6 +104,30 @@ func TestTFJSReadsExport(t *testing.T) {
 		if rel > 1e-5 {
 			t.Errorf("%s: TF.js predicts %v, nnlab %v: max difference %.3g of the output scale, more than 1e-5", name, g.Data[:min(10, len(g.Data))], want[name][:min(10, len(want[name]))], rel)
 		}
+		// What TF.js wrote back loads in nnlab and predicts the same.
+		saved := filepath.Join(dir, name, "saved-by-tfjs")
+		mj, err := os.ReadFile(filepath.Join(saved, "model.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := ReadTFJS(mj, func(f string) ([]byte, error) { return os.ReadFile(filepath.Join(saved, f)) })
+		if err != nil {
+			t.Fatalf("%s: reading the model TF.js saved: %v", name, err)
+		}
+		m, err := s.Build(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			GeneratedBy   string `json:"generatedBy"`
+			ModelTopology struct {
+				ClassName string `json:"class_name"`
+			} `json:"modelTopology"`
+		}
+		json.Unmarshal(mj, &doc)
+		t.Logf("%s: TF.js saved it back (%s, class %s); nnlab reads it", name, doc.GeneratedBy, doc.ModelTopology.ClassName)
+		sameValues(t, name+" saved by TF.js", predict(t, m, inputs(m, 7)), want[name])
+		m.Release()
 	}
 }
 

@@ -6,7 +6,9 @@
 //
 // inputs.json is {"shape": [n, ...], "data": [...]}. The output is
 // {"NAME": {"shape": [...], "data": [...]}, ...}; modelfile's
-// TestTFJSReadsExport compares it with nnlab's predictions.
+// TestTFJSReadsExport compares it with nnlab's predictions. Each model is
+// also saved back by TF.js into DIR/NAME/saved-by-tfjs (model.json and
+// weights.bin, as TF.js's file handlers write them) for nnlab to read.
 const http = require('http');
 const fs = require('fs');
 const path = require('path');
@@ -38,6 +40,18 @@ async function main() {
       const x = tf.tensor(inp.data, inp.shape, 'float32');
       const y = model.predict(x);
       out[name] = {shape: y.shape, data: Array.from(await y.data()), backend: tf.getBackend(), layers: model.layers.map((l) => l.getClassName())};
+      // TF.js writes the model back as its own file handlers do
+      // (model.json + one weights file): nnlab must read what TF.js writes.
+      await model.save(tf.io.withSaveHandler(async (a) => {
+        const to = path.join(root, name, 'saved-by-tfjs');
+        fs.mkdirSync(to, {recursive: true});
+        fs.writeFileSync(path.join(to, 'weights.bin'), Buffer.from(a.weightData));
+        fs.writeFileSync(path.join(to, 'model.json'), JSON.stringify({
+          modelTopology: a.modelTopology, format: a.format, generatedBy: a.generatedBy, convertedBy: a.convertedBy,
+          weightsManifest: [{paths: ['./weights.bin'], weights: a.weightSpecs}],
+        }));
+        return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
+      }));
     }
   } finally {
     server.close();
