@@ -178,6 +178,16 @@ def rewrite(h5, config, out_path):
             g = f.create_group(paths[l["name"]]).create_group("vars")
             for i, v in enumerate(weights(h5, paths[l["name"]])):
                 g.create_dataset(str(i), data=v)
+        # What a compiled, trained Keras model adds: the optimizer's
+        # variables (an int64 iteration count, the learning rate, Adam's
+        # moments) and an attribute, none of which nnlab reads.
+        opt = f.create_group("optimizer").create_group("vars")
+        opt.create_dataset("0", data=np.int64(42))
+        opt.create_dataset("1", data=np.float32(0.001))
+        all_w = [w for l in config["config"]["layers"] for w in weights(h5, paths[l["name"]])]
+        for i, w in enumerate(all_w + all_w):
+            opt.create_dataset(str(i + 2), data=np.zeros_like(w))
+        opt["0"].attrs["note"] = "iterations"
     with zipfile.ZipFile(out_path, "w") as z:
         z.writestr("metadata.json", json.dumps({"keras_version": "3.6.0", "date_saved": "2024-01-01@00:00:00"}))
         z.writestr("config.json", json.dumps(config))
