@@ -208,3 +208,20 @@ with h5py.File(sys.argv[1], "w", libver=sys.argv[2]) as f:
         g.create_dataset("1", data=np.array([0.5, -i], dtype=np.float64))
     f.create_group("optimizer/vars").create_dataset("0", data=np.int64(-7))
 `
+
+// FuzzRead: no file makes Read panic or hang (go test -fuzz FuzzRead).
+func FuzzRead(f *testing.F) {
+	b, err := Write(sample())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add(b[:superblockV2Size])
+	f.Add([]byte(signature + "\x00\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		g, err := Read(data)
+		if err == nil && g == nil {
+			t.Fatal("no group and no error")
+		}
+	})
+}

@@ -33,7 +33,22 @@ const (
 	maxDepth   = 64
 	maxObjects = 1 << 16
 	maxBlocks  = 1 << 12 // continuation blocks of one object header
+	// maxWork bounds the messages, blocks and symbol-table entries one
+	// Read parses in all: a small hostile file whose objects share headers
+	// could otherwise make it parse the same bytes for minutes.
+	maxWork = 1 << 22
 )
+
+var errTooComplex = fmt.Errorf("hdf5: the file's objects make more than %d parsing steps: it is not a weights file this reader takes", maxWork)
+
+// spend counts parsing steps against maxWork.
+func (r *reader) spend(n int) error {
+	r.work += n
+	if r.work > maxWork {
+		return errTooComplex
+	}
+	return nil
+}
 
 type reader struct {
 	b       []byte
@@ -41,6 +56,7 @@ type reader struct {
 	so, sl  int    // sizes of offsets and lengths
 	seen    map[uint64]bool
 	objects int
+	work    int
 }
 
 func (r *reader) superblock() (uint64, error) {
@@ -137,13 +153,16 @@ func (r *reader) at(addr uint64) *cursor {
 	return c
 }
 
+// After an error take returns at most 8 zero bytes, enough for the
+// fixed-size reads; a length read from a damaged file must not become an
+// allocation.
 func (c *cursor) take(n int) []byte {
 	if c.err != nil {
-		return make([]byte, max(n, 0))
+		return make([]byte, min(max(n, 0), 8))
 	}
 	if n < 0 || c.end-c.pos < n {
 		c.err = fmt.Errorf("%d bytes at %d run past the end of their block (%d)", n, c.pos, c.end)
-		return make([]byte, max(0, min(n, 64)))
+		return make([]byte, min(max(n, 0), 8))
 	}
 	b := c.b[c.pos : c.pos+n]
 	c.pos += n
@@ -286,6 +305,9 @@ func (r *reader) header(addr uint64) ([]msg, error) {
 		c := blocks[0]
 		blocks = blocks[1:]
 		for c.end-c.pos >= 8 && len(msgs) < count {
+			if err := r.spend(1); err != nil {
+				return nil, err
+			}
 			typ := c.u16()
 			n := int(c.u16())
 			c.skip(4) // flags, reserved
@@ -321,6 +343,9 @@ func (r *reader) messagesV2(c *cursor, order bool) ([]msg, []struct{ at, n uint6
 		hdr = 6
 	}
 	for c.end-c.pos >= hdr { // less is a gap
+		if err := r.spend(1); err != nil {
+			return nil, nil, err
+		}
 		typ := uint16(c.u8())
 		n := int(c.u16())
 		c.skip(hdr - 3) // flags [, creation order]
@@ -518,6 +543,9 @@ func (r *reader) symbolTable(tree, heap uint64) ([]entry, error) {
 			n := int(c.u16())
 			c.off()
 			c.off()
+			if err := r.spend(n + 1); err != nil {
+				return err
+			}
 			for i := 0; i < n; i++ {
 				c.length() // key
 				child := c.off()
@@ -534,6 +562,9 @@ func (r *reader) symbolTable(tree, heap uint64) ([]entry, error) {
 		case "SNOD":
 			c.skip(2)
 			n := int(c.u16())
+			if err := r.spend(n + 1); err != nil {
+				return err
+			}
 			for i := 0; i < n; i++ {
 				off := c.length()
 				hdr := c.off()
