@@ -106,8 +106,12 @@ func runCompile(rs RunSettings) *modelfile.Compile {
 	if f.LR > 0 {
 		opt.LR = float32(f.LR)
 	}
-	if rs.Lesson == "cifar" {
+	switch rs.Lesson {
+	case "cifar":
 		return &modelfile.Compile{Optimizer: opt, Loss: nn.SparseCategoricalCrossentropy(true), Metrics: []nn.Metric{nn.Accuracy()}}
+	case "weather":
+	default:
+		return nil // another lesson's loss: the file says none, Build picks one that fits
 	}
 	loss, err := nn.LossByName(f.Loss)
 	if err != nil {
@@ -125,7 +129,10 @@ func (a *app) runLesson(rs RunSettings) *modelfile.Lesson {
 		}
 		return l
 	}
-	return &modelfile.Lesson{Name: "cifar", Classes: datasets.CIFARClasses[:]}
+	if rs.Lesson == "cifar" {
+		return &modelfile.Lesson{Name: "cifar", Classes: datasets.CIFARClasses[:]}
+	}
+	return &modelfile.Lesson{Name: rs.Lesson}
 }
 
 // download saves the trained model as name.keras, or for TF.js as
@@ -389,7 +396,7 @@ func (a *app) evaluateLoaded(s *modelfile.Saved) (*modelReport, error) {
 			truth[i] = float32(t.Labels[i])
 		}
 	default:
-		return nil, errors.New("choose a lesson first")
+		return nil, fmt.Errorf("the %s lesson does not load models yet: load it in the weather or CIFAR-10 lesson", lesson)
 	}
 	if dev == nil {
 		dev = gpu.NewCPU()
@@ -424,11 +431,11 @@ func (a *app) evaluateLoaded(s *modelfile.Saved) (*modelReport, error) {
 		var loss float64
 		for i := 0; i < test.N; i++ {
 			row, y := p[i*10:(i+1)*10], int(truth[i])
-			if argmaxRow(row) == y {
+			if argmaxOf(row) == y {
 				correct++
 			}
 			if logits {
-				mx := float64(row[argmaxRow(row)])
+				mx := float64(row[argmaxOf(row)])
 				var sum float64
 				for _, v := range row {
 					sum += math.Exp(float64(v) - mx)
@@ -486,7 +493,7 @@ func stationText(st string) string {
 	return "station " + st
 }
 
-func argmaxRow(v []float32) int {
+func argmaxOf(v []float32) int {
 	best := 0
 	for i := range v {
 		if v[i] > v[best] {
@@ -534,7 +541,7 @@ func (a *app) showLoaded(rep *modelReport, s *modelfile.Saved) {
 			if i < len(truth) {
 				t = datasets.ClassName(int(truth[i]))
 			}
-			table = append(table, []string{fmt.Sprint(i + 1), datasets.ClassName(argmaxRow(p)), t})
+			table = append(table, []string{fmt.Sprint(i + 1), datasets.ClassName(argmaxOf(p)), t})
 		}
 	}
 	setText("model-status", line)
