@@ -110,6 +110,9 @@ func fit(ctx context.Context, m *nn.Model, p fitPlan, h Hooks, r *FitReport) (*n
 	if err == nil && h.FitDone != nil {
 		h.FitDone(*r)
 	}
+	if err == nil && h.Trained != nil {
+		h.Trained(m)
+	}
 	return hist, err
 }
 

@@ -24,6 +24,11 @@ type Hooks struct {
 	// FitDone runs when fit has returned without error, before the final
 	// evaluation (the page says what it does next).
 	FitDone func(FitReport)
+	// Trained gets the model when fit has returned without error, before
+	// the final evaluation and before the model is released: a caller in
+	// the same process saves it (nnlab train --save, the page's downloads).
+	// Unlike the other hooks it gets no plain data.
+	Trained func(*nn.Model)
 }
 
 // Epoch is one finished epoch.

@@ -170,6 +170,7 @@ func (a *app) showLesson(l lesson) {
 	on("train", "click", a.train)
 	on("stop", "click", a.stop)
 	a.setupCode()
+	a.setupModelFiles() // model files: download and load (model_js.go)
 	a.watchStale()
 	a.runs = newRunsPanel(s.Lesson)
 

@@ -36,7 +36,7 @@ func (r *reporter) results(rows [][]string, notes []string) { resultsTable(rows,
 // hooks are the lab's hooks that report here; fitDone says what the run
 // does after fit.
 func (r *reporter) hooks(fitDone func(lab.FitReport)) lab.Hooks {
-	return lab.Hooks{Batch: r.batch, Epoch: r.epoch, EpochWeights: true, FitDone: fitDone}
+	return lab.Hooks{Batch: r.batch, Epoch: r.epoch, EpochWeights: true, FitDone: fitDone, Trained: r.trained}
 }
 
 // batch yields to the browser and shows where the run is, at most every

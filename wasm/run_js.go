@@ -100,6 +100,7 @@ func (a *app) train() {
 	if err == nil {
 		a.ranWith(key)
 		res, err = l.run(ctx, dev, rs, rep)
+		a.modelTrained(rs) // model files: the trained model's downloads (model_js.go)
 	}
 	if w, ok := dev.(*gpu.WebGPU); ok && w.Lost() {
 		// Fit went on in pure Go; later runs start there.

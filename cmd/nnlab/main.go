@@ -6,6 +6,8 @@
 //	nnlab train penguins [flags]  the first Keras episode (classification)
 //	nnlab explore weather|cifar|penguins   dataset facts
 //	nnlab code lesson.py          run lesson code (Keras) as the page does
+//	nnlab predict --model PATH --csv INPUTS.csv   a saved model's predictions
+//	nnlab evaluate --model PATH   a saved model on its lesson's test set
 //	nnlab serve [flags]           serve the built site on localhost
 package main
 
@@ -30,6 +32,8 @@ func usage() {
   nnlab train penguins [flags]  classify the Palmer penguins (the first Keras episode), -h for flags
   nnlab explore weather|cifar|penguins   print dataset facts; for cifar also write a 5x5 image grid PNG
   nnlab code [flags] lesson.py  run lesson code (Keras) as the page does, -h for flags
+  nnlab predict --model PATH --csv INPUTS.csv   predictions of a saved model (train --save), as CSV
+  nnlab evaluate --model PATH   a saved model (.keras or TF.js) on its lesson's test set
   nnlab serve [flags]           serve the browser lab (build it first with ./build.sh)
   nnlab data --out DIR          copy the lessons' data into DIR for the site
 `)
@@ -67,6 +71,10 @@ func main() {
 		err = explore(os.Args[2], os.Args[3:], os.Stdout)
 	case "code":
 		err = code(ctx, os.Args[2:], os.Stdout)
+	case "predict":
+		err = predictCmd(os.Args[2:], os.Stdout)
+	case "evaluate":
+		err = evaluateCmd(ctx, os.Args[2:], os.Stdout)
 	case "serve":
 		err = serve(ctx, os.Args[2:])
 	case "data":
@@ -109,10 +117,15 @@ func trainWeather(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&device, "device", "", "auto, cpu or webgpu (default $NNLAB_DEVICE or auto)")
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object at the end instead of the text report")
 	memory := memoryFlag(fs)
+	save := saveFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := checkWeatherFlags(fs, &c, *memory); err != nil {
+		return err
+	}
+	sv, err := newSaver(*save)
+	if err != nil {
 		return err
 	}
 	c.Targets = strings.Split(targets, ",")
@@ -129,12 +142,17 @@ func trainWeather(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	res, err := onDevice(device, func(dev gpu.Device) (*lab.WeatherResult, error) {
-		return lab.RunWeather(ctx, c, dev, data, rep.hooks())
+		h := rep.hooks()
+		h.Trained = sv.hook(weatherCompile(c), weatherLesson(c, data))
+		return lab.RunWeather(ctx, c, dev, data, h)
 	})
 	if err != nil {
 		return err
 	}
-	return result(rep, res, printWeather)
+	if err := result(rep, res, printWeather); err != nil {
+		return err
+	}
+	return sv.done(rep.log())
 }
 
 // printWeather writes the weather lesson's report.
@@ -171,10 +189,15 @@ func trainCIFAR(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&grid, "grid", "cifar_predictions.png", `PNG of 25 test images with predicted/true labels ("" = none)`)
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object at the end")
 	memory := memoryFlag(fs)
+	save := saveFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := checkCIFARFlags(fs, &c, *memory); err != nil {
+		return err
+	}
+	sv, err := newSaver(*save)
+	if err != nil {
 		return err
 	}
 	rep := report{out, asJSON}
@@ -186,7 +209,9 @@ func trainCIFAR(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	res, err := onDevice(device, func(dev gpu.Device) (*lab.CIFARResult, error) {
-		return lab.RunCIFAR(ctx, c, dev, data, rep.hooks())
+		h := rep.hooks()
+		h.Trained = sv.hook(cifarCompile(c), cifarLesson())
+		return lab.RunCIFAR(ctx, c, dev, data, h)
 	})
 	if err != nil {
 		return err
@@ -211,7 +236,10 @@ func trainCIFAR(ctx context.Context, args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(rep.log(), "Wrote %s (predicted/true; wrong ones in red)\n", grid)
 	}
-	return result(rep, res, printCIFAR)
+	if err := result(rep, res, printCIFAR); err != nil {
+		return err
+	}
+	return sv.done(rep.log())
 }
 
 // printCIFAR writes the CIFAR-10 lesson's report.
