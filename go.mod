@@ -21,7 +21,7 @@ require (
 )
 
 require (
-	github.com/chromedp/cdproto v0.159.0
+	github.com/chromedp/cdproto v0.159.0 // indirect
 	github.com/chromedp/chromedp v0.23.0
 	github.com/cogentcore/webgpu v0.23.0
 	github.com/ebitengine/gomobile v0.0.0-20240911145611-4856209ac325 // indirect
