@@ -477,10 +477,12 @@ func (b *Board) events(w http.ResponseWriter, r *http.Request) {
 			}
 			switch ev.kind {
 			case "entry":
+				// Posts commit in seq order but are announced in any order;
+				// everything up to the reset's last seq was committed
+				// before the reset was read, so it is in the reset.
 				if ev.entry.Seq <= last {
-					continue // already in the reset
+					continue
 				}
-				last = ev.entry.Seq
 				err = write("entry", ev.entry)
 			case "hide":
 				err = write("hide", map[string]any{"id": ev.id, "hidden": ev.hidden})
