@@ -44,6 +44,9 @@ type BoardOptions struct {
 	// ClientKey names the client of a request for the rate limit (default:
 	// its IP address; on the edge, CF-Connecting-IP).
 	ClientKey func(*http.Request) string
+	// NoStream: no /api/board/events (the edge, whose isolates share no
+	// memory); the board page polls instead.
+	NoStream bool
 }
 
 // Board is the board's HTTP handler, in front of the lab's (see [Board.Wrap]).
@@ -144,6 +147,10 @@ func (b *Board) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		b.reply(w, http.StatusOK, es)
 	case pathBoardEvents:
+		if b.o.NoStream {
+			b.fail(w, "404 no event stream here: poll /api/board/entries", http.StatusNotFound)
+			return
+		}
 		if !get {
 			b.methodNotAllowed(w, r, "GET, HEAD")
 			return

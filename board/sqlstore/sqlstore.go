@@ -26,8 +26,9 @@ type Store struct {
 
 // migrations are the schema's versions: migrations[i] takes a database at
 // version i to version i+1. A new column is one more entry, never an edit.
+// Each is idempotent: two edge isolates may migrate one D1 database at once.
 var migrations = []string{
-	`CREATE TABLE entries (
+	`CREATE TABLE IF NOT EXISTS entries (
 		seq INTEGER PRIMARY KEY AUTOINCREMENT,
 		id TEXT NOT NULL UNIQUE,
 		time_ms INTEGER NOT NULL,
@@ -57,8 +58,7 @@ func Open(ctx context.Context, db *sql.DB) (*Store, error) {
 	}
 	for ; v < len(migrations); v++ {
 		// Without transactions (D1), a migration and its version record
-		// are two statements; each migration creates what it adds with a
-		// name that a half-done rerun reports clearly.
+		// are two statements: a rerun after a half-done one redoes it.
 		if _, err := db.ExecContext(ctx, migrations[v]); err != nil {
 			return nil, fmt.Errorf("board: migrating the database to version %d: %w", v+1, err)
 		}
