@@ -26,40 +26,42 @@ import (
 // event stream: the board page polls.
 
 var (
-	edgeOnce  sync.Once
+	edgeMu    sync.Mutex
 	edgeBoard *server.Board
-	edgeErr   error
 )
 
 // openEdgeBoard opens the board at the first request (the bindings exist
-// only while a request is handled).
+// only while a request is handled); nil without the binding or variables.
+// A failed open is tried again at the next request.
 func openEdgeBoard(ctx context.Context) (*server.Board, error) {
-	edgeOnce.Do(func() {
-		code, token := cloudflare.Getenv("NNLAB_CLASS_CODE"), cloudflare.Getenv("NNLAB_BOARD_TOKEN")
-		if code == "" || token == "" {
-			return
-		}
-		conn, err := d1.OpenConnector("BOARD_DB")
-		if err != nil {
-			return
-		}
-		st, err := sqlstore.Open(ctx, sql.OpenDB(conn))
-		if err != nil {
-			edgeErr = err
-			return
-		}
-		if n, err := strconv.ParseInt(cloudflare.Getenv("NNLAB_BOARD_MAX_ENTRIES"), 10, 64); err == nil && n > 0 {
-			st.MaxEntries = n
-		}
-		o := server.BoardOptions{Store: st, ClassCode: code, Token: token, NoStream: true,
-			ClientKey: func(r *http.Request) string { return r.Header.Get("CF-Connecting-IP") }}
-		// The rate limit per device: NNLAB_BOARD_RATE posts a second after
-		// a burst of NNLAB_BOARD_BURST (the server's defaults otherwise).
-		o.Rate, _ = strconv.ParseFloat(cloudflare.Getenv("NNLAB_BOARD_RATE"), 64)
-		o.Burst, _ = strconv.Atoi(cloudflare.Getenv("NNLAB_BOARD_BURST"))
-		edgeBoard = server.NewBoard(o)
-	})
-	return edgeBoard, edgeErr
+	edgeMu.Lock()
+	defer edgeMu.Unlock()
+	if edgeBoard != nil {
+		return edgeBoard, nil
+	}
+	code, token := cloudflare.Getenv("NNLAB_CLASS_CODE"), cloudflare.Getenv("NNLAB_BOARD_TOKEN")
+	if code == "" || token == "" {
+		return nil, nil
+	}
+	conn, err := d1.OpenConnector("BOARD_DB")
+	if err != nil {
+		return nil, nil
+	}
+	st, err := sqlstore.Open(ctx, sql.OpenDB(conn))
+	if err != nil {
+		return nil, err
+	}
+	if n, err := strconv.ParseInt(cloudflare.Getenv("NNLAB_BOARD_MAX_ENTRIES"), 10, 64); err == nil && n > 0 {
+		st.MaxEntries = n
+	}
+	o := server.BoardOptions{Store: st, ClassCode: code, Token: token, NoStream: true,
+		ClientKey: func(r *http.Request) string { return r.Header.Get("CF-Connecting-IP") }}
+	// The rate limit per device: NNLAB_BOARD_RATE posts a second after a
+	// burst of NNLAB_BOARD_BURST (the server's defaults otherwise).
+	o.Rate, _ = strconv.ParseFloat(cloudflare.Getenv("NNLAB_BOARD_RATE"), 64)
+	o.Burst, _ = strconv.Atoi(cloudflare.Getenv("NNLAB_BOARD_BURST"))
+	edgeBoard = server.NewBoard(o)
+	return edgeBoard, nil
 }
 
 // withEdgeBoard answers the board's paths with the D1 board, the rest with lab.
