@@ -138,6 +138,29 @@ func TestBoard(t *testing.T) {
 		t.Errorf("the CSV has %d lines, want 6 (a header, 4 entries, one of two lines)", len(lines))
 	}
 
+	// Markdown: one table, the learners' text escaped (no HTML, no broken cells).
+	board.boardClick("board-export-md")
+	md := eval[string](board, `document.getElementById("board-export-text").value`)
+	if !strings.HasPrefix(md, "| time | lesson | exercise | kind | name | params |") || !strings.Contains(md, "&lt;img src=x") || strings.Contains(md, "<img") || strings.Count(md, "\n") != 6 {
+		t.Errorf("the Markdown export:\n%s", md)
+	}
+
+	// Sorted by a validation metric, largest first: the runs' values in
+	// that order (the two runs trained 3 and 4 epochs: they differ).
+	key := eval[string](board, `(() => {
+		const s = document.getElementById("board-sort");
+		s.value = [...s.options].map((o) => o.value).find((v) => v.startsWith("val_"));
+		document.getElementById("board-desc").checked = true;
+		s.dispatchEvent(new Event("change"));
+		return s.value;
+	})()`)
+	column := fmt.Sprintf(`(() => {
+		const i = [...document.querySelectorAll("#board-groups thead th")].map((th) => th.textContent).indexOf(%s);
+		return i < 0 ? [] : [...document.querySelectorAll("#board-groups tbody tr")].map((r) => r.children[i].title).filter((x) => x !== "").map(Number);
+	})()`, jsString(key))
+	board.waitFor(stall, "the runs sorted by "+key+", descending", `(() => { const v = `+column+`; return v.length === 2 && v[0] > v[1]; })()`)
+	t.Logf("sorted by %s: %v", key, eval[[]float64](board, column))
+
 	// Hide an entry: it leaves the board (and comes back with "show hidden").
 	eval[bool](board, `(() => { document.querySelector("#board-groups tbody tr button").click(); return true; })()`)
 	board.waitFor(stall, "the hidden entry gone", `document.querySelectorAll("#board-groups tbody tr").length === 3`)

@@ -60,6 +60,7 @@
   async function fetchAll() {
     const r = await fetch('api/board/entries', { headers: auth(), cache: 'no-store' });
     if (r.status === 403) return null;
+    if (r.status === 404) throw new Error('this server has no class board: it was started with --board off, or is an older nnlab');
     if (!r.ok) throw new Error((await r.text()).trim() || r.statusText);
     return r.json();
   }
@@ -203,7 +204,7 @@
         return el('tr', { 'data-id': e.id, class: e.hidden ? 'hidden' : '' },
           el('td', null, pick), el('td', { class: 'name entry-name', text: e.name }), el('td', { text: e.kind }),
           el('td', { class: 'num', text: e.kind === 'run' ? String(e.params || 0) : '' }),
-          ...mk.map((m) => el('td', { class: 'num', text: fmt((e.metrics || {})[m]) })),
+          ...mk.map((m) => el('td', { class: 'num', title: String((e.metrics || {})[m] ?? ''), text: fmt((e.metrics || {})[m]) })),
           what, el('td', null, link), el('td', { text: new Date(e.time).toLocaleTimeString() }), el('td', null, hide));
       });
       sections.push(el('section', { class: 'board-group', 'data-lesson': lesson, 'data-exercise': exercise },
