@@ -5,12 +5,49 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"nnlab/server"
 )
+
+// The package's tests serve without a board unless they name a folder:
+// none writes into the user's config folder.
+func init() { os.Setenv("NNLAB_BOARD", "off") }
+
+// `nnlab serve --board DIR` prints the class code and the instructor's
+// link, and serves the board with them.
+func TestServeWithBoard(t *testing.T) {
+	dir := t.TempDir()
+	addr, out := startServe(t, "--site", siteWithData(t), "--board", dir)
+	code := regexp.MustCompile(`class code ([A-Z0-9]{6})`).FindStringSubmatch(out)
+	token := regexp.MustCompile(`board#token=([0-9a-f]{32})`).FindStringSubmatch(out)
+	if code == nil || token == nil || !strings.Contains(out, dir) {
+		t.Fatalf("serve --board printed:\n%s", out)
+	}
+	base := "http://" + addr.String()
+	req, _ := http.NewRequest("POST", base+"/api/board", strings.NewReader(`{"id":"serve-0002","name":"Ada","lesson":"weather","kind":"answer","answer":"yes"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Class-Code", code[1])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 201 {
+		t.Fatalf("a post with the printed code: %v %v", res, err)
+	}
+	res.Body.Close()
+	req, _ = http.NewRequest("GET", base+"/api/board/entries", nil)
+	req.Header.Set("Authorization", "Bearer "+token[1])
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+		t.Errorf("the entries with the printed token: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
+	if _, err := os.Stat(filepath.Join(dir, "board.sqlite")); err != nil {
+		t.Errorf("the board's database: %v", err)
+	}
+}
 
 // The board's start: its folder, the class code with the address that
 // carries it, the instructor's link; and a board that takes the code.
