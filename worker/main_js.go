@@ -11,5 +11,5 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
-	workers.Serve(h)
+	workers.Serve(withEdgeBoard(h))
 }

@@ -40,6 +40,7 @@ func serve(ctx context.Context, args []string) error {
 	ntr := fs.Int("cifar-train", lessondata.DefaultTrain, "CIFAR-10 training images served")
 	nte := fs.Int("cifar-test", lessondata.DefaultTest, "CIFAR-10 test images served")
 	qr := fs.Bool("qr", true, "on a LAN address, print the address as a QR code")
+	boardDir := fs.String("board", "", `folder of the classroom board's database (default: $NNLAB_BOARD, else nnlab/board in the user's config folder); "off" serves no board`)
 	export := fs.String("export", "", "write the site and data as Cloudflare Workers static assets to this folder, and exit")
 	lim := server.DefaultLimits
 	fs.IntVar(&lim.MaxConns, "max-conns", lim.MaxConns, "most connections served at once (more wait for one to close); each takes a file descriptor")
@@ -102,16 +103,31 @@ func serve(ctx context.Context, args []string) error {
 	fmt.Fprintf(serveOut, "nnlab: serving the lab (build %s; %s; %d files, %.1f MB, %.1f MB gzipped)\n",
 		lab.Version(), what, len(lab.Files()), float64(id)/1e6, float64(gz)/1e6)
 	printJoin(serveOut, opt.Classroom, *qr)
+	var handler http.Handler = lab
+	// The classroom board: the one part of the server that takes writes.
+	var brd *server.Board
+	if dir := boardFolder(*boardDir); dir != "off" {
+		h, b, code, token, closeBoard, err := serveBoard(ctx, dir, lab)
+		if err != nil {
+			return err
+		}
+		defer closeBoard()
+		handler, brd = h, b
+		printBoard(serveOut, opt.Classroom, dir, code, token, *qr)
+	}
 
 	// Timeouts and a cap on connections: a device on the room's network
 	// that trickles requests, stops reading or opens connections by the
 	// thousand must not hold the server (see server.Limits).
-	srv := server.NewHTTPServer(lab, lim)
+	srv := server.NewHTTPServer(handler, lim)
 	ln = server.LimitListener(ln, lim)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		<-ctx.Done()
+		if brd != nil {
+			brd.CloseStreams()
+		}
 		sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
 		if srv.Shutdown(sctx) != nil {
