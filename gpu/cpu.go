@@ -16,6 +16,8 @@ type Float interface{ ~float32 | ~float64 }
 // the work is large enough (in the browser GOMAXPROCS is 1).
 type CPU[T Float] struct {
 	workers int
+	kernels string    // the float32 products' kernels: see cpu_kernels.go
+	sgemm   sgemmFunc // nil: the Go loop
 	// Pause, if set, is called before each MatMul and Im2Col, the kernels
 	// every heavy operation goes through (the fused ones included). The
 	// browser uses it to hand the page a turn now and then: a wasm program
@@ -28,7 +30,37 @@ func NewCPU() *CPU[float32] { return NewCPUOf[float32]() }
 
 // NewCPUOf returns the pure-Go device computing in T (float64 for gradient checks).
 func NewCPUOf[T Float]() *CPU[T] {
-	return &CPU[T]{workers: runtime.GOMAXPROCS(0)}
+	d := &CPU[T]{workers: runtime.GOMAXPROCS(0), kernels: "go"}
+	var z T
+	if _, ok := any(z).(float32); ok {
+		if err := d.SetKernels(defaultCPUKernels); err != nil {
+			panic(err) // defaultCPUKernels names one of this build's
+		}
+	}
+	return d
+}
+
+// Kernels names the kernels the device's float32 products run: "simd",
+// "gonum" or "go" (see CPUKernelNames); float64 products always run "go".
+func (d *CPU[T]) Kernels() string { return d.kernels }
+
+// SetKernels makes the device's products run the named kernels, one of
+// CPUKernelNames. A float64 device accepts only "go".
+func (d *CPU[T]) SetKernels(name string) error {
+	var z T
+	if _, ok := any(z).(float64); ok {
+		if name != "go" {
+			return fmt.Errorf("gpu: the float64 CPU device has only the Go kernels, not %q", name)
+		}
+		d.kernels, d.sgemm = name, nil
+		return nil
+	}
+	f, err := cpuKernel(name)
+	if err != nil {
+		return err
+	}
+	d.kernels, d.sgemm = name, f
+	return nil
 }
 
 // The CPU device's fused loops: the reference that the fallbacks of Ops
