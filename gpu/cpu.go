@@ -199,12 +199,42 @@ func (d *CPU[T]) MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act) {
 		panic("gpu: MatMulBiasAct does not do softmax")
 	}
 	d.MatMul(c, a, b, m, k, n, false, false, false)
+	if bias == nil && act == Linear {
+		return
+	}
+	// The bias and the activation in one pass over c, rows split over the
+	// workers.
+	cc := d.f(c)[:m*n]
+	var bb []T
 	if bias != nil {
-		d.addBias(c, bias, m, n)
+		bb = d.f(bias)[:n]
 	}
-	if act != Linear {
-		d.Activate(act, c, c, m*n)
+	d.parallel(m, elemWork(m*n, act), func(lo, hi int) {
+		rows := cc[lo*n : hi*n]
+		if bb != nil {
+			for r := 0; r < hi-lo; r++ {
+				row := rows[r*n : (r+1)*n]
+				for j, v := range bb[:len(row)] {
+					row[j] += v
+				}
+			}
+		}
+		activate(act, rows, rows)
+	})
+}
+
+// elemWork is the work of an elementwise pass over n values for the
+// threshold of parallel: the exponentials of sigmoid and tanh cost more.
+func elemWork(n int, a Act) int {
+	if a == Sigmoid || a == Tanh {
+		return 16 * n
 	}
+	return n
+}
+
+// elementwise runs fn over [0, n) split over the workers.
+func (d *CPU[T]) elementwise(n int, a Act, fn func(lo, hi int)) {
+	d.parallel(n, elemWork(n, a), fn)
 }
 
 func (d *CPU[T]) MatMulActGrad(c, a, b, y Buffer, m, k, n int, transB bool, act Act) {
@@ -249,6 +279,11 @@ func (d *CPU[T]) sumRows(db, dy Buffer, rows, cols int) {
 
 func (d *CPU[T]) Activate(a Act, y, x Buffer, n int) {
 	out, in := d.f(y)[:n], d.f(x)[:n]
+	d.elementwise(n, a, func(lo, hi int) { activate(a, out[lo:hi], in[lo:hi]) })
+}
+
+func activate[T Float](a Act, out, in []T) {
+	out = out[:len(in)]
 	switch a {
 	case Linear:
 		copy(out, in)
@@ -271,6 +306,11 @@ func (d *CPU[T]) Activate(a Act, y, x Buffer, n int) {
 
 func (d *CPU[T]) ActivateGrad(a Act, dx, dy, y Buffer, n int) {
 	out, g, yy := d.f(dx)[:n], d.f(dy)[:n], d.f(y)[:n]
+	d.elementwise(n, Linear, func(lo, hi int) { activateGrad(a, out[lo:hi], g[lo:hi], yy[lo:hi]) })
+}
+
+func activateGrad[T Float](a Act, out, g, yy []T) {
+	out, g = out[:len(yy)], g[:len(yy)]
 	switch a {
 	case Linear:
 		copy(out, g)
@@ -340,17 +380,20 @@ func (d *CPU[T]) Im2Col(col, x Buffer, g ConvGeom) {
 			n, oh := nh/g.OH, nh%g.OH
 			for ow := 0; ow < g.OW; ow++ {
 				row := c[((n*g.OH+oh)*g.OW+ow)*kc:][:kc]
+				// The window's positions inside the input along a row,
+				// kw in [kw0, kw1), are one run of memory.
+				iw0 := ow*g.SW - g.PadL
+				kw0, kw1 := max(0, -iw0), min(g.KW, g.W-iw0)
 				for kh := 0; kh < g.KH; kh++ {
 					ih := oh*g.SH + kh - g.PadT
-					for kw := 0; kw < g.KW; kw++ {
-						iw := ow*g.SW + kw - g.PadL
-						dst := row[(kh*g.KW+kw)*g.C:][:g.C]
-						if ih < 0 || ih >= g.H || iw < 0 || iw >= g.W {
-							clear(dst)
-							continue
-						}
-						copy(dst, in[((n*g.H+ih)*g.W+iw)*g.C:][:g.C])
+					dst := row[kh*g.KW*g.C:][:g.KW*g.C]
+					if ih < 0 || ih >= g.H || kw0 >= kw1 {
+						clear(dst)
+						continue
 					}
+					clear(dst[:kw0*g.C])
+					copy(dst[kw0*g.C:kw1*g.C], in[((n*g.H+ih)*g.W+iw0+kw0)*g.C:])
+					clear(dst[kw1*g.C:])
 				}
 			}
 		}
@@ -390,63 +433,102 @@ func (d *CPU[T]) Col2Im(dx, col Buffer, g ConvGeom) {
 	})
 }
 
-// poolArgmax returns the flat index into x of the first maximum of the window
-// at (n, oh, ow, c), or -1 if the window lies wholly outside the input.
-func poolArgmax[T Float](in []T, g ConvGeom, n, oh, ow, c int) int {
-	best := -1
-	var m T
-	for kh := 0; kh < g.KH; kh++ {
-		ih := oh*g.SH + kh - g.PadT
-		if ih < 0 || ih >= g.H {
-			continue
-		}
-		for kw := 0; kw < g.KW; kw++ {
-			iw := ow*g.SW + kw - g.PadL
-			if iw < 0 || iw >= g.W {
-				continue
-			}
-			i := ((n*g.H+ih)*g.W+iw)*g.C + c
-			if best < 0 || in[i] > m {
-				best, m = i, in[i]
-			}
-		}
-	}
-	return best
-}
+// The pooling kernels visit a window's positions in order (kh, then kw)
+// with the channels innermost, so that the comparisons run along memory;
+// each channel keeps the first of its maxima, as the definition's loop
+// (Device.MaxPool) does. Images are independent: they are split over the
+// workers.
+
+// poolWork is the pooling's work for the threshold of parallel.
+func poolWork(g ConvGeom) int { return g.N * g.OH * g.OW * g.C * g.KH * g.KW }
 
 func (d *CPU[T]) MaxPool(y, x Buffer, g ConvGeom) {
 	out, in := d.f(y), d.f(x)
-	for n := 0; n < g.N; n++ {
-		for oh := 0; oh < g.OH; oh++ {
-			for ow := 0; ow < g.OW; ow++ {
-				o := ((n*g.OH+oh)*g.OW + ow) * g.C
-				for c := 0; c < g.C; c++ {
-					if i := poolArgmax(in, g, n, oh, ow, c); i >= 0 {
-						out[o+c] = in[i]
-					} else {
-						out[o+c] = 0
+	d.parallel(g.N, poolWork(g), func(lo, hi int) {
+		for n := lo; n < hi; n++ {
+			for oh := 0; oh < g.OH; oh++ {
+				for ow := 0; ow < g.OW; ow++ {
+					o := out[((n*g.OH+oh)*g.OW+ow)*g.C:][:g.C]
+					first := true
+					for kh := 0; kh < g.KH; kh++ {
+						ih := oh*g.SH + kh - g.PadT
+						if ih < 0 || ih >= g.H {
+							continue
+						}
+						for kw := 0; kw < g.KW; kw++ {
+							iw := ow*g.SW + kw - g.PadL
+							if iw < 0 || iw >= g.W {
+								continue
+							}
+							src := in[((n*g.H+ih)*g.W+iw)*g.C:][:len(o)]
+							if first {
+								copy(o, src)
+								first = false
+								continue
+							}
+							for c, v := range src {
+								if v > o[c] {
+									o[c] = v
+								}
+							}
+						}
+					}
+					if first { // the window lies wholly outside the input
+						clear(o)
 					}
 				}
 			}
 		}
-	}
+	})
 }
 
 func (d *CPU[T]) MaxPoolGrad(dx, dy, x Buffer, g ConvGeom) {
 	out, gy, in := d.f(dx)[:g.N*g.H*g.W*g.C], d.f(dy), d.f(x)
-	clear(out)
-	for n := 0; n < g.N; n++ {
-		for oh := 0; oh < g.OH; oh++ {
-			for ow := 0; ow < g.OW; ow++ {
-				o := ((n*g.OH+oh)*g.OW + ow) * g.C
-				for c := 0; c < g.C; c++ {
-					if i := poolArgmax(in, g, n, oh, ow, c); i >= 0 {
-						out[i] += gy[o+c]
+	img := g.H * g.W * g.C
+	d.parallel(g.N, poolWork(g), func(lo, hi int) {
+		clear(out[lo*img : hi*img])
+		best, m := make([]int, g.C), make([]T, g.C)
+		for n := lo; n < hi; n++ {
+			for oh := 0; oh < g.OH; oh++ {
+				for ow := 0; ow < g.OW; ow++ {
+					first := true
+					for kh := 0; kh < g.KH; kh++ {
+						ih := oh*g.SH + kh - g.PadT
+						if ih < 0 || ih >= g.H {
+							continue
+						}
+						for kw := 0; kw < g.KW; kw++ {
+							iw := ow*g.SW + kw - g.PadL
+							if iw < 0 || iw >= g.W {
+								continue
+							}
+							at := ((n*g.H+ih)*g.W + iw) * g.C
+							src := in[at:][:len(m)]
+							if first {
+								copy(m, src)
+								for c := range best {
+									best[c] = at + c
+								}
+								first = false
+								continue
+							}
+							for c, v := range src {
+								if v > m[c] {
+									m[c], best[c] = v, at+c
+								}
+							}
+						}
+					}
+					if first {
+						continue
+					}
+					for c, v := range gy[((n*g.OH+oh)*g.OW+ow)*g.C:][:len(best)] {
+						out[best[c]] += v
 					}
 				}
 			}
 		}
-	}
+	})
 }
 
 func (d *CPU[T]) MaxPoolActGrad(dx, dy, x Buffer, g ConvGeom, act Act) {
@@ -554,14 +636,16 @@ func (d *CPU[T]) dropout(dx, dy Buffer, n int, rate float32, seed uint32) {
 	out, in := d.f(dx)[:n], d.f(dy)[:n]
 	s := T(1 / (1 - float64(rate)))
 	hs := hash32(seed)
-	for i := range out {
-		h := hash32(uint32(i) ^ hs)
-		if float32(h>>8)*(1.0/16777216.0) >= rate {
-			out[i] = in[i] * s
-		} else {
-			out[i] = 0
+	d.parallel(n, 4*n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			h := hash32(uint32(i) ^ hs)
+			if float32(h>>8)*(1.0/16777216.0) >= rate {
+				out[i] = in[i] * s
+			} else {
+				out[i] = 0
+			}
 		}
-	}
+	})
 }
 
 func (d *CPU[T]) Update(o OptParams, w, g, s1, s2 Buffer, n int) {

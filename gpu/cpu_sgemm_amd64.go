@@ -27,7 +27,7 @@ const (
 )
 
 //go:noescape
-func sgemmKernel6x16(kc int, a, b, c *float32, ldc int, acc bool)
+func sgemmKernel(kc int, a *float32, aRow, aStep int, b *float32, bStep int, c *float32, ldc int, acc bool)
 
 func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
 func xgetbv0() (eax, edx uint32)
@@ -85,10 +85,16 @@ func sgemmAVX2(c, a, b []float32, m, k, n int, transA, transB, acc bool, workers
 	wg.Wait()
 }
 
-// sgemmRows computes rows [i0, i1) of the product.
+// sgemmRows computes rows [i0, i1) of the product. B is packed a block at
+// a time; A is read in place (its rows or, for aᵀ, its columns), but for a
+// last panel of fewer than 6 rows, packed with zeros below.
 func sgemmRows(c, a, b []float32, m, k, n int, transA, transB, acc bool, i0, i1 int) {
 	s := sgemmScratchPool.Get().(*sgemmScratch)
 	defer sgemmScratchPool.Put(s)
+	aRow, aStep := k, 1
+	if transA {
+		aRow, aStep = 1, m
+	}
 	var tile [sgemmMR * sgemmNR]float32
 	for j0 := 0; j0 < n; j0 += sgemmNC {
 		nc := min(sgemmNC, n-j0)
@@ -96,18 +102,27 @@ func sgemmRows(c, a, b []float32, m, k, n int, transA, transB, acc bool, i0, i1 
 			kc := min(sgemmKC, k-p0)
 			add := acc || p0 > 0
 			bp := s.packB(b, k, n, transB, p0, kc, j0, nc)
+			var edge []float32
+			if last := i0 + (i1-i0)/sgemmMR*sgemmMR; last < i1 {
+				edge = s.packA(a, m, k, transA, last, i1-last, p0, kc)
+			}
 			for ic := i0; ic < i1; ic += sgemmMC {
 				mc := min(sgemmMC, i1-ic)
-				ap := s.packA(a, m, k, transA, ic, mc, p0, kc)
 				for jr := 0; jr < nc; jr += sgemmNR {
 					cols := min(sgemmNR, nc-jr)
 					bq := &bp[jr*kc]
 					for ir := 0; ir < mc; ir += sgemmMR {
-						rows := min(sgemmMR, mc-ir)
-						aq := &ap[ir*kc]
-						ci := (ic+ir)*n + j0 + jr
+						i, rows := ic+ir, min(sgemmMR, mc-ir)
+						var aq *float32
+						ar, as := aRow, aStep
+						if rows == sgemmMR {
+							aq = &a[i*aRow+p0*aStep]
+						} else {
+							aq, ar, as = &edge[0], 1, sgemmMR
+						}
+						ci := i*n + j0 + jr
 						if rows == sgemmMR && cols == sgemmNR {
-							sgemmKernel6x16(kc, aq, bq, &c[ci], n, add)
+							sgemmKernel(kc, aq, ar, as, bq, sgemmNR, &c[ci], n, add)
 							continue
 						}
 						// An edge tile: through a whole one, so that its
@@ -117,7 +132,7 @@ func sgemmRows(c, a, b []float32, m, k, n int, transA, transB, acc bool, i0, i1 
 								copy(tile[r*sgemmNR:][:cols], c[ci+r*n:][:cols])
 							}
 						}
-						sgemmKernel6x16(kc, aq, bq, &tile[0], sgemmNR, add)
+						sgemmKernel(kc, aq, ar, as, bq, sgemmNR, &tile[0], sgemmNR, add)
 						for r := range rows {
 							copy(c[ci+r*n:][:cols], tile[r*sgemmNR:][:cols])
 						}
@@ -161,7 +176,9 @@ func (s *sgemmScratch) packA(a []float32, m, k int, trans bool, i0, mc, p0, kc i
 		for p := range kc {
 			src := a[(p0+p)*m+i0+ir:][:rows]
 			dst := panel[p*sgemmMR:][:rows]
-			copy(dst, src)
+			for r, v := range src {
+				dst[r] = v
+			}
 		}
 	}
 	return ap
