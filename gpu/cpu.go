@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"unsafe"
 )
 
 // Float is the element type of the CPU device: float32 for training, float64
@@ -18,6 +19,7 @@ type CPU[T Float] struct {
 	workers int
 	kernels string    // the float32 products' kernels: see cpu_kernels.go
 	sgemm   sgemmFunc // nil: the Go loop
+	simd    bool      // the "simd" kernels: pooling too
 	// Pause, if set, is called before each MatMul and Im2Col, the kernels
 	// every heavy operation goes through (the fused ones included). The
 	// browser uses it to hand the page a turn now and then: a wasm program
@@ -59,7 +61,7 @@ func (d *CPU[T]) SetKernels(name string) error {
 	if err != nil {
 		return err
 	}
-	d.kernels, d.sgemm = name, f
+	d.kernels, d.sgemm, d.simd = name, f, name == "simd"
 	return nil
 }
 
@@ -466,11 +468,7 @@ func (d *CPU[T]) MaxPool(y, x Buffer, g ConvGeom) {
 								first = false
 								continue
 							}
-							for c, v := range src {
-								if v > o[c] {
-									o[c] = v
-								}
-							}
+							d.maxStep(o, src)
 						}
 					}
 					if first { // the window lies wholly outside the input
@@ -487,7 +485,7 @@ func (d *CPU[T]) MaxPoolGrad(dx, dy, x Buffer, g ConvGeom) {
 	img := g.H * g.W * g.C
 	d.parallel(g.N, poolWork(g), func(lo, hi int) {
 		clear(out[lo*img : hi*img])
-		best, m := make([]int, g.C), make([]T, g.C)
+		best, m := make([]int32, g.C), make([]T, g.C)
 		for n := lo; n < hi; n++ {
 			for oh := 0; oh < g.OH; oh++ {
 				for ow := 0; ow < g.OW; ow++ {
@@ -502,33 +500,62 @@ func (d *CPU[T]) MaxPoolGrad(dx, dy, x Buffer, g ConvGeom) {
 							if iw < 0 || iw >= g.W {
 								continue
 							}
-							at := ((n*g.H+ih)*g.W + iw) * g.C
-							src := in[at:][:len(m)]
+							at := (ih*g.W + iw) * g.C // within the image
+							src := in[n*img+at:][:len(m)]
 							if first {
 								copy(m, src)
 								for c := range best {
-									best[c] = at + c
+									best[c] = int32(at + c)
 								}
 								first = false
 								continue
 							}
-							for c, v := range src {
-								if v > m[c] {
-									m[c], best[c] = v, at+c
-								}
-							}
+							d.argmaxStep(m, best, src, at)
 						}
 					}
 					if first {
 						continue
 					}
+					o := out[n*img : (n+1)*img]
 					for c, v := range gy[((n*g.OH+oh)*g.OW+ow)*g.C:][:len(best)] {
-						out[best[c]] += v
+						o[best[c]] += v
 					}
 				}
 			}
 		}
 	})
+}
+
+// maxStep folds one window position's channels into the maxima m:
+// m[c] = src[c] if src[c] > m[c].
+func (d *CPU[T]) maxStep(m, src []T) {
+	src = src[:len(m)]
+	c := 0
+	if d.simd && unsafe.Sizeof(m[0]) == 4 && len(m) >= 8 {
+		c = len(m) &^ 7
+		poolMax8((*float32)(unsafe.Pointer(&m[0])), (*float32)(unsafe.Pointer(&src[0])), c)
+	}
+	for ; c < len(m); c++ {
+		if v := src[c]; v > m[c] {
+			m[c] = v
+		}
+	}
+}
+
+// argmaxStep is maxStep that also records where each maximum is: best[c] =
+// at+c where src[c] > m[c].
+func (d *CPU[T]) argmaxStep(m []T, best []int32, src []T, at int) {
+	src, best = src[:len(m)], best[:len(m)]
+	c := 0
+	if d.simd && unsafe.Sizeof(m[0]) == 4 && len(m) >= 8 {
+		c = len(m) &^ 7
+		poolArgmax8((*float32)(unsafe.Pointer(&m[0])), &best[0], (*float32)(unsafe.Pointer(&src[0])), at, c)
+	}
+	for ; c < len(m); c++ {
+		if v := src[c]; v > m[c] {
+			m[c], best[c] = v, int32(at+c)
+		}
+	}
 }
 
 func (d *CPU[T]) MaxPoolActGrad(dx, dy, x Buffer, g ConvGeom, act Act) {

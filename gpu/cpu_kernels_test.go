@@ -17,9 +17,42 @@ var kernelShapes = []mmShape{
 	{190, 300, 47}, {1, 600, 1}, {37, 31, 2049}, {193, 9, 100}, {2, 700, 3},
 }
 
-// Every product kernel of this build, with the fast path on and off and on
-// one and two cores, passes the whole conformance suite, and the products
-// on shapes around its blocks in all eight layouts.
+// poolGeoms have channels in whole registers of 8 and not (the SIMD
+// pooling takes 8 at a time, the rest one by one): the lesson's 2x2 pools,
+// and overlapping and padded windows.
+var poolGeoms = []ConvGeom{
+	geom(2, 30, 30, 32, 2, 2, 2, 2, false), // the lesson's first pool, batch 2
+	geom(3, 13, 13, 8, 2, 2, 2, 2, false),
+	geom(2, 7, 9, 19, 3, 3, 2, 2, true),
+	geom(1, 5, 5, 17, 3, 3, 1, 1, true),
+	{N: 1, H: 3, W: 3, C: 9, KH: 2, KW: 2, SH: 1, SW: 1, PadT: 2, PadL: 2, OH: 5, OW: 5},
+}
+
+// pool checks MaxPool and MaxPoolGrad on g against the reference, on small
+// integers: many ties, so that a kernel keeping a maximum other than the
+// window's first sends its gradient elsewhere and fails.
+func (s *suite) pool(g ConvGeom) {
+	s.t.Helper()
+	name := fmt.Sprintf("%+v", g)
+	nx, ny := g.N*g.H*g.W*g.C, g.N*g.OH*g.OW*g.C
+	v := make([]float64, nx)
+	for i := range v {
+		v[i] = float64(s.rng.Intn(4))
+	}
+	x, y, dy, dx := s.tensor(v), s.poison(ny), s.rand(ny, -1, 1), s.poison(nx)
+	s.d.MaxPool(y.d, x.d, g)
+	s.r.MaxPool(y.r, x.r, g)
+	s.check("MaxPool "+name, y, 0, 0)
+	s.d.MaxPoolGrad(dx.d, dy.d, x.d, g)
+	s.r.MaxPoolGrad(dx.r, dy.r, x.r, g)
+	s.check("MaxPoolGrad "+name, dx, 1e-6, 1e-6)
+	s.free(x, y, dy, dx)
+}
+
+// Every kernel set of this build, with the fast path on and off and on one
+// and two cores, passes the whole conformance suite, and the products on
+// shapes around its blocks in all eight layouts and the pooling on channels
+// in and out of whole registers.
 func TestConformanceCPUKernels(t *testing.T) {
 	t.Logf("kernels: %v (default %s)", CPUKernelNames(), NewCPU().Kernels())
 	if len(CPUKernelNames()) < 2 {
@@ -43,6 +76,9 @@ func TestConformanceCPUKernels(t *testing.T) {
 						for v := range 8 {
 							s.matmul(sh, v&1 != 0, v&2 != 0, v&4 != 0)
 						}
+					}
+					for _, g := range poolGeoms {
+						s.pool(g)
 					}
 				})
 				testDevice(t, d)
