@@ -200,6 +200,19 @@ func (d *CPU[T]) MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act) {
 	if act == Softmax {
 		panic("gpu: MatMulBiasAct does not do softmax")
 	}
+	if d.simd && (act == Linear || act == ReLU) && m > 0 && n > 0 && k > 0 {
+		// The SIMD kernel adds the bias and applies relu to each tile
+		// while it holds it.
+		if d.Pause != nil {
+			d.Pause()
+		}
+		var bb []float32
+		if bias != nil {
+			bb = any(d.f(bias)).([]float32)[:n]
+		}
+		sgemmBiasReLU(any(d.f(c)).([]float32)[:m*n], any(d.f(a)).([]float32)[:m*k], any(d.f(b)).([]float32)[:k*n], m, k, n, d.workers, bb, act == ReLU)
+		return
+	}
 	d.MatMul(c, a, b, m, k, n, false, false, false)
 	if bias == nil && act == Linear {
 		return

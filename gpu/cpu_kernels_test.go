@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"fmt"
+	"math"
 	"math/rand"
 	"runtime"
 	"slices"
@@ -168,5 +169,50 @@ func TestCPUSetKernelsUnknown(t *testing.T) {
 	}
 	if err := NewCPUOf[float64]().SetKernels(CPUKernelNames()[0]); CPUKernelNames()[0] != "go" && err == nil {
 		t.Errorf("the float64 device took the %s kernels", CPUKernelNames()[0])
+	}
+}
+
+// The SIMD kernel's fused bias and relu give bit for bit what the product,
+// the bias and the activation give one after the other, on every kind of
+// tile and with a NaN, an infinity and a -0 among the biases: fusing them
+// changes no number.
+func TestCPUFusedBiasReLUExact(t *testing.T) {
+	d := NewCPU()
+	if d.SetKernels("simd") != nil {
+		t.Skipf("no simd kernels in this build (%v): nothing fused", CPUKernelNames())
+	}
+	rng := rand.New(rand.NewSource(4))
+	for _, sh := range append([]mmShape{{32, 89, 100}, {300, 27, 32}, {64, 600, 33}}, kernelShapes...) {
+		m, k, n := sh.m, sh.k, sh.n
+		for _, act := range []Act{Linear, ReLU} {
+			for _, withBias := range []bool{false, true} {
+				a, b, bias := randFloats(rng, m*k), randFloats(rng, k*n), randFloats(rng, n)
+				for i, v := range []float32{float32(math.NaN()), float32(math.Inf(-1)), float32(math.Copysign(0, -1))} {
+					if i < n {
+						bias[i] = v
+					}
+				}
+				A, B, Bias, want, got := d.Alloc(m*k), d.Alloc(k*n), d.Alloc(n), d.Alloc(m*n), d.Alloc(m*n)
+				d.Write(A, 0, a)
+				d.Write(B, 0, b)
+				d.Write(Bias, 0, bias)
+				if !withBias {
+					Bias = nil
+				}
+				d.MatMul(want, A, B, m, k, n, false, false, false)
+				if withBias {
+					d.addBias(want, Bias, m, n)
+				}
+				d.Activate(act, want, want, m*n)
+				d.MatMulBiasAct(got, A, B, Bias, m, k, n, act)
+				w, g := Host[float32](want), Host[float32](got)
+				for i := range w {
+					if math.Float32bits(w[i]) != math.Float32bits(g[i]) {
+						t.Errorf("%dx%dx%d %v bias=%v: element %d is %v fused, %v in passes", m, k, n, act, withBias, i, g[i], w[i])
+						break
+					}
+				}
+			}
+		}
 	}
 }

@@ -27,7 +27,7 @@ const (
 )
 
 //go:noescape
-func sgemmKernel(kc int, a *float32, aRow, aStep int, b *float32, bStep int, c *float32, ldc int, acc bool)
+func sgemmKernel(kc int, a *float32, aRow, aStep int, b *float32, bStep int, c *float32, ldc int, acc bool, bias *float32, relu bool)
 
 func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
 func xgetbv0() (eax, edx uint32)
@@ -58,6 +58,15 @@ var sgemmSIMD = func() sgemmFunc {
 	return nil
 }()
 
+// sgemmBiasReLU computes c (m, n) = a (m, k) · b (k, n), plus bias (n
+// floats, or nil) to each row, then relu if asked, in the kernel's last
+// pass over each tile: the same numbers as the product, the bias and the
+// activation one after the other, without two more passes over c. For the
+// CPU device's "simd" kernels only.
+func sgemmBiasReLU(c, a, b []float32, m, k, n, workers int, bias []float32, relu bool) {
+	sgemmSplit(c, a, b, m, k, n, false, false, false, workers, bias, relu)
+}
+
 type sgemmScratch struct{ a, b []float32 }
 
 var sgemmScratchPool = sync.Pool{New: func() any { return new(sgemmScratch) }}
@@ -66,10 +75,14 @@ var sgemmScratchPool = sync.Pool{New: func() any { return new(sgemmScratch) }}
 // k > 0, splitting the rows in whole kernel panels over up to workers
 // goroutines (the caller's included).
 func sgemmAVX2(c, a, b []float32, m, k, n int, transA, transB, acc bool, workers int) {
+	sgemmSplit(c, a, b, m, k, n, transA, transB, acc, workers, nil, false)
+}
+
+func sgemmSplit(c, a, b []float32, m, k, n int, transA, transB, acc bool, workers int, bias []float32, relu bool) {
 	panels := (m + sgemmMR - 1) / sgemmMR
 	w := min(workers, panels)
 	if w <= 1 || 2*m*n*k < sgemmParallelFlops {
-		sgemmRows(c, a, b, m, k, n, transA, transB, acc, 0, m)
+		sgemmRows(c, a, b, m, k, n, transA, transB, acc, bias, relu, 0, m)
 		return
 	}
 	per := (panels + w - 1) / w * sgemmMR
@@ -78,17 +91,17 @@ func sgemmAVX2(c, a, b []float32, m, k, n int, transA, transB, acc bool, workers
 		wg.Add(1)
 		go func(i0, i1 int) {
 			defer wg.Done()
-			sgemmRows(c, a, b, m, k, n, transA, transB, acc, i0, i1)
+			sgemmRows(c, a, b, m, k, n, transA, transB, acc, bias, relu, i0, i1)
 		}(i0, min(i0+per, m))
 	}
-	sgemmRows(c, a, b, m, k, n, transA, transB, acc, 0, min(per, m))
+	sgemmRows(c, a, b, m, k, n, transA, transB, acc, bias, relu, 0, min(per, m))
 	wg.Wait()
 }
 
 // sgemmRows computes rows [i0, i1) of the product. B is packed a block at
 // a time; A is read in place (its rows or, for aᵀ, its columns), but for a
 // last panel of fewer than 6 rows, packed with zeros below.
-func sgemmRows(c, a, b []float32, m, k, n int, transA, transB, acc bool, i0, i1 int) {
+func sgemmRows(c, a, b []float32, m, k, n int, transA, transB, acc bool, bias []float32, relu bool, i0, i1 int) {
 	s := sgemmScratchPool.Get().(*sgemmScratch)
 	defer sgemmScratchPool.Put(s)
 	aRow, aStep := k, 1
@@ -96,11 +109,13 @@ func sgemmRows(c, a, b []float32, m, k, n int, transA, transB, acc bool, i0, i1 
 		aRow, aStep = 1, m
 	}
 	var tile [sgemmMR * sgemmNR]float32
+	var biasTile [sgemmNR]float32
 	for j0 := 0; j0 < n; j0 += sgemmNC {
 		nc := min(sgemmNC, n-j0)
 		for p0 := 0; p0 < k; p0 += sgemmKC {
 			kc := min(sgemmKC, k-p0)
 			add := acc || p0 > 0
+			last := p0+kc == k // the epilogue's pass
 			bp := s.packB(b, k, n, transB, p0, kc, j0, nc)
 			var edge []float32
 			if last := i0 + (i1-i0)/sgemmMR*sgemmMR; last < i1 {
@@ -111,6 +126,16 @@ func sgemmRows(c, a, b []float32, m, k, n int, transA, transB, acc bool, i0, i1 
 				for jr := 0; jr < nc; jr += sgemmNR {
 					cols := min(sgemmNR, nc-jr)
 					bq := &bp[jr*kc]
+					var bs *float32
+					if bias != nil && last {
+						if cols == sgemmNR {
+							bs = &bias[j0+jr]
+						} else {
+							copy(biasTile[:], bias[j0+jr:][:cols])
+							bs = &biasTile[0]
+						}
+					}
+					rl := relu && last
 					for ir := 0; ir < mc; ir += sgemmMR {
 						i, rows := ic+ir, min(sgemmMR, mc-ir)
 						var aq *float32
@@ -122,7 +147,7 @@ func sgemmRows(c, a, b []float32, m, k, n int, transA, transB, acc bool, i0, i1 
 						}
 						ci := i*n + j0 + jr
 						if rows == sgemmMR && cols == sgemmNR {
-							sgemmKernel(kc, aq, ar, as, bq, sgemmNR, &c[ci], n, add)
+							sgemmKernel(kc, aq, ar, as, bq, sgemmNR, &c[ci], n, add, bs, rl)
 							continue
 						}
 						// An edge tile: through a whole one, so that its
@@ -132,7 +157,7 @@ func sgemmRows(c, a, b []float32, m, k, n int, transA, transB, acc bool, i0, i1 
 								copy(tile[r*sgemmNR:][:cols], c[ci+r*n:][:cols])
 							}
 						}
-						sgemmKernel(kc, aq, ar, as, bq, sgemmNR, &tile[0], sgemmNR, add)
+						sgemmKernel(kc, aq, ar, as, bq, sgemmNR, &tile[0], sgemmNR, add, bs, rl)
 						for r := range rows {
 							copy(c[ci+r*n:][:cols], tile[r*sgemmNR:][:cols])
 						}

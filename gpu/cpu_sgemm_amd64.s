@@ -22,64 +22,7 @@
 	VFMADD231PS  Y12, t, s0; \
 	VFMADD231PS  Y13, t, s1
 
-// STORE_SUMS writes the sums to C at DI, rows R8 bytes apart, adding them to
-// what C holds when AX is not zero, and returns.
-#define STORE_SUMS \
-	TESTQ AX, AX; \
-	JEQ   put; \
-	VADDPS  (DI), Y0, Y0; \
-	VADDPS  32(DI), Y1, Y1; \
-	VMOVUPS Y0, (DI); \
-	VMOVUPS Y1, 32(DI); \
-	ADDQ    R8, DI; \
-	VADDPS  (DI), Y2, Y2; \
-	VADDPS  32(DI), Y3, Y3; \
-	VMOVUPS Y2, (DI); \
-	VMOVUPS Y3, 32(DI); \
-	ADDQ    R8, DI; \
-	VADDPS  (DI), Y4, Y4; \
-	VADDPS  32(DI), Y5, Y5; \
-	VMOVUPS Y4, (DI); \
-	VMOVUPS Y5, 32(DI); \
-	ADDQ    R8, DI; \
-	VADDPS  (DI), Y6, Y6; \
-	VADDPS  32(DI), Y7, Y7; \
-	VMOVUPS Y6, (DI); \
-	VMOVUPS Y7, 32(DI); \
-	ADDQ    R8, DI; \
-	VADDPS  (DI), Y8, Y8; \
-	VADDPS  32(DI), Y9, Y9; \
-	VMOVUPS Y8, (DI); \
-	VMOVUPS Y9, 32(DI); \
-	ADDQ    R8, DI; \
-	VADDPS  (DI), Y10, Y10; \
-	VADDPS  32(DI), Y11, Y11; \
-	VMOVUPS Y10, (DI); \
-	VMOVUPS Y11, 32(DI); \
-	VZEROUPPER; \
-	RET; \
-put: \
-	VMOVUPS Y0, (DI); \
-	VMOVUPS Y1, 32(DI); \
-	ADDQ    R8, DI; \
-	VMOVUPS Y2, (DI); \
-	VMOVUPS Y3, 32(DI); \
-	ADDQ    R8, DI; \
-	VMOVUPS Y4, (DI); \
-	VMOVUPS Y5, 32(DI); \
-	ADDQ    R8, DI; \
-	VMOVUPS Y6, (DI); \
-	VMOVUPS Y7, 32(DI); \
-	ADDQ    R8, DI; \
-	VMOVUPS Y8, (DI); \
-	VMOVUPS Y9, 32(DI); \
-	ADDQ    R8, DI; \
-	VMOVUPS Y10, (DI); \
-	VMOVUPS Y11, 32(DI); \
-	VZEROUPPER; \
-	RET
-
-// func sgemmKernel(kc int, a *float32, aRow, aStep int, b *float32, bStep int, c *float32, ldc int, acc bool)
+// func sgemmKernel(kc int, a *float32, aRow, aStep int, b *float32, bStep int, c *float32, ldc int, acc bool, bias *float32, relu bool)
 //
 // C[6x16] (+)= A·B over kc steps. Element (r, p) of A is at a + r*aRow +
 // p*aStep floats: packed panels (aRow 1, aStep 6), rows of a in place (lda,
@@ -87,7 +30,12 @@ put: \
 // Each of the 96 sums starts at zero and takes its kc products in order, one
 // FMA each, whatever the layout; C is added once at the end. Y0-Y11 hold the
 // sums, Y12-Y13 a row of B, Y14-Y15 the broadcast element of A.
-TEXT ·sgemmKernel(SB), NOSPLIT, $0-65
+//
+// The epilogue, in the order of the separate passes it saves: C added (acc),
+// then bias's 16 floats (unless nil) to each row, then relu as MAXPS(0, t)
+// = 0 > t ? 0 : t, which is Go's max(t, 0): a NaN stays NaN, and t is never
+// -0 (the sums start at +0, and x + -x is +0).
+TEXT ·sgemmKernel(SB), NOSPLIT, $0-81
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ aRow+16(FP), R9
@@ -123,7 +71,84 @@ loop:
 
 store:
 	MOVBLZX acc+64(FP), AX
-	STORE_SUMS
+	TESTQ   AX, AX
+	JEQ     nocarry
+	MOVQ    DI, BX
+	VADDPS  (BX), Y0, Y0
+	VADDPS  32(BX), Y1, Y1
+	ADDQ    R8, BX
+	VADDPS  (BX), Y2, Y2
+	VADDPS  32(BX), Y3, Y3
+	ADDQ    R8, BX
+	VADDPS  (BX), Y4, Y4
+	VADDPS  32(BX), Y5, Y5
+	ADDQ    R8, BX
+	VADDPS  (BX), Y6, Y6
+	VADDPS  32(BX), Y7, Y7
+	ADDQ    R8, BX
+	VADDPS  (BX), Y8, Y8
+	VADDPS  32(BX), Y9, Y9
+	ADDQ    R8, BX
+	VADDPS  (BX), Y10, Y10
+	VADDPS  32(BX), Y11, Y11
+
+nocarry:
+	MOVQ    bias+72(FP), BX
+	TESTQ   BX, BX
+	JEQ     nobias
+	VMOVUPS (BX), Y12
+	VMOVUPS 32(BX), Y13
+	VADDPS  Y12, Y0, Y0
+	VADDPS  Y13, Y1, Y1
+	VADDPS  Y12, Y2, Y2
+	VADDPS  Y13, Y3, Y3
+	VADDPS  Y12, Y4, Y4
+	VADDPS  Y13, Y5, Y5
+	VADDPS  Y12, Y6, Y6
+	VADDPS  Y13, Y7, Y7
+	VADDPS  Y12, Y8, Y8
+	VADDPS  Y13, Y9, Y9
+	VADDPS  Y12, Y10, Y10
+	VADDPS  Y13, Y11, Y11
+
+nobias:
+	MOVBLZX relu+80(FP), AX
+	TESTQ   AX, AX
+	JEQ     put
+	VXORPS  Y14, Y14, Y14
+	VMAXPS  Y0, Y14, Y0
+	VMAXPS  Y1, Y14, Y1
+	VMAXPS  Y2, Y14, Y2
+	VMAXPS  Y3, Y14, Y3
+	VMAXPS  Y4, Y14, Y4
+	VMAXPS  Y5, Y14, Y5
+	VMAXPS  Y6, Y14, Y6
+	VMAXPS  Y7, Y14, Y7
+	VMAXPS  Y8, Y14, Y8
+	VMAXPS  Y9, Y14, Y9
+	VMAXPS  Y10, Y14, Y10
+	VMAXPS  Y11, Y14, Y11
+
+put:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    R8, DI
+	VMOVUPS Y2, (DI)
+	VMOVUPS Y3, 32(DI)
+	ADDQ    R8, DI
+	VMOVUPS Y4, (DI)
+	VMOVUPS Y5, 32(DI)
+	ADDQ    R8, DI
+	VMOVUPS Y6, (DI)
+	VMOVUPS Y7, 32(DI)
+	ADDQ    R8, DI
+	VMOVUPS Y8, (DI)
+	VMOVUPS Y9, 32(DI)
+	ADDQ    R8, DI
+	VMOVUPS Y10, (DI)
+	VMOVUPS Y11, 32(DI)
+	VZEROUPPER
+	RET
 
 // func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
 TEXT ·cpuid(SB), NOSPLIT, $0-24

@@ -11,3 +11,7 @@ func poolMax8(m, v *float32, n int) { panic("gpu: no SIMD pooling in this build"
 func poolArgmax8(m *float32, best *int32, v *float32, at, n int) {
 	panic("gpu: no SIMD pooling in this build")
 }
+
+func sgemmBiasReLU(c, a, b []float32, m, k, n, workers int, bias []float32, relu bool) {
+	panic("gpu: no SIMD product in this build")
+}
