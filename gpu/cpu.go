@@ -321,7 +321,14 @@ func activate[T Float](a Act, out, in []T) {
 
 func (d *CPU[T]) ActivateGrad(a Act, dx, dy, y Buffer, n int) {
 	out, g, yy := d.f(dx)[:n], d.f(dy)[:n], d.f(y)[:n]
-	d.elementwise(n, Linear, func(lo, hi int) { activateGrad(a, out[lo:hi], g[lo:hi], yy[lo:hi]) })
+	d.elementwise(n, Linear, func(lo, hi int) {
+		if d.simd && a == ReLU && unsafe.Sizeof(out[0]) == 4 && hi-lo >= 8 {
+			n8 := (hi - lo) &^ 7
+			reluGrad8((*float32)(unsafe.Pointer(&out[lo])), (*float32)(unsafe.Pointer(&g[lo])), (*float32)(unsafe.Pointer(&yy[lo])), n8)
+			lo += n8
+		}
+		activateGrad(a, out[lo:hi], g[lo:hi], yy[lo:hi])
+	})
 }
 
 func activateGrad[T Float](a Act, out, g, yy []T) {
@@ -407,7 +414,15 @@ func (d *CPU[T]) Im2Col(col, x Buffer, g ConvGeom) {
 						continue
 					}
 					clear(dst[:kw0*g.C])
-					copy(dst[kw0*g.C:kw1*g.C], in[((n*g.H+ih)*g.W+iw0+kw0)*g.C:])
+					run := dst[kw0*g.C : kw1*g.C]
+					src := in[((n*g.H+ih)*g.W+iw0+kw0)*g.C:][:len(run)]
+					if len(run) <= 16 { // the first layer's 3x3 of 3 channels: cheaper than a call to memmove
+						for i, v := range src {
+							run[i] = v
+						}
+					} else {
+						copy(run, src)
+					}
 					clear(dst[kw1*g.C:])
 				}
 			}

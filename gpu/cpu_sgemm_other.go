@@ -15,3 +15,5 @@ func poolArgmax8(m *float32, best *int32, v *float32, at, n int) {
 func sgemmBiasReLU(c, a, b []float32, m, k, n, workers int, bias []float32, relu bool) {
 	panic("gpu: no SIMD product in this build")
 }
+
+func reluGrad8(dx, dy, y *float32, n int) { panic("gpu: no SIMD relu in this build") }

@@ -75,3 +75,31 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func reluGrad8(dx, dy, y *float32, n int)
+//
+// dx[i] = y[i] > 0 ? dy[i] : 0 for i < n, a multiple of 8: the compare's
+// mask ANDed with dy, a NaN in y giving 0 as in the reference.
+TEXT ·reluGrad8(SB), NOSPLIT, $0-32
+	MOVQ   dx+0(FP), DI
+	MOVQ   dy+8(FP), SI
+	MOVQ   y+16(FP), DX
+	MOVQ   n+24(FP), CX
+	SHRQ   $3, CX
+	JEQ    done
+	VXORPS Y0, Y0, Y0
+
+loop:
+	VMOVUPS (DX), Y1
+	VCMPPS  $0x1e, Y0, Y1, Y2
+	VANDPS  (SI), Y2, Y3
+	VMOVUPS Y3, (DI)
+	ADDQ    $32, DX
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     loop
+
+done:
+	VZEROUPPER
+	RET
