@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"unsafe"
 )
 
 // Float is the element type of the CPU device: float32 for training, float64
@@ -16,6 +17,9 @@ type Float interface{ ~float32 | ~float64 }
 // the work is large enough (in the browser GOMAXPROCS is 1).
 type CPU[T Float] struct {
 	workers int
+	kernels string    // the float32 products' kernels: see cpu_kernels.go
+	sgemm   sgemmFunc // nil: the Go loop
+	simd    bool      // the "simd" kernels: pooling too
 	// Pause, if set, is called before each MatMul and Im2Col, the kernels
 	// every heavy operation goes through (the fused ones included). The
 	// browser uses it to hand the page a turn now and then: a wasm program
@@ -28,7 +32,37 @@ func NewCPU() *CPU[float32] { return NewCPUOf[float32]() }
 
 // NewCPUOf returns the pure-Go device computing in T (float64 for gradient checks).
 func NewCPUOf[T Float]() *CPU[T] {
-	return &CPU[T]{workers: runtime.GOMAXPROCS(0)}
+	d := &CPU[T]{workers: runtime.GOMAXPROCS(0), kernels: "go"}
+	var z T
+	if _, ok := any(z).(float32); ok {
+		if err := d.SetKernels(defaultCPUKernels); err != nil {
+			panic(err) // defaultCPUKernels names one of this build's
+		}
+	}
+	return d
+}
+
+// Kernels names the kernels the device's float32 products run: "simd",
+// "gonum" or "go" (see CPUKernelNames); float64 products always run "go".
+func (d *CPU[T]) Kernels() string { return d.kernels }
+
+// SetKernels makes the device's products run the named kernels, one of
+// CPUKernelNames. A float64 device accepts only "go".
+func (d *CPU[T]) SetKernels(name string) error {
+	var z T
+	if _, ok := any(z).(float64); ok {
+		if name != "go" {
+			return fmt.Errorf("gpu: the float64 CPU device has only the Go kernels, not %q", name)
+		}
+		d.kernels, d.sgemm = name, nil
+		return nil
+	}
+	f, err := cpuKernel(name)
+	if err != nil {
+		return err
+	}
+	d.kernels, d.sgemm, d.simd = name, f, name == "simd"
+	return nil
 }
 
 // The CPU device's fused loops: the reference that the fallbacks of Ops
@@ -166,13 +200,56 @@ func (d *CPU[T]) MatMulBiasAct(c, a, b, bias Buffer, m, k, n int, act Act) {
 	if act == Softmax {
 		panic("gpu: MatMulBiasAct does not do softmax")
 	}
+	if d.simd && (act == Linear || act == ReLU) && m > 0 && n > 0 && k > 0 {
+		// The SIMD kernel adds the bias and applies relu to each tile
+		// while it holds it.
+		if d.Pause != nil {
+			d.Pause()
+		}
+		var bb []float32
+		if bias != nil {
+			bb = any(d.f(bias)).([]float32)[:n]
+		}
+		sgemmBiasReLU(any(d.f(c)).([]float32)[:m*n], any(d.f(a)).([]float32)[:m*k], any(d.f(b)).([]float32)[:k*n], m, k, n, d.workers, bb, act == ReLU)
+		return
+	}
 	d.MatMul(c, a, b, m, k, n, false, false, false)
+	if bias == nil && act == Linear {
+		return
+	}
+	// The bias and the activation in one pass over c, rows split over the
+	// workers.
+	cc := d.f(c)[:m*n]
+	var bb []T
 	if bias != nil {
-		d.addBias(c, bias, m, n)
+		bb = d.f(bias)[:n]
 	}
-	if act != Linear {
-		d.Activate(act, c, c, m*n)
+	d.parallel(m, elemWork(m*n, act), func(lo, hi int) {
+		rows := cc[lo*n : hi*n]
+		if bb != nil {
+			for r := 0; r < hi-lo; r++ {
+				row := rows[r*n : (r+1)*n]
+				for j, v := range bb[:len(row)] {
+					row[j] += v
+				}
+			}
+		}
+		activate(act, rows, rows)
+	})
+}
+
+// elemWork is the work of an elementwise pass over n values for the
+// threshold of parallel: the exponentials of sigmoid and tanh cost more.
+func elemWork(n int, a Act) int {
+	if a == Sigmoid || a == Tanh {
+		return 16 * n
 	}
+	return n
+}
+
+// elementwise runs fn over [0, n) split over the workers.
+func (d *CPU[T]) elementwise(n int, a Act, fn func(lo, hi int)) {
+	d.parallel(n, elemWork(n, a), fn)
 }
 
 func (d *CPU[T]) MatMulActGrad(c, a, b, y Buffer, m, k, n int, transB bool, act Act) {
@@ -217,6 +294,11 @@ func (d *CPU[T]) sumRows(db, dy Buffer, rows, cols int) {
 
 func (d *CPU[T]) Activate(a Act, y, x Buffer, n int) {
 	out, in := d.f(y)[:n], d.f(x)[:n]
+	d.elementwise(n, a, func(lo, hi int) { activate(a, out[lo:hi], in[lo:hi]) })
+}
+
+func activate[T Float](a Act, out, in []T) {
+	out = out[:len(in)]
 	switch a {
 	case Linear:
 		copy(out, in)
@@ -239,6 +321,18 @@ func (d *CPU[T]) Activate(a Act, y, x Buffer, n int) {
 
 func (d *CPU[T]) ActivateGrad(a Act, dx, dy, y Buffer, n int) {
 	out, g, yy := d.f(dx)[:n], d.f(dy)[:n], d.f(y)[:n]
+	d.elementwise(n, Linear, func(lo, hi int) {
+		if d.simd && a == ReLU && unsafe.Sizeof(out[0]) == 4 && hi-lo >= 8 {
+			n8 := (hi - lo) &^ 7
+			reluGrad8((*float32)(unsafe.Pointer(&out[lo])), (*float32)(unsafe.Pointer(&g[lo])), (*float32)(unsafe.Pointer(&yy[lo])), n8)
+			lo += n8
+		}
+		activateGrad(a, out[lo:hi], g[lo:hi], yy[lo:hi])
+	})
+}
+
+func activateGrad[T Float](a Act, out, g, yy []T) {
+	out, g = out[:len(yy)], g[:len(yy)]
 	switch a {
 	case Linear:
 		copy(out, g)
@@ -308,17 +402,28 @@ func (d *CPU[T]) Im2Col(col, x Buffer, g ConvGeom) {
 			n, oh := nh/g.OH, nh%g.OH
 			for ow := 0; ow < g.OW; ow++ {
 				row := c[((n*g.OH+oh)*g.OW+ow)*kc:][:kc]
+				// The window's positions inside the input along a row,
+				// kw in [kw0, kw1), are one run of memory.
+				iw0 := ow*g.SW - g.PadL
+				kw0, kw1 := max(0, -iw0), min(g.KW, g.W-iw0)
 				for kh := 0; kh < g.KH; kh++ {
 					ih := oh*g.SH + kh - g.PadT
-					for kw := 0; kw < g.KW; kw++ {
-						iw := ow*g.SW + kw - g.PadL
-						dst := row[(kh*g.KW+kw)*g.C:][:g.C]
-						if ih < 0 || ih >= g.H || iw < 0 || iw >= g.W {
-							clear(dst)
-							continue
-						}
-						copy(dst, in[((n*g.H+ih)*g.W+iw)*g.C:][:g.C])
+					dst := row[kh*g.KW*g.C:][:g.KW*g.C]
+					if ih < 0 || ih >= g.H || kw0 >= kw1 {
+						clear(dst)
+						continue
 					}
+					clear(dst[:kw0*g.C])
+					run := dst[kw0*g.C : kw1*g.C]
+					src := in[((n*g.H+ih)*g.W+iw0+kw0)*g.C:][:len(run)]
+					if len(run) <= 16 { // the first layer's 3x3 of 3 channels: cheaper than a call to memmove
+						for i, v := range src {
+							run[i] = v
+						}
+					} else {
+						copy(run, src)
+					}
+					clear(dst[kw1*g.C:])
 				}
 			}
 		}
@@ -358,61 +463,125 @@ func (d *CPU[T]) Col2Im(dx, col Buffer, g ConvGeom) {
 	})
 }
 
-// poolArgmax returns the flat index into x of the first maximum of the window
-// at (n, oh, ow, c), or -1 if the window lies wholly outside the input.
-func poolArgmax[T Float](in []T, g ConvGeom, n, oh, ow, c int) int {
-	best := -1
-	var m T
-	for kh := 0; kh < g.KH; kh++ {
-		ih := oh*g.SH + kh - g.PadT
-		if ih < 0 || ih >= g.H {
-			continue
-		}
-		for kw := 0; kw < g.KW; kw++ {
-			iw := ow*g.SW + kw - g.PadL
-			if iw < 0 || iw >= g.W {
-				continue
-			}
-			i := ((n*g.H+ih)*g.W+iw)*g.C + c
-			if best < 0 || in[i] > m {
-				best, m = i, in[i]
-			}
-		}
-	}
-	return best
-}
+// The pooling kernels visit a window's positions in order (kh, then kw)
+// with the channels innermost, so that the comparisons run along memory;
+// each channel keeps the first of its maxima, as the definition's loop
+// (Device.MaxPool) does. Images are independent: they are split over the
+// workers.
+
+// poolWork is the pooling's work for the threshold of parallel.
+func poolWork(g ConvGeom) int { return g.N * g.OH * g.OW * g.C * g.KH * g.KW }
 
 func (d *CPU[T]) MaxPool(y, x Buffer, g ConvGeom) {
 	out, in := d.f(y), d.f(x)
-	for n := 0; n < g.N; n++ {
-		for oh := 0; oh < g.OH; oh++ {
-			for ow := 0; ow < g.OW; ow++ {
-				o := ((n*g.OH+oh)*g.OW + ow) * g.C
-				for c := 0; c < g.C; c++ {
-					if i := poolArgmax(in, g, n, oh, ow, c); i >= 0 {
-						out[o+c] = in[i]
-					} else {
-						out[o+c] = 0
+	d.parallel(g.N, poolWork(g), func(lo, hi int) {
+		for n := lo; n < hi; n++ {
+			for oh := 0; oh < g.OH; oh++ {
+				for ow := 0; ow < g.OW; ow++ {
+					o := out[((n*g.OH+oh)*g.OW+ow)*g.C:][:g.C]
+					first := true
+					for kh := 0; kh < g.KH; kh++ {
+						ih := oh*g.SH + kh - g.PadT
+						if ih < 0 || ih >= g.H {
+							continue
+						}
+						for kw := 0; kw < g.KW; kw++ {
+							iw := ow*g.SW + kw - g.PadL
+							if iw < 0 || iw >= g.W {
+								continue
+							}
+							src := in[((n*g.H+ih)*g.W+iw)*g.C:][:len(o)]
+							if first {
+								copy(o, src)
+								first = false
+								continue
+							}
+							d.maxStep(o, src)
+						}
+					}
+					if first { // the window lies wholly outside the input
+						clear(o)
 					}
 				}
 			}
 		}
-	}
+	})
 }
 
 func (d *CPU[T]) MaxPoolGrad(dx, dy, x Buffer, g ConvGeom) {
 	out, gy, in := d.f(dx)[:g.N*g.H*g.W*g.C], d.f(dy), d.f(x)
-	clear(out)
-	for n := 0; n < g.N; n++ {
-		for oh := 0; oh < g.OH; oh++ {
-			for ow := 0; ow < g.OW; ow++ {
-				o := ((n*g.OH+oh)*g.OW + ow) * g.C
-				for c := 0; c < g.C; c++ {
-					if i := poolArgmax(in, g, n, oh, ow, c); i >= 0 {
-						out[i] += gy[o+c]
+	img := g.H * g.W * g.C
+	d.parallel(g.N, poolWork(g), func(lo, hi int) {
+		clear(out[lo*img : hi*img])
+		best, m := make([]int32, g.C), make([]T, g.C)
+		for n := lo; n < hi; n++ {
+			for oh := 0; oh < g.OH; oh++ {
+				for ow := 0; ow < g.OW; ow++ {
+					first := true
+					for kh := 0; kh < g.KH; kh++ {
+						ih := oh*g.SH + kh - g.PadT
+						if ih < 0 || ih >= g.H {
+							continue
+						}
+						for kw := 0; kw < g.KW; kw++ {
+							iw := ow*g.SW + kw - g.PadL
+							if iw < 0 || iw >= g.W {
+								continue
+							}
+							at := (ih*g.W + iw) * g.C // within the image
+							src := in[n*img+at:][:len(m)]
+							if first {
+								copy(m, src)
+								for c := range best {
+									best[c] = int32(at + c)
+								}
+								first = false
+								continue
+							}
+							d.argmaxStep(m, best, src, at)
+						}
+					}
+					if first {
+						continue
+					}
+					o := out[n*img : (n+1)*img]
+					for c, v := range gy[((n*g.OH+oh)*g.OW+ow)*g.C:][:len(best)] {
+						o[best[c]] += v
 					}
 				}
 			}
+		}
+	})
+}
+
+// maxStep folds one window position's channels into the maxima m:
+// m[c] = src[c] if src[c] > m[c].
+func (d *CPU[T]) maxStep(m, src []T) {
+	src = src[:len(m)]
+	c := 0
+	if d.simd && unsafe.Sizeof(m[0]) == 4 && len(m) >= 8 {
+		c = len(m) &^ 7
+		poolMax8((*float32)(unsafe.Pointer(&m[0])), (*float32)(unsafe.Pointer(&src[0])), c)
+	}
+	for ; c < len(m); c++ {
+		if v := src[c]; v > m[c] {
+			m[c] = v
+		}
+	}
+}
+
+// argmaxStep is maxStep that also records where each maximum is: best[c] =
+// at+c where src[c] > m[c].
+func (d *CPU[T]) argmaxStep(m []T, best []int32, src []T, at int) {
+	src, best = src[:len(m)], best[:len(m)]
+	c := 0
+	if d.simd && unsafe.Sizeof(m[0]) == 4 && len(m) >= 8 {
+		c = len(m) &^ 7
+		poolArgmax8((*float32)(unsafe.Pointer(&m[0])), &best[0], (*float32)(unsafe.Pointer(&src[0])), at, c)
+	}
+	for ; c < len(m); c++ {
+		if v := src[c]; v > m[c] {
+			m[c], best[c] = v, int32(at+c)
 		}
 	}
 }
@@ -522,14 +691,16 @@ func (d *CPU[T]) dropout(dx, dy Buffer, n int, rate float32, seed uint32) {
 	out, in := d.f(dx)[:n], d.f(dy)[:n]
 	s := T(1 / (1 - float64(rate)))
 	hs := hash32(seed)
-	for i := range out {
-		h := hash32(uint32(i) ^ hs)
-		if float32(h>>8)*(1.0/16777216.0) >= rate {
-			out[i] = in[i] * s
-		} else {
-			out[i] = 0
+	d.parallel(n, 4*n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			h := hash32(uint32(i) ^ hs)
+			if float32(h>>8)*(1.0/16777216.0) >= rate {
+				out[i] = in[i] * s
+			} else {
+				out[i] = 0
+			}
 		}
-	}
+	})
 }
 
 func (d *CPU[T]) Update(o OptParams, w, g, s1, s2 Buffer, n int) {

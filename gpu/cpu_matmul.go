@@ -2,7 +2,9 @@ package gpu
 
 // MatMul on the CPU device.
 //
-// The reference loop is in Device.MatMul's comment. The kernel below computes
+// The reference loop is in Device.MatMul's comment. Float32 products go to
+// the device's kernels (cpu_kernels.go) when it has any; the Go loop below
+// is the portable one, and the float64 device's. It computes
 // C in 4x4 register blocks without packing: every operand of the lesson's
 // networks is small enough to stay in cache, and for each of the four
 // layouts (A or Aᵀ, B or Bᵀ) the block reads its A rows and B columns as
@@ -12,14 +14,14 @@ func (d *CPU[T]) MatMul(c, a, b Buffer, m, k, n int, transA, transB, acc bool) {
 		d.Pause()
 	}
 	cc, aa, bb := d.f(c)[:m*n], d.f(a)[:m*k], d.f(b)[:k*n]
-	if c32, ok := any(cc).([]float32); ok && sgemm != nil && m > 0 && n > 0 {
+	if c32, ok := any(cc).([]float32); ok && d.sgemm != nil && m > 0 && n > 0 {
 		if k == 0 {
 			if !acc {
 				clear(c32)
 			}
 			return
 		}
-		sgemm(c32, any(aa).([]float32), any(bb).([]float32), m, k, n, transA, transB, acc)
+		d.sgemm(c32, any(aa).([]float32), any(bb).([]float32), m, k, n, transA, transB, acc, d.workers)
 		return
 	}
 	// a(i, p) = aa[i*asi + p*asp]; b(p, j) = bb[p*bsp + j*bsj].
@@ -36,9 +38,6 @@ func (d *CPU[T]) MatMul(c, a, b Buffer, m, k, n int, transA, transB, acc bool) {
 		matmulRows(cc, aa, bb, lo*4, min(hi*4, m), k, n, asi, asp, bsp, bsj, acc)
 	})
 }
-
-// sgemm, when set (natively, see cpu_gonum.go), computes float32 products.
-var sgemm func(c, a, b []float32, m, k, n int, transA, transB, acc bool)
 
 func matmulRows[T Float](c, a, b []T, i0, i1, k, n, asi, asp, bsp, bsj int, acc bool) {
 	i := i0
