@@ -150,3 +150,50 @@ func noteText(ns []Note) string {
 	}
 	return b.String()
 }
+
+// The whole notebook that "Show as Keras" writes runs here too: the data
+// preparation with the page's choices, the seed, the model, compile, fit.
+func TestExportNotebook(t *testing.T) {
+	for _, d := range []DataPrep{
+		{Lesson: "weather", Years: 9, Station: "BASEL", Target: "BASEL_precipitation", Seed: 3},
+		{Lesson: "weather", Years: 2.5},
+		{Lesson: "cifar", N: 1000, TestN: 500, Seed: 1},
+	} {
+		file, env := "weather_small_earlystopping.py", weatherEnv
+		if d.Lesson == "cifar" {
+			file, env = "cifar_dropout.py", cifarEnv
+		}
+		src, err := os.ReadFile(filepath.Join("testdata", "lesson", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Run(string(src), env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := ExportNotebook(d, p.Model, *p.Compile, *p.Fit)
+		q, err := Run(code, env)
+		if err != nil {
+			t.Fatalf("%+v: the notebook does not run: %v\n%s", d, err, code)
+		}
+		if q.Model.Summary() != p.Model.Summary() || q.Fit.Epochs != p.Fit.Epochs {
+			t.Errorf("%+v: the notebook's model or fit differ", d)
+		}
+		var want []string
+		switch {
+		case d.Lesson == "cifar":
+			want = []string{"keras.utils.set_random_seed(1)", "cifar10.load_data()", "n = 1000\n", "test_images[:500]", "/ 255.0", "validates on the test set",
+				"validation_data=(test_images, test_labels)"}
+		case d.Station != "":
+			want = []string{"import pandas as pd", "keras.utils.set_random_seed(3)", "nr_rows = 365*9\n", ".filter(regex='^BASEL_')",
+				"[1:(nr_rows + 1)]['BASEL_precipitation']", "train_test_split(X_data, y_data, test_size=0.3, random_state=0)", "EarlyStopping(monitor='val_loss', patience=10"}
+		default:
+			want = []string{"nr_rows = 913  # 365*2.5", "drop(columns=['DATE', 'MONTH'])\n", "['BASEL_sunshine']"}
+		}
+		for _, w := range want {
+			if !strings.Contains(code, w) {
+				t.Errorf("%+v: the notebook lacks %q:\n%s", d, w, code)
+			}
+		}
+	}
+}

@@ -68,7 +68,7 @@ func (a *app) setupCode() {
 		byID("export-box").Call("scrollIntoView", map[string]any{"block": "nearest"})
 	})
 	on("hide-keras", "click", func() { setHidden("export-box", true) })
-	for _, id := range []string{"optimizer", "lr", "loss", "batch", "epochs", "early", "patience", "w-years", "w-station", "w-target", "c-n", "c-testn"} {
+	for _, id := range []string{"optimizer", "lr", "loss", "batch", "epochs", "early", "patience", "restore", "seed", "w-years", "w-station", "w-target", "c-n", "c-testn"} {
 		on(id, "change", a.refreshExport)
 	}
 }
@@ -320,12 +320,32 @@ func showCodeNotes(notes []keras.Note) {
 		box.Set("hidden", true)
 		return
 	}
+	var differ, understood []keras.Note
+	for _, n := range notes {
+		if n.Understood {
+			understood = append(understood, n)
+		} else {
+			differ = append(differ, n)
+		}
+	}
+	noteList(box, "Not run here, and what the page does instead:", differ, "")
+	noteList(box, "Understood, nothing to run:", understood, "understood")
+	box.Set("hidden", false)
+}
+
+// noteList appends a titled list of notes to box, each with a link to the
+// panel that shows what its line would draw.
+func noteList(box js.Value, title string, notes []keras.Note, class string) {
+	if len(notes) == 0 {
+		return
+	}
 	p := document.Call("createElement", "p")
-	p.Set("textContent", "Not run here, and what the page does instead:")
+	p.Set("textContent", title)
 	box.Call("appendChild", p)
 	ul := document.Call("createElement", "ul")
 	for i, line := range NoteLines(notes) {
 		li := document.Call("createElement", "li")
+		li.Set("className", class)
 		li.Get("dataset").Set("line", strconv.Itoa(notes[i].Line))
 		li.Set("textContent", line)
 		if id, what := panelOf(notes[i].Panel); id != "" && !byID(id).IsNull() {
@@ -340,7 +360,6 @@ func showCodeNotes(notes []keras.Note) {
 		ul.Call("appendChild", li)
 	}
 	box.Call("appendChild", ul)
-	box.Set("hidden", false)
 }
 
 // panelOf is the page element that shows a note's panel, and its name.
@@ -397,7 +416,22 @@ func (a *app) exportCode() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return l.exportHeader() + keras.Export(m, c, f, a.s.Lesson), nil
+	return l.exportHeader() + keras.ExportNotebook(a.dataPrep(), m, c, f), nil
+}
+
+// dataPrep is the data controls' choice, for the exported notebook.
+func (a *app) dataPrep() keras.DataPrep {
+	d := keras.DataPrep{Lesson: a.s.Lesson}
+	if seed, err := strconv.ParseUint(strings.TrimSpace(value("seed")), 10, 64); err == nil {
+		d.Seed = seed
+	}
+	if a.w != nil {
+		d.Years, d.Station, d.Target = floatValue("w-years", 3), value("w-station"), value("w-target")
+	}
+	if a.c != nil {
+		d.N, d.TestN = max(intValue("c-n", 2000), 1), max(intValue("c-testn", 1000), 1)
+	}
+	return d
 }
 
 // refreshExport rewrites the shown Keras code after a change.

@@ -89,7 +89,7 @@ func (w *weatherLesson) countFeatures() {
 // most six) over all days of the file.
 func (w *weatherLesson) sendFeatures(a *app) {
 	var hs []Hist
-	for _, f := range selectedValues("w-features") {
+	for _, f := range chosenFeatures() {
 		if len(hs) == 6 {
 			break
 		}
@@ -147,7 +147,7 @@ func (w *weatherLesson) exportHeader() string {
 		station = "station " + c.Station
 	}
 	return fmt.Sprintf("# From nnlab, the weather lesson: %g years, %s, target %s (tomorrow).\n"+
-		"# X_train, y_train, X_val, y_val come from the lesson's data preparation and split.\n", c.Years, station, c.Targets[0])
+		"# The whole notebook: run it in Jupyter as it is, or one block a cell.\n\n", c.Years, station, c.Targets[0])
 }
 
 func (w *weatherLesson) input() *nn.InputLayer {
@@ -207,3 +207,6 @@ func (w *weatherLesson) run(ctx context.Context, dev gpu.Device, rs RunSettings,
 	r.status(statusLine(res.Stopped, err, res.EpochsRun, res.TrainSeconds))
 	return &weatherResult{WeatherResult: res}, err
 }
+
+// chosenFeatures are the features chosen for the exercise 1 histograms.
+func chosenFeatures() []string { return selectedValues("w-features") }
