@@ -66,6 +66,7 @@ func (a *app) ranWith(key string) {
 // when they are the same again.
 func (a *app) markStale() {
 	go a.saveState()
+	go a.updateEstimate()
 	a.mu.Lock()
 	key := a.runKey
 	a.mu.Unlock()
