@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -336,5 +337,112 @@ func TestJourneyReload(t *testing.T) {
 	}
 	if v := p.value("model-text"); v != "Dense(100, activation=\"relu\")\nDense(50, activation=\"relu\")\nDense(1)\n" {
 		t.Errorf("a damaged mz: the model editor holds %q, want the lesson's", v)
+	}
+}
+
+// layoutFacts are the page's width against the window's, and Train's box.
+type layoutFacts struct {
+	ScrollWidth, InnerWidth, InnerHeight float64
+	Train                                [4]float64 // left, top, right, bottom
+}
+
+func (p *page) layout() layoutFacts {
+	p.t.Helper()
+	r := eval[[]any](p, `(() => { const b = document.getElementById("train").getBoundingClientRect();
+		return [document.scrollingElement.scrollWidth, innerWidth, innerHeight, b.left, b.top, b.right, b.bottom] })()`)
+	f := func(i int) float64 { v, _ := r[i].(float64); return v }
+	return layoutFacts{f(0), f(1), f(2), [4]float64{f(3), f(4), f(5), f(6)}}
+}
+
+// TestJourneyLayout opens each lesson at a laptop's 1366x768 and a phone's
+// 390x844: no horizontal overflow, Train in view on first open; the
+// estimate appears next to Train; CIFAR-10 on the pure-Go device starts
+// with the CPU-sized defaults. Screenshots of each (NNLAB_SCREENSHOTS).
+func TestJourneyLayout(t *testing.T) {
+	t.Parallel()
+	p := newPage(t, false)
+	for _, size := range [][2]int64{{1366, 768}, {390, 844}} {
+		if err := chromedp.Do(p.ctx, chromedp.EmulateViewport(size[0], size[1])); err != nil {
+			t.Fatal(err)
+		}
+		for _, lesson := range []string{"weather", "cifar"} {
+			name := fmt.Sprintf("%s at %dx%d", lesson, size[0], size[1])
+			p.open("lesson=" + lesson + "&device=cpu")
+			p.waitStatus(stall, "ready")
+			p.waitFor(stall, name+": the estimate", `document.getElementById("estimate").textContent.startsWith("Estimate:")`)
+			l := p.layout()
+			t.Logf("%s: page %v wide in %v; Train at %v; %s", name, l.ScrollWidth, l.InnerWidth, l.Train, p.text("estimate"))
+			if l.ScrollWidth > l.InnerWidth {
+				t.Errorf("%s: the page is %v px wide in a %v px window", name, l.ScrollWidth, l.InnerWidth)
+			}
+			if b := l.Train; b[0] < 0 || b[1] < 0 || b[2] > l.InnerWidth || b[3] > l.InnerHeight || b[2] <= b[0] {
+				t.Errorf("%s: Train at %v, outside the %vx%v window", name, b, l.InnerWidth, l.InnerHeight)
+			}
+			if lesson == "cifar" {
+				if got := p.value("c-n") + " " + p.value("epochs"); got != "1000 5" {
+					t.Errorf("CIFAR-10 on the pure-Go device starts with n, epochs = %s, want 1000 5", got)
+				}
+				if !strings.Contains(p.text("cpu-note"), "about a minute") || !strings.Contains(p.text("cifar-val-note"), "validates on the test set") {
+					t.Errorf("the CIFAR notes: %q, %q", p.text("cpu-note"), p.text("cifar-val-note"))
+				}
+			}
+			p.screenshot(fmt.Sprintf("journey_%s_%dx%d", lesson, size[0], size[1]))
+		}
+	}
+}
+
+// TestJourneyExercises: every exercise of the notes is in the page with
+// its questions; the answers open on demand, and answers=hide (the
+// instructor's setting) leaves them out. The histogram chips toggle by
+// plain clicks and the address keeps them.
+func TestJourneyExercises(t *testing.T) {
+	t.Parallel()
+	p := newPage(t, false)
+	count := func() (questions, answers int) {
+		r := eval[[]any](p, `[document.querySelectorAll("#lesson details.exercise:not([hidden]) .question").length,
+			document.querySelectorAll("#lesson details.answer:not([hidden])").length]`)
+		return int(r[0].(float64)), int(r[1].(float64))
+	}
+	p.open("lesson=weather&device=cpu")
+	p.waitStatus(stall, "ready")
+	q, a := count()
+	ids := eval[string](p, `[...document.querySelectorAll("#lesson details.exercise:not([hidden])")].map(e => e.id).join(" ")`)
+	if ids != "ex1 ex2 ex3 ex4" || q != 12 || a < 10 {
+		t.Errorf("weather: exercises %q, %d questions, %d answers; want ex1..ex4, 12 questions and their answers", ids, q, a)
+	}
+	ans := eval[string](p, `(() => { const d = document.querySelector("#ex2 details.answer"); d.open = true; return d.textContent })()`)
+	if !strings.Contains(ans, "89: one input a feature") {
+		t.Errorf("exercise 2's first answer: %q", ans)
+	}
+	eval[bool](p, `(document.getElementById("ex4-setup").click(), true)`)
+	p.waitFor(stall, "exercise 4 set up", `document.getElementById("summary").textContent.includes("batch_normalization")`)
+	if got := eval[string](p, `["w-years", "w-station", "epochs", "patience"].map(id => document.getElementById(id).value).join(" ")`); got != "9 BASEL 1000 10" {
+		t.Errorf("exercise 4's setup: years, station, epochs, patience = %q", got)
+	}
+
+	// A plain click on a chip adds its feature; the others stay.
+	before := eval[string](p, `[...document.querySelectorAll("#w-features input:checked")].map(e => e.value).join(",")`)
+	eval[bool](p, `(document.querySelector("#w-features input:not(:checked)").parentElement.click(), true)`)
+	after := eval[string](p, `[...document.querySelectorAll("#w-features input:checked")].map(e => e.value).join(",")`)
+	if strings.Count(after, ",") != strings.Count(before, ",")+1 {
+		t.Errorf("a click on a chip: chosen %q, then %q", before, after)
+	}
+	p.waitFor(stall, "the address with the features", `new URLSearchParams(location.search).get("features") === `+jsString(after))
+
+	p.open("lesson=cifar&device=cpu&answers=hide")
+	p.waitStatus(stall, "ready")
+	q, a = count()
+	ids = eval[string](p, `[...document.querySelectorAll("#lesson details.exercise:not([hidden])")].map(e => e.id).join(" ")`)
+	if ids != "ex5 ex6 recap" || q != 11 || a != 0 {
+		t.Errorf("cifar with answers=hide: exercises %q, %d questions, %d answers shown; want ex5 ex6 recap, 11, 0", ids, q, a)
+	}
+	if !strings.Contains(p.text("ex6"), "The answers are hidden") {
+		t.Errorf("exercise 6 does not say the answers are hidden: %q", p.text("ex6"))
+	}
+	p.open("lesson=cifar&device=cpu")
+	p.waitStatus(stall, "ready")
+	ans = eval[string](p, `[...document.querySelectorAll("#ex6 details.answer")].map(d => d.textContent).join("\n")`)
+	if !strings.Contains(ans, "2,700 weights") || !strings.Contains(ans, "250,890") {
+		t.Errorf("exercise 6's answers: %q", ans)
 	}
 }

@@ -82,6 +82,9 @@ func (c *cifarLesson) load(a *app) error {
 		on(id, "input", c.showFacts)
 		on(id, "change", c.showFacts)
 	}
+	setText("cifar-val-note", CIFARValidationNote)
+	a.showExercises(c.exercises())
+	on("c-n", "change", func() { a.showExercises(c.exercises()) })
 	k := min(25, tr.N)
 	set := &ImageSet{W: tr.W, H: tr.H, Pixels: tr.Pixels[:k*tr.W*tr.H*3]}
 	for i := 0; i < k; i++ {

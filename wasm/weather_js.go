@@ -61,7 +61,7 @@ func (w *weatherLesson) load(a *app) error {
 	}
 	setOptions("w-station", append([]string{""}, stations...), append([]string{"all stations"}, stations...), s.Station)
 	setOptions("w-target", feats, nil, s.Target)
-	setOptions("w-features", feats, nil, s.Features...)
+	setChips("w-features", feats, s.Features)
 	setValue("w-years", strconv.FormatFloat(s.Years, 'g', -1, 64))
 	w.countFeatures()
 	w.sendFeatures(a)
@@ -69,7 +69,9 @@ func (w *weatherLesson) load(a *app) error {
 	on("w-station", "change", func() {
 		w.countFeatures()
 		a.checkModel()
+		a.showExercises(w.exercises())
 	})
+	a.showExercises(w.exercises())
 	return nil
 }
 
@@ -209,4 +211,30 @@ func (w *weatherLesson) run(ctx context.Context, dev gpu.Device, rs RunSettings,
 }
 
 // chosenFeatures are the features chosen for the exercise 1 histograms.
-func chosenFeatures() []string { return selectedValues("w-features") }
+func chosenFeatures() []string {
+	boxes := document.Call("querySelectorAll", "#w-features input:checked")
+	out := make([]string, boxes.Length())
+	for i := range out {
+		out[i] = boxes.Index(i).Get("value").String()
+	}
+	return out
+}
+
+// setChips fills a box with one toggle chip (a checkbox and its label) an
+// option, the chosen ones checked: a plain click toggles one feature, and
+// the chosen ones stay in view.
+func setChips(id string, opts, chosen []string) {
+	box := byID(id)
+	box.Set("innerHTML", "")
+	for _, o := range opts {
+		l := document.Call("createElement", "label")
+		l.Set("className", "chip")
+		in := document.Call("createElement", "input")
+		in.Set("type", "checkbox")
+		in.Set("value", o)
+		in.Set("checked", slices.Contains(chosen, o))
+		l.Call("appendChild", in)
+		l.Call("append", o)
+		box.Call("appendChild", l)
+	}
+}
