@@ -399,14 +399,14 @@ func TestJourneyExercises(t *testing.T) {
 	t.Parallel()
 	p := newPage(t, false)
 	count := func() (questions, answers int) {
-		r := eval[[]any](p, `[document.querySelectorAll("#lesson details.exercise:not([hidden]) .question").length,
-			document.querySelectorAll("#lesson details.answer:not([hidden])").length]`)
+		r := eval[[]any](p, `[[...document.querySelectorAll("#lesson .question")].filter(e => !e.closest("[hidden]")).length,
+			[...document.querySelectorAll("#lesson details.answer")].filter(e => !e.closest("[hidden]")).length]`)
 		return int(r[0].(float64)), int(r[1].(float64))
 	}
 	p.open("lesson=weather&device=cpu")
 	p.waitStatus(stall, "ready")
 	q, a := count()
-	ids := eval[string](p, `[...document.querySelectorAll("#lesson details.exercise:not([hidden])")].map(e => e.id).join(" ")`)
+	ids := eval[string](p, `[...document.querySelectorAll("#lesson details.exercise")].filter(e => !e.closest("[hidden]")).map(e => e.id).join(" ")`)
 	if ids != "ex1 ex2 ex3 ex4" || q != 12 || a < 10 {
 		t.Errorf("weather: exercises %q, %d questions, %d answers; want ex1..ex4, 12 questions and their answers", ids, q, a)
 	}
@@ -432,7 +432,7 @@ func TestJourneyExercises(t *testing.T) {
 	p.open("lesson=cifar&device=cpu&answers=hide")
 	p.waitStatus(stall, "ready")
 	q, a = count()
-	ids = eval[string](p, `[...document.querySelectorAll("#lesson details.exercise:not([hidden])")].map(e => e.id).join(" ")`)
+	ids = eval[string](p, `[...document.querySelectorAll("#lesson details.exercise")].filter(e => !e.closest("[hidden]")).map(e => e.id).join(" ")`)
 	if ids != "ex5 ex6 recap" || q != 11 || a != 0 {
 		t.Errorf("cifar with answers=hide: exercises %q, %d questions, %d answers shown; want ex5 ex6 recap, 11, 0", ids, q, a)
 	}

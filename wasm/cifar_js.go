@@ -54,8 +54,8 @@ func (c *cifarLesson) load(a *app) error {
 		// The lesson's defaults take ten minutes on a laptop's CPU.
 		CPUSized(&a.s)
 		setValue("epochs", strconv.Itoa(a.s.Epochs))
-		setText("cpu-note", fmt.Sprintf("On the pure-Go device (CPU) the page starts with %s training images and %d epochs, about a minute's fit, "+
-			"instead of the lesson's 2,000 and 10: the estimate next to Train says how long a choice takes.", thousands(CPUImages), CPUEpochs))
+		setText("cpu-note", fmt.Sprintf("On the pure-Go device (CPU) the page starts with %s training images and %d epochs, about a minute's fit on a laptop, "+
+			"instead of the lesson's 2,000 and 10: the estimate next to Train says how long a choice takes on this computer.", thousands(CPUImages), CPUEpochs))
 	}
 	s := a.s
 	setValue("c-n", strconv.Itoa(s.N))

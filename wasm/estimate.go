@@ -19,7 +19,7 @@ import (
 
 // estimateSteps are the steps measured; the first, which prepares the
 // device (uploads, pipelines), is not counted.
-const estimateSteps = 4
+const estimateSteps = 6
 
 // measureStep trains m on the first samples of d for estimateSteps steps
 // of batch on dev and returns the median time of a step after the first.

@@ -29,6 +29,7 @@ func (a *app) showExercises(exs []Exercise) {
 			} else {
 				box.Call("prepend", div)
 			}
+			box.Set("open", true) // first shown with its questions in view, the answers closed
 		}
 		div.Set("innerHTML", "")
 		if e.Intro != "" {

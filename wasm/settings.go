@@ -31,6 +31,13 @@ const DefaultWeatherModel = "Dense(100, activation=\"relu\")\nDense(50, activati
 // the plots out (to time training alone). A parameter
 // that is not given keeps the page's default.
 //
+// mz is the model text deflated in zlib's frame and base64url-encoded
+// (DeflateModel), as the page writes it into its own address: the page
+// keeps its whole state in the address (Query), so that a reload restores
+// it and copying the address shares it. answers=hide (an instructor's
+// setting, e.g. from the classroom server) leaves the exercises' answers
+// out of the page.
+//
 // code is Keras code (URL-encoded), e.g. a code block of the lesson: the
 // page runs it as "Paste Keras code" does (model, compile and fit settings)
 // before autorun; the link's other parameters (epochs=5, ...) override what
@@ -250,9 +257,9 @@ func ModelFromLink(v string) string {
 }
 
 // CPUSized gives a CIFAR-10 lesson the defaults that fit the pure-Go
-// device, for the settings a link does not give: a tenth of the work of
-// the lesson's (1,000 images, 5 epochs instead of 2,000 and 10), a fit
-// of about a minute on a laptop's CPU rather than ten.
+// device, for the settings a link does not give: a quarter of the work of
+// the lesson's (1,000 images, 5 epochs instead of 2,000 and 10), a fit of
+// about a minute on a laptop's CPU rather than several.
 func CPUSized(s *Settings) {
 	if s.Lesson != "cifar" {
 		return
