@@ -67,6 +67,10 @@ type Program struct {
 	Fit       *FitSpec
 	Summaries int // model.summary() calls
 	Notes     []Note
+	// Understood are the notes on lines that need nothing run (imports,
+	// a summary, verbose=), apart from Notes, which say what the lab does
+	// differently.
+	Understood []Note
 	// Earlier: the model is one an earlier run of the Session made (this
 	// code compiled or fitted it); Model is nil when the code touched no
 	// model, which a Session allows (a notebook cell that plots, say).
@@ -202,6 +206,7 @@ func (in *interp) run(stmts []Stmt) (*Program, error) {
 		in.understood(p.Fit.Pos, "", "verbose=%d: the lab reports every epoch itself", p.Fit.Verbose)
 	}
 	sort.SliceStable(p.Notes, func(i, j int) bool { return p.Notes[i].Line < p.Notes[j].Line })
+	sort.SliceStable(p.Understood, func(i, j int) bool { return p.Understood[i].Line < p.Understood[j].Line })
 	if p.Model == nil && in.sess == nil {
 		return p, errAt(Pos{1, 1}, "this code builds no model: define one with keras.Input(...) and keras.Model(inputs, outputs), or keras.Sequential([...])")
 	}
@@ -232,7 +237,7 @@ func (in *interp) note(p Pos, format string, args ...any) {
 
 // understood adds an Understood note at p, linked to panel.
 func (in *interp) understood(p Pos, panel, format string, args ...any) {
-	in.addNote(Note{Pos: p, Msg: errAt(p, format, args...).Msg, Panel: panel, Understood: true})
+	in.prog.Understood = append(in.prog.Understood, Note{Pos: p, Msg: errAt(p, format, args...).Msg, Panel: panel, Understood: true})
 }
 
 func (in *interp) addNote(n Note) {
@@ -362,11 +367,11 @@ func (in *interp) stmt(s Stmt) error {
 			// says what the lab does without it.
 			for _, target := range st.Names {
 				if root := strings.Split(target, ".")[0]; root != "tensorflow" && root != "keras" {
-					u := &unsupportedVal{root, moduleHints[root]}
-					if u.hint == "" {
-						u.hint = "only TensorFlow/Keras code is run here"
+					h := moduleHints[root]
+					if h == "" {
+						h = "only TensorFlow/Keras code is run here"
 					}
-					in.noteUnsupported(st.Pos, u)
+					in.understood(st.Pos, in.plotPanel(st.Pos, root), "import of %s: not needed: %s", root, h)
 					break
 				}
 			}

@@ -54,7 +54,7 @@ history = model.fit(X_train, y_train,
 		p.Fit.EarlyStopping == nil || p.Fit.EarlyStopping.Patience != 10 {
 		t.Fatalf("the fit block: model %v earlier %v fit %+v", p.Model != nil, p.Earlier, p.Fit)
 	}
-	notes := noteText(p.Notes)
+	notes := noteText(p.Understood)
 	for _, want := range []string{"1:import of EarlyStopping: understood", "5:verbose=2: the lab reports every epoch itself"} {
 		if !strings.Contains(notes, want) {
 			t.Errorf("the fit block's notes lack %q:\n%s", want, notes)

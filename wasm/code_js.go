@@ -128,7 +128,7 @@ func (a *app) useCode(src string, focus bool) (err error) {
 		a.code.status = ""
 		a.mu.Unlock()
 		setText("code-status", msg)
-		showCodeNotes(p.Notes)
+		showCodeNotes(withUnderstood(p.Notes, p.Understood))
 		return nil
 	}
 	text := keras.ModelText(p.Model.Layers)
