@@ -2,6 +2,7 @@ package keras
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"nnlab/gpu"
@@ -18,7 +19,78 @@ func Export(m *nn.Model, c CompileSpec, f FitSpec, lesson string) string {
 	if f.EarlyStopping != nil {
 		b.WriteString("from tensorflow.keras.callbacks import EarlyStopping\n")
 	}
-	b.WriteString("\n\ndef create_nn():\n")
+	b.WriteString("\n")
+	exportModel(&b, m, c, f, lesson)
+	return b.String()
+}
+
+// DataPrep is the lesson's data preparation as the page chose it: the
+// weather's years, station and target, CIFAR-10's image counts, and the
+// seed.
+type DataPrep struct {
+	Lesson   string  // "weather" or "cifar"
+	Years    float64 // weather: nr_rows = 365*Years
+	Station  string  // weather: "" all stations
+	Target   string  // weather: the column predicted for tomorrow
+	N, TestN int     // CIFAR-10: the first N training and TestN test images
+	Seed     uint64
+}
+
+// weatherURL is the lesson's data file.
+const weatherURL = "https://zenodo.org/record/5071376/files/weather_prediction_dataset_light.csv?download=1"
+
+// ExportNotebook is the whole notebook for Jupyter: the imports, the seed,
+// the data preparation of the lesson with the page's choices (in the
+// notes' words), then Export's model, compile and fit.
+func ExportNotebook(d DataPrep, m *nn.Model, c CompileSpec, f FitSpec) string {
+	var b strings.Builder
+	if d.Lesson == "cifar" {
+		b.WriteString("from tensorflow import keras\n")
+	} else {
+		b.WriteString("import pandas as pd\nfrom sklearn.model_selection import train_test_split\nfrom tensorflow import keras\n")
+	}
+	if f.EarlyStopping != nil {
+		b.WriteString("from tensorflow.keras.callbacks import EarlyStopping\n")
+	}
+	fmt.Fprintf(&b, "\nkeras.utils.set_random_seed(%d)\n\n", d.Seed)
+	if d.Lesson == "cifar" {
+		b.WriteString("(train_images, train_labels), (test_images, test_labels) = keras.datasets.cifar10.load_data()\n")
+		fmt.Fprintf(&b, "n = %d\ntrain_images = train_images[:n]\ntrain_labels = train_labels[:n]\n", d.N)
+		fmt.Fprintf(&b, "test_images = test_images[:%d]\ntest_labels = test_labels[:%d]\n", d.TestN, d.TestN)
+		b.WriteString("train_images = train_images / 255.0\ntest_images = test_images / 255.0\n")
+		b.WriteString("# The lesson validates on the test set: CIFAR-10 comes as a training and a test set.\n\n")
+	} else {
+		years := d.Years
+		if years <= 0 {
+			years = 3
+		}
+		fmt.Fprintf(&b, "filename = %s\ndata = pd.read_csv(filename)\n", pyStr(weatherURL))
+		if rows := 365 * years; rows == float64(int(rows)) && years == float64(int(years)) {
+			fmt.Fprintf(&b, "nr_rows = 365*%d\n", int(years))
+		} else {
+			fmt.Fprintf(&b, "nr_rows = %d  # 365*%g\n", int(math.Round(rows)), years)
+		}
+		if d.Station != "" {
+			fmt.Fprintf(&b, "# station %s only (exercise 4)\n", d.Station)
+			fmt.Fprintf(&b, "X_data = data.loc[:nr_rows].drop(columns=['DATE', 'MONTH']).filter(regex=%s)\n", pyStr("^"+d.Station+"_"))
+		} else {
+			b.WriteString("X_data = data.loc[:nr_rows].drop(columns=['DATE', 'MONTH'])\n")
+		}
+		target := d.Target
+		if target == "" {
+			target = "BASEL_sunshine"
+		}
+		fmt.Fprintf(&b, "y_data = data.loc[1:(nr_rows + 1)][%s]\n\n", pyStr(target))
+		b.WriteString("X_train, X_holdout, y_train, y_holdout = train_test_split(X_data, y_data, test_size=0.3, random_state=0)\n")
+		b.WriteString("X_val, X_test, y_val, y_test = train_test_split(X_holdout, y_holdout, test_size=0.5, random_state=0)\n\n")
+	}
+	exportModel(&b, m, c, f, d.Lesson)
+	return b.String()
+}
+
+// exportModel writes the create function, the model, compile and fit.
+func exportModel(b *strings.Builder, m *nn.Model, c CompileSpec, f FitSpec, lesson string) {
+	b.WriteString("\ndef create_nn():\n")
 	shape := make([]string, len(m.Input.Shape))
 	for i, d := range m.Input.Shape {
 		shape[i] = fmt.Sprint(d)
@@ -29,9 +101,9 @@ func Export(m *nn.Model, c CompileSpec, f FitSpec, lesson string) string {
 	}
 	tuple += ")"
 	if m.Input.Name != "" {
-		fmt.Fprintf(&b, "    inputs = keras.Input(shape=%s, name=%s)\n", tuple, pyStr(m.Input.Name))
+		fmt.Fprintf(b, "    inputs = keras.Input(shape=%s, name=%s)\n", tuple, pyStr(m.Input.Name))
 	} else {
-		fmt.Fprintf(&b, "    inputs = keras.Input(shape=%s)\n", tuple)
+		fmt.Fprintf(b, "    inputs = keras.Input(shape=%s)\n", tuple)
 	}
 	prev := "inputs"
 	for i, l := range m.Layers {
@@ -39,10 +111,10 @@ func Export(m *nn.Model, c CompileSpec, f FitSpec, lesson string) string {
 		if i == len(m.Layers)-1 {
 			out = "outputs"
 		}
-		fmt.Fprintf(&b, "    %s = keras.layers.%s(%s)\n", out, LayerText(l), prev)
+		fmt.Fprintf(b, "    %s = keras.layers.%s(%s)\n", out, LayerText(l), prev)
 		prev = out
 	}
-	fmt.Fprintf(&b, "    return keras.Model(inputs=inputs, outputs=outputs, name=%s)\n\n\n", pyStr(m.Name))
+	fmt.Fprintf(b, "    return keras.Model(inputs=inputs, outputs=outputs, name=%s)\n\n\n", pyStr(m.Name))
 	b.WriteString("model = create_nn()\nmodel.summary()\n\n")
 	b.WriteString("model.compile(optimizer=" + optimizerText(c.Optimizer) + ",\n")
 	b.WriteString("              loss=" + lossText(c.Loss))
@@ -60,15 +132,15 @@ func Export(m *nn.Model, c CompileSpec, f FitSpec, lesson string) string {
 		if mon == "" {
 			mon = "val_loss"
 		}
-		fmt.Fprintf(&b, "earlystopper = EarlyStopping(monitor=%s, patience=%d", pyStr(mon), es.Patience)
+		fmt.Fprintf(b, "earlystopper = EarlyStopping(monitor=%s, patience=%d", pyStr(mon), es.Patience)
 		if es.MinDelta != 0 {
-			fmt.Fprintf(&b, ", min_delta=%g", es.MinDelta)
+			fmt.Fprintf(b, ", min_delta=%g", es.MinDelta)
 		}
 		if es.Mode != "" && es.Mode != "auto" {
-			fmt.Fprintf(&b, ", mode=%s", pyStr(es.Mode))
+			fmt.Fprintf(b, ", mode=%s", pyStr(es.Mode))
 		}
 		if es.Baseline != nil {
-			fmt.Fprintf(&b, ", baseline=%g", *es.Baseline)
+			fmt.Fprintf(b, ", baseline=%g", *es.Baseline)
 		}
 		if es.RestoreBestWeights {
 			b.WriteString(", restore_best_weights=True")
@@ -86,17 +158,16 @@ func Export(m *nn.Model, c CompileSpec, f FitSpec, lesson string) string {
 			x, y, vx, vy = "X_train", "y_train", "X_val", "y_val"
 		}
 	}
-	fmt.Fprintf(&b, "history = model.fit(%s, %s,\n", x, y)
-	fmt.Fprintf(&b, "                    batch_size=%d,\n", f.BatchSize)
-	fmt.Fprintf(&b, "                    epochs=%d,\n", f.Epochs)
+	fmt.Fprintf(b, "history = model.fit(%s, %s,\n", x, y)
+	fmt.Fprintf(b, "                    batch_size=%d,\n", f.BatchSize)
+	fmt.Fprintf(b, "                    epochs=%d,\n", f.Epochs)
 	if vx != "" {
-		fmt.Fprintf(&b, "                    validation_data=(%s, %s),\n", vx, vy)
+		fmt.Fprintf(b, "                    validation_data=(%s, %s),\n", vx, vy)
 	}
 	if len(cbs) > 0 {
-		fmt.Fprintf(&b, "                    callbacks=[%s],\n", strings.Join(cbs, ", "))
+		fmt.Fprintf(b, "                    callbacks=[%s],\n", strings.Join(cbs, ", "))
 	}
 	b.WriteString("                    verbose=2)\n")
-	return b.String()
 }
 
 func pyStr(s string) string { return "'" + strings.ReplaceAll(s, "'", "\\'") + "'" }

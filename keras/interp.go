@@ -49,6 +49,13 @@ func CIFAREnv(n, test int) Env {
 type Note struct {
 	Pos
 	Msg string
+	// Panel is the lab's panel that shows what the line would draw or
+	// print ("curves", "scatter", "images", "histograms", "summary"), ""
+	// for none: the page links the note to it.
+	Panel string
+	// Understood: the line needs nothing run (an import of Keras, a
+	// summary the lab shows, verbose=): a note, not a difference.
+	Understood bool
 }
 
 // Program is what pasted Keras code asks for: a model and how to train it.
@@ -60,6 +67,14 @@ type Program struct {
 	Fit       *FitSpec
 	Summaries int // model.summary() calls
 	Notes     []Note
+	// Understood are the notes on lines that need nothing run (imports,
+	// a summary, verbose=), apart from Notes, which say what the lab does
+	// differently.
+	Understood []Note
+	// Earlier: the model is one an earlier run of the Session made (this
+	// code compiled or fitted it); Model is nil when the code touched no
+	// model, which a Session allows (a notebook cell that plots, say).
+	Earlier bool
 }
 
 // returnSignal carries a return statement's value up through exec to
@@ -77,9 +92,12 @@ type interp struct {
 	scope []map[string]value
 	noted map[int]bool
 	last  *modelVal
-	depth int // function calls
-	nest  int // eval's recursion, across function calls
-	steps int // work done, see charge
+	lines []string // the source, for the notes' panels
+	panel string   // the panel of the last plotting line, for the lines that style it
+	sess  *Session // nil for Run: one block, on its own
+	depth int      // function calls
+	nest  int      // eval's recursion, across function calls
+	steps int      // work done, see charge
 }
 
 // maxEvalNest bounds eval's recursion: an expression is at most
@@ -106,19 +124,63 @@ func Run(src string, env Env) (_ *Program, err error) {
 
 // run is Run that also returns the steps the code took.
 func run(src string, env Env) (*Program, int, error) {
+	return runIn(src, env, nil)
+}
+
+func runIn(src string, env Env, sess *Session) (*Program, int, error) {
 	stmts, err := ParseProgram(src)
 	if err != nil {
 		return nil, 0, err
 	}
-	in := &interp{env: env, prog: &Program{}, noted: map[int]bool{}}
+	in := &interp{env: env, prog: &Program{}, noted: map[int]bool{}, lines: strings.Split(src, "\n"), sess: sess}
 	p, err := in.run(stmts)
 	return p, in.steps, err
+}
+
+// Session is one namespace that lives across runs of pasted code, as a
+// notebook's cells share one Python kernel: a block that fits `model`
+// runs after the block that made it. Names a run binds stay bound, also
+// those bound before an error (as in a notebook); the lesson's data names
+// are bound afresh from the Env of each run, so that they follow the data
+// choices.
+type Session struct {
+	globals map[string]value
+}
+
+// NewSession is an empty namespace.
+func NewSession() *Session { return &Session{globals: map[string]value{}} }
+
+// Run runs src in the session's namespace; see Run. A block that builds,
+// compiles and fits no model is no error here: Program.Model is nil.
+func (s *Session) Run(src string, env Env) (_ *Program, err error) {
+	defer recoverError(&err, "running the code")
+	p, _, err := runIn(src, env, s)
+	return p, err
+}
+
+// Reset forgets every name the code bound.
+func (s *Session) Reset() { s.globals = map[string]value{} }
+
+// Names are the names the code bound, sorted; the lesson's data names
+// are not among them.
+func (s *Session) Names() []string {
+	var out []string
+	for name, v := range s.globals {
+		if _, isData := v.(*dataVal); !isData && name != "data" {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // run executes the module's statements with the lesson's data names
 // bound, then builds the last model the code made if no fit named one.
 func (in *interp) run(stmts []Stmt) (*Program, error) {
 	in.scope = []map[string]value{{}}
+	if in.sess != nil {
+		in.scope[0] = in.sess.globals
+	}
 	for name, shape := range in.env.Data {
 		in.scope[0][name] = &dataVal{name, shape}
 	}
@@ -137,10 +199,17 @@ func (in *interp) run(stmts []Stmt) (*Program, error) {
 		}
 		p.Model, p.ModelPos, p.Layers = in.last.m, in.last.pos, in.last.layers
 	}
-	if p.Model == nil {
-		return p, errAt(Pos{1, 1}, "this code builds no model: define one with keras.Input(...) and keras.Model(inputs, outputs), or keras.Sequential([...])")
+	if p.Model != nil && in.last != nil {
+		p.Earlier = in.last.prog != in.prog
+	}
+	if p.Fit != nil && p.Fit.Verbose != 1 {
+		in.understood(p.Fit.Pos, "", "verbose=%d: the lab reports every epoch itself", p.Fit.Verbose)
 	}
 	sort.SliceStable(p.Notes, func(i, j int) bool { return p.Notes[i].Line < p.Notes[j].Line })
+	sort.SliceStable(p.Understood, func(i, j int) bool { return p.Understood[i].Line < p.Understood[j].Line })
+	if p.Model == nil && in.sess == nil {
+		return p, errAt(Pos{1, 1}, "this code builds no model: define one with keras.Input(...) and keras.Model(inputs, outputs), or keras.Sequential([...])")
+	}
 	return p, nil
 }
 
@@ -163,11 +232,64 @@ var moduleHints = map[string]string{
 
 // note adds a Note at p, at most one a line.
 func (in *interp) note(p Pos, format string, args ...any) {
-	if in.noted[p.Line] {
+	in.addNote(Note{Pos: p, Msg: errAt(p, format, args...).Msg}) // with errAt's clipping
+}
+
+// understood adds an Understood note at p, linked to panel.
+func (in *interp) understood(p Pos, panel, format string, args ...any) {
+	in.prog.Understood = append(in.prog.Understood, Note{Pos: p, Msg: errAt(p, format, args...).Msg, Panel: panel, Understood: true})
+}
+
+func (in *interp) addNote(n Note) {
+	if in.noted[n.Line] {
 		return
 	}
-	in.noted[p.Line] = true
-	in.prog.Notes = append(in.prog.Notes, Note{p, errAt(p, format, args...).Msg}) // with errAt's clipping
+	in.noted[n.Line] = true
+	in.prog.Notes = append(in.prog.Notes, n)
+}
+
+// plotting are the names of the modules that draw.
+var plotting = map[string]bool{"plt": true, "matplotlib": true, "sns": true, "seaborn": true}
+
+// plotPanel says which of the lab's panels shows what the plotting line
+// at p draws: the training curves for the history, the scatter plots, the
+// image grid, the histograms. A line that only styles a plot (xlabel,
+// figure, show) belongs to the plot before it.
+func (in *interp) plotPanel(p Pos, what string) string {
+	text := ""
+	if p.Line-1 < len(in.lines) {
+		text = in.lines[p.Line-1]
+	}
+	panel := ""
+	switch {
+	case strings.Contains(text, "imshow") || strings.Contains(text, "subplot(5"):
+		panel = "images"
+	case strings.Contains(text, "scatter"):
+		panel = "scatter"
+	case strings.Contains(text, "history") || strings.Contains(text, "lineplot"):
+		panel = "curves"
+	case strings.Contains(text, "hist"):
+		panel = "histograms"
+	case plotting[what]:
+		panel = in.panel
+		if panel == "" {
+			panel = "plots"
+		}
+	}
+	if panel != "" {
+		in.panel = panel
+	}
+	return panel
+}
+
+// noteUnsupported notes a line that uses what the lab does not run,
+// linking a plotting line to the panel that shows its plot.
+func (in *interp) noteUnsupported(p Pos, u *unsupportedVal) {
+	if panel := in.plotPanel(p, u.what); panel != "" {
+		in.addNote(Note{Pos: p, Msg: errAt(p, "not run (%s): %s", u.what, u.hint).Msg, Panel: panel})
+		return
+	}
+	in.note(p, "not run (%s): %s", u.what, u.hint)
 }
 
 // lookup finds name in the scopes, innermost first, then among the names
@@ -220,6 +342,7 @@ func (in *interp) stmt(s Stmt) error {
 	}
 	switch st := s.(type) {
 	case *Import:
+		var kept []string
 		for bound, target := range st.Names {
 			root := strings.Split(target, ".")[0]
 			if root == "tensorflow" || root == "keras" {
@@ -227,12 +350,30 @@ func (in *interp) stmt(s Stmt) error {
 					target = "tensorflow." + target
 				}
 				in.scope[len(in.scope)-1][bound] = qualName(target)
+				kept = append(kept, bound)
 			} else {
 				h, _ := in.moduleHint(root)
 				if h == "" {
 					h = "only TensorFlow/Keras code is run here"
 				}
 				in.scope[len(in.scope)-1][bound] = &unsupportedVal{root, h}
+			}
+		}
+		if len(kept) == len(st.Names) {
+			sort.Strings(kept)
+			in.understood(st.Pos, "", "import of %s: understood, nothing to run", strings.Join(kept, ", "))
+		} else {
+			// The module's own note comes where it is used; the import
+			// says what the lab does without it.
+			for _, target := range st.Names {
+				if root := strings.Split(target, ".")[0]; root != "tensorflow" && root != "keras" {
+					h := moduleHints[root]
+					if h == "" {
+						h = "only TensorFlow/Keras code is run here"
+					}
+					in.understood(st.Pos, in.plotPanel(st.Pos, root), "import of %s: not needed: %s", root, h)
+					break
+				}
 			}
 		}
 	case *Def:
@@ -261,12 +402,12 @@ func (in *interp) stmt(s Stmt) error {
 			in.note(st.Pos, "%s: %s", st.Text, hintLoop)
 		}
 	case *Assign:
-		v, err := in.eval(st.Value)
+		v, err := in.evalStmt(st.Value)
 		if err != nil {
 			return err
 		}
 		if u, ok := v.(*unsupportedVal); ok {
-			in.note(st.Pos, "not run (%s): %s", u.what, u.hint)
+			in.noteUnsupported(st.Pos, u)
 			// data names keep the lesson's prepared arrays
 			for _, t := range st.Targets {
 				if _, isData := in.env.Data[t]; !isData {
@@ -281,15 +422,48 @@ func (in *interp) stmt(s Stmt) error {
 			}
 		}
 	case *ExprStmt:
-		v, err := in.eval(st.X)
+		v, err := in.evalStmt(st.X)
 		if err != nil {
 			return err
 		}
 		if u, ok := v.(*unsupportedVal); ok {
-			in.note(st.Pos, "not run (%s): %s", u.what, u.hint)
+			in.noteUnsupported(st.Pos, u)
+		}
+		if c, ok := st.X.(*Call); ok {
+			if a, ok := c.Fn.(*Attr); ok && a.Name == "summary" && in.last != nil {
+				in.understood(st.Pos, "summary", "%s: the lab shows the model's summary itself", exprText(c))
+			}
 		}
 	}
 	return nil
+}
+
+// evalStmt evaluates a statement's expression, except one that starts
+// from a module the lab does not run (pd.DataFrame(...), plt.plot(...)):
+// that line is not run, so neither are its arguments, which may name what
+// only the notebook has (a plotting cell pasted on its own names history).
+func (in *interp) evalStmt(e Expr) (value, error) {
+	root := e
+	for {
+		switch x := root.(type) {
+		case *Call:
+			root = x.Fn
+			continue
+		case *Attr:
+			root = x.X
+			continue
+		case *Index:
+			root = x.X
+			continue
+		case *Name:
+			if v, ok := in.lookup(x.Name); ok {
+				if u, ok := v.(*unsupportedVal); ok {
+					return u, nil
+				}
+			}
+		}
+		return in.eval(e)
+	}
 }
 
 // assign binds the names of target (a Name, or a Tuple of targets that

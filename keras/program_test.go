@@ -195,8 +195,10 @@ func TestExportRoundTrip(t *testing.T) {
 		if pf.Epochs != qf.Epochs || pf.BatchSize != qf.BatchSize || pf.ValX != qf.ValX || (pf.EarlyStopping == nil) != (qf.EarlyStopping == nil) {
 			t.Errorf("%s: fit changed: %+v vs %+v", file, pf, qf)
 		}
-		if len(q.Notes) != 0 {
-			t.Errorf("%s: exported code has notes %v", file, q.Notes)
+		for _, n := range q.Notes {
+			if !n.Understood {
+				t.Errorf("%s: exported code has a line the lab does not run: %v", file, n)
+			}
 		}
 	}
 }

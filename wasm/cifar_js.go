@@ -50,6 +50,13 @@ func (c *cifarLesson) load(a *app) error {
 	setHidden("cifar-controls", false)
 	setHidden("preset-label", false)
 	setOptions("loss", []string{"sparse_categorical_crossentropy"}, []string{"SparseCategoricalCrossentropy(from_logits=True)"})
+	if a.onCPU() {
+		// The lesson's defaults take ten minutes on a laptop's CPU.
+		CPUSized(&a.s)
+		setValue("epochs", strconv.Itoa(a.s.Epochs))
+		setText("cpu-note", fmt.Sprintf("On the pure-Go device (CPU) the page starts with %s training images and %d epochs, about a minute's fit on a laptop, "+
+			"instead of the lesson's 2,000 and 10: the estimate next to Train says how long a choice takes on this computer.", thousands(CPUImages), CPUEpochs))
+	}
 	s := a.s
 	setValue("c-n", strconv.Itoa(s.N))
 	setValue("c-testn", strconv.Itoa(s.TestN))
@@ -75,6 +82,9 @@ func (c *cifarLesson) load(a *app) error {
 		on(id, "input", c.showFacts)
 		on(id, "change", c.showFacts)
 	}
+	setText("cifar-val-note", CIFARValidationNote)
+	a.showExercises(c.exercises())
+	on("c-n", "change", func() { a.showExercises(c.exercises()) })
 	k := min(25, tr.N)
 	set := &ImageSet{W: tr.W, H: tr.H, Pixels: tr.Pixels[:k*tr.W*tr.H*3]}
 	for i := 0; i < k; i++ {
@@ -143,8 +153,8 @@ func (c *cifarLesson) codePage() codePage {
 }
 
 func (c *cifarLesson) exportHeader() string {
-	return fmt.Sprintf("# From nnlab, the CIFAR-10 lesson: the first %d training images, %d test images,\n"+
-		"# train_images / 255.0 and test_images / 255.0 as in the lesson.\n", max(intValue("c-n", 2000), 1), max(intValue("c-testn", 1000), 1))
+	return fmt.Sprintf("# From nnlab, the CIFAR-10 lesson: the first %d training images, %d test images.\n"+
+		"# The whole notebook: run it in Jupyter as it is, or one block a cell.\n\n", max(intValue("c-n", 2000), 1), max(intValue("c-testn", 1000), 1))
 }
 
 // settings reads the data controls into rs and checks them: the images
@@ -194,4 +204,12 @@ func (c *cifarLesson) run(ctx context.Context, dev gpu.Device, rs RunSettings, r
 	}
 	r.status(statusLine(res.Stopped, err, res.EpochsRun, res.TrainSeconds))
 	return &cifarResult{CIFARResult: res}, err
+}
+
+// onCPU reports whether the lab trains on the pure-Go device.
+func (a *app) onCPU() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.dev.(*gpu.CPU[float32])
+	return ok
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"nnlab/keras"
@@ -49,7 +50,15 @@ func SettingsFromProgram(p *keras.Program, pg codePage) (CodeSettings, []keras.N
 	}
 	cs := CodeSettings{Compile: ls.Compile, Fit: ls.Fit, fitSettings: fitSettings{Optimizer: ls.Optimizer, LR: ls.LR, Loss: ls.Loss,
 		Batch: ls.BatchSize, Epochs: ls.Epochs, Patience: ls.Patience, Restore: ls.Restore}}
-	return cs, notes, nil
+	return cs, withUnderstood(notes, p.Understood), nil
+}
+
+// withUnderstood adds the understood lines' notes to notes, by line: the
+// page lists both.
+func withUnderstood(notes, understood []keras.Note) []keras.Note {
+	out := append(slices.Clone(notes), understood...)
+	slices.SortStableFunc(out, func(a, b keras.Note) int { return a.Line - b.Line })
+	return out
 }
 
 // ExportSpecs are the page's compile and fit settings as Keras's, for

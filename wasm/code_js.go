@@ -30,6 +30,12 @@ func (a *app) modelName(text string) string {
 	return a.lesson().modelName(text)
 }
 
+// codeSession is the namespace of the code pasted into the page: the
+// blocks share it as a notebook's cells share a kernel, until "Reset
+// names" (the page's program runs on one thread: the handlers that use it
+// take turns).
+var codeSession = keras.NewSession()
+
 // setupCode wires the "Paste Keras code" panel and "Show as Keras".
 func (a *app) setupCode() {
 	on("use-code", "click", func() {
@@ -37,6 +43,19 @@ func (a *app) setupCode() {
 			a.checkModel()
 		}
 	})
+	on("reset-code", "click", func() {
+		codeSession.Reset()
+		showCodeNames()
+		setText("code-status", "The names of the code pasted before are forgotten: the next block starts afresh, as after restarting a notebook's kernel.")
+	})
+	showCodeNames()
+	byID("code-notes").Call("addEventListener", "click", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if l := args[0].Get("target").Call("closest", "a.panel-link"); !l.IsNull() {
+			args[0].Call("preventDefault")
+			showPanel(strings.TrimPrefix(l.Call("getAttribute", "href").String(), "#"))
+		}
+		return nil
+	}))
 	on("code-text", "input", func() { gutter("code-lines", "code-text", value("code-text"), a.codeErr) })
 	ta := byID("code-text")
 	ta.Call("addEventListener", "scroll", js.FuncOf(func(js.Value, []js.Value) any {
@@ -49,7 +68,7 @@ func (a *app) setupCode() {
 		byID("export-box").Call("scrollIntoView", map[string]any{"block": "nearest"})
 	})
 	on("hide-keras", "click", func() { setHidden("export-box", true) })
-	for _, id := range []string{"optimizer", "lr", "loss", "batch", "epochs", "early", "patience", "w-years", "w-station", "w-target", "c-n", "c-testn"} {
+	for _, id := range []string{"optimizer", "lr", "loss", "batch", "epochs", "early", "patience", "restore", "seed", "w-years", "w-station", "w-target", "c-n", "c-testn"} {
 		on(id, "change", a.refreshExport)
 	}
 }
@@ -94,9 +113,23 @@ func (a *app) useCode(src string, focus bool) (err error) {
 		return fail(err)
 	}
 	blocks = true
-	p, err := keras.Run(src, env)
+	p, err := codeSession.Run(src, env)
+	showCodeNames()
 	if err != nil {
 		return fail(err)
+	}
+	if p.Model == nil {
+		// A cell that plots, or defines a callback for later: the page
+		// keeps its model and settings.
+		a.setCodeBlock("")
+		a.clearCodeError()
+		msg := "This code builds, compiles and fits no model: the page keeps its model and settings."
+		a.mu.Lock()
+		a.code.status = ""
+		a.mu.Unlock()
+		setText("code-status", msg)
+		showCodeNotes(withUnderstood(p.Notes, p.Understood))
+		return nil
 	}
 	text := keras.ModelText(p.Model.Layers)
 	name := p.Model.Name
@@ -139,10 +172,7 @@ func (a *app) useCode(src string, focus bool) (err error) {
 		}
 	}
 
-	a.codeErr = 0
-	gutter("code-lines", "code-text", value("code-text"), 0)
-	setHidden("code-error", true)
-	byID("code-text").Get("classList").Call("remove", "invalid")
+	a.clearCodeError()
 	total, _, _ := m.CountParams()
 	var set []string
 	if cs.Compile {
@@ -152,6 +182,9 @@ func (a *app) useCode(src string, focus bool) (err error) {
 		set = append(set, "fit")
 	}
 	msg := fmt.Sprintf("Using the code's model %q (%s parameters)", m.Name, thousands(total))
+	if p.Earlier {
+		msg = fmt.Sprintf("Using the code's model %q from an earlier block (%s parameters)", m.Name, thousands(total))
+	}
 	if len(set) > 0 {
 		msg += " and its " + strings.Join(set, " and ") + " settings"
 	}
@@ -161,6 +194,26 @@ func (a *app) useCode(src string, focus bool) (err error) {
 	setText("code-status", msg+".")
 	showCodeNotes(notes)
 	return nil
+}
+
+// clearCodeError takes the code panel's error away.
+func (a *app) clearCodeError() {
+	a.codeErr = 0
+	gutter("code-lines", "code-text", value("code-text"), 0)
+	setHidden("code-error", true)
+	byID("code-text").Get("classList").Call("remove", "invalid")
+}
+
+// showCodeNames lists the names the pasted code bound, which the next
+// block can use.
+func showCodeNames() {
+	names := codeSession.Names()
+	setHidden("reset-code", len(names) == 0)
+	if len(names) == 0 {
+		setText("code-names", "")
+		return
+	}
+	setText("code-names", "Names from the code pasted so far: "+strings.Join(names, ", ")+".")
 }
 
 // showCodeStatus says, under the code panel, whether the model editor
@@ -267,18 +320,77 @@ func showCodeNotes(notes []keras.Note) {
 		box.Set("hidden", true)
 		return
 	}
+	var differ, understood []keras.Note
+	for _, n := range notes {
+		if n.Understood {
+			understood = append(understood, n)
+		} else {
+			differ = append(differ, n)
+		}
+	}
+	noteList(box, "Not run here, and what the page does instead:", differ, "")
+	noteList(box, "Understood, nothing to run:", understood, "understood")
+	box.Set("hidden", false)
+}
+
+// noteList appends a titled list of notes to box, each with a link to the
+// panel that shows what its line would draw.
+func noteList(box js.Value, title string, notes []keras.Note, class string) {
+	if len(notes) == 0 {
+		return
+	}
 	p := document.Call("createElement", "p")
-	p.Set("textContent", "Not run here, and what the page does instead:")
+	p.Set("textContent", title)
 	box.Call("appendChild", p)
 	ul := document.Call("createElement", "ul")
 	for i, line := range NoteLines(notes) {
 		li := document.Call("createElement", "li")
+		li.Set("className", class)
 		li.Get("dataset").Set("line", strconv.Itoa(notes[i].Line))
 		li.Set("textContent", line)
+		if id, what := panelOf(notes[i].Panel); id != "" && !byID(id).IsNull() {
+			li.Get("dataset").Set("panel", notes[i].Panel)
+			li.Call("append", " ")
+			a := document.Call("createElement", "a")
+			a.Set("href", "#"+id)
+			a.Set("className", "panel-link")
+			a.Set("textContent", "→ "+what)
+			li.Call("appendChild", a)
+		}
 		ul.Call("appendChild", li)
 	}
 	box.Call("appendChild", ul)
-	box.Set("hidden", false)
+}
+
+// panelOf is the page element that shows a note's panel, and its name.
+func panelOf(panel string) (id, what string) {
+	switch panel {
+	case "curves":
+		return "plots", "the training curves, in the plots"
+	case "scatter":
+		return "plots", "the scatter plots, in the plots (after training)"
+	case "images":
+		return "plots", "the image grid, in the plots"
+	case "plots":
+		return "plots", "the plots"
+	case "histograms":
+		return "w-features", "the histograms (exercise 1)"
+	case "summary":
+		return "summary", "the summary under the model editor"
+	}
+	return "", ""
+}
+
+// showPanel scrolls a panel into view and marks it for a moment.
+func showPanel(id string) {
+	e := byID(id)
+	if d := e.Call("closest", "details"); !d.IsNull() {
+		d.Set("open", true)
+	}
+	e.Call("scrollIntoView", map[string]any{"block": "nearest", "behavior": "smooth"})
+	cl := e.Get("classList")
+	cl.Call("add", "flash")
+	window.Call("setTimeout", js.FuncOf(func(js.Value, []js.Value) any { cl.Call("remove", "flash"); return nil }), 1500)
 }
 
 // exportCode is the page's model with its compile and fit settings as
@@ -304,7 +416,22 @@ func (a *app) exportCode() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return l.exportHeader() + keras.Export(m, c, f, a.s.Lesson), nil
+	return l.exportHeader() + keras.ExportNotebook(a.dataPrep(), m, c, f), nil
+}
+
+// dataPrep is the data controls' choice, for the exported notebook.
+func (a *app) dataPrep() keras.DataPrep {
+	d := keras.DataPrep{Lesson: a.s.Lesson}
+	if seed, err := strconv.ParseUint(strings.TrimSpace(value("seed")), 10, 64); err == nil {
+		d.Seed = seed
+	}
+	if a.w != nil {
+		d.Years, d.Station, d.Target = floatValue("w-years", 3), value("w-station"), value("w-target")
+	}
+	if a.c != nil {
+		d.N, d.TestN = max(intValue("c-n", 2000), 1), max(intValue("c-testn", 1000), 1)
+	}
+	return d
 }
 
 // refreshExport rewrites the shown Keras code after a change.

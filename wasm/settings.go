@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"compress/zlib"
+	"encoding/base64"
 	"fmt"
+	"io"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"nnlab/keras"
 	"nnlab/lab"
@@ -25,6 +31,13 @@ const DefaultWeatherModel = "Dense(100, activation=\"relu\")\nDense(50, activati
 // features (comma-separated, for the exercise 1 histograms); plots=0 leaves
 // the plots out (to time training alone). A parameter
 // that is not given keeps the page's default.
+//
+// mz is the model text deflated in zlib's frame and base64url-encoded
+// (DeflateModel), as the page writes it into its own address: the page
+// keeps its whole state in the address (Query), so that a reload restores
+// it and copying the address shares it. answers=hide (an instructor's
+// setting, e.g. from the classroom server) leaves the exercises' answers
+// out of the page.
 //
 // code is Keras code (URL-encoded), e.g. a code block of the lesson: the
 // page runs it as "Paste Keras code" does (model, compile and fit settings)
@@ -57,6 +70,9 @@ type Settings struct {
 
 	// Code is Keras code to run before autorun ("" none).
 	Code string
+	// HideAnswers (answers=hide) is the instructor's setting: the
+	// exercises' answers are not revealed on the page.
+	HideAnswers bool
 	// Given holds the parameters the link gives (e.g. "epochs").
 	Given map[string]bool
 }
@@ -212,6 +228,26 @@ func ParseSettings(query string) (Settings, []error) {
 			s.Preset = ""
 		}
 	}
+	if v, ok := q["mz"]; ok {
+		if m, err := InflateModel(v[0]); err != nil {
+			errs = append(errs, err)
+			delete(s.Given, "mz")
+		} else {
+			s.Model, s.Given["model"] = m, true
+			if lesson == "cifar" {
+				s.Preset = cifarPreset(m)
+			}
+		}
+	}
+	if v, ok := q["answers"]; ok {
+		switch strings.ToLower(strings.TrimSpace(v[0])) {
+		case "hide", "hidden", "0", "off":
+			s.HideAnswers = true
+		case "show", "1", "on", "":
+		default:
+			errs = append(errs, fmt.Errorf("answers=%q: use hide (an instructor's setting) or show", v[0]))
+		}
+	}
 	if v, ok := q["code"]; ok {
 		s.Code = strings.ReplaceAll(v[0], "\r\n", "\n")
 	}
@@ -226,4 +262,139 @@ func ModelFromLink(v string) string {
 		v = strings.ReplaceAll(v, `\n`, "\n")
 	}
 	return v
+}
+
+// CPUSized gives a CIFAR-10 lesson the defaults that fit the pure-Go
+// device, for the settings a link does not give: a quarter of the work of
+// the lesson's (1,000 images, 5 epochs instead of 2,000 and 10), a fit of
+// about a minute on a laptop's CPU rather than several.
+func CPUSized(s *Settings) {
+	if s.Lesson != "cifar" {
+		return
+	}
+	if !s.Given["n"] {
+		s.N = CPUImages
+	}
+	if !s.Given["epochs"] {
+		s.Epochs = CPUEpochs
+	}
+}
+
+// The CIFAR-10 defaults on the pure-Go device (see CPUSized).
+const (
+	CPUImages = 1000
+	CPUEpochs = 5
+)
+
+// Query is the link of the settings s: the parameters that differ from
+// base (the lesson's defaults), so that the address stays short; the
+// model text, when it is not the default or a CIFAR preset, is deflated
+// and base64url-encoded as mz (a long model still fits an address).
+// ParseSettings reads it back; autorun and code are left out (a reload
+// must not train again, and the code's effect is in the other settings).
+func Query(s, base Settings) string {
+	q := url.Values{}
+	q.Set("lesson", s.Lesson)
+	if s.Device != "" && s.Device != "auto" {
+		q.Set("device", s.Device)
+	}
+	num := func(key string, v, b int) {
+		if v != b {
+			q.Set(key, strconv.Itoa(v))
+		}
+	}
+	num("epochs", s.Epochs, base.Epochs)
+	num("batch", s.Batch, base.Batch)
+	num("patience", s.Patience, base.Patience)
+	if s.Restore {
+		q.Set("restore", "1")
+	}
+	if s.Optimizer != base.Optimizer {
+		q.Set("optimizer", s.Optimizer)
+	}
+	if s.LR > 0 {
+		q.Set("lr", strconv.FormatFloat(s.LR, 'g', -1, 64))
+	}
+	if s.Loss != base.Loss {
+		q.Set("loss", s.Loss)
+	}
+	if s.Seed != base.Seed {
+		q.Set("seed", strconv.FormatUint(s.Seed, 10))
+	}
+	switch s.Lesson {
+	case "cifar":
+		num("n", s.N, base.N)
+		num("test_n", s.TestN, base.TestN)
+		if p := cifarPreset(s.Model); p != "" {
+			if p != base.Preset {
+				q.Set("preset", p)
+			}
+		} else {
+			q.Set("mz", DeflateModel(s.Model))
+		}
+	default:
+		if s.Years != base.Years {
+			q.Set("years", strconv.FormatFloat(s.Years, 'g', -1, 64))
+		}
+		if s.Station != "" {
+			q.Set("station", s.Station)
+		}
+		if s.Target != base.Target {
+			q.Set("target", s.Target)
+		}
+		if !slices.Equal(slices.Sorted(slices.Values(s.Features)), slices.Sorted(slices.Values(base.Features))) {
+			q.Set("features", strings.Join(s.Features, ","))
+		}
+		if strings.TrimSpace(s.Model) != strings.TrimSpace(base.Model) {
+			q.Set("mz", DeflateModel(s.Model))
+		}
+	}
+	if s.NoPlots {
+		q.Set("plots", "0")
+	}
+	if s.HideAnswers {
+		q.Set("answers", "hide")
+	}
+	return q.Encode()
+}
+
+// DeflateModel is a model text as a link's mz parameter: deflate in zlib's
+// frame (its checksum catches a damaged parameter), then base64url without
+// padding; 60 repeated lines take under 60 characters.
+func DeflateModel(text string) string {
+	var b bytes.Buffer
+	w, _ := zlib.NewWriterLevel(&b, zlib.BestCompression) // the level is valid
+	w.Write([]byte(text))
+	w.Close()
+	return base64.RawURLEncoding.EncodeToString(b.Bytes())
+}
+
+// InflateModel reads a link's mz parameter back into model text; a
+// damaged one (cut short in copying, edited by hand) is an error that says
+// so, never a wrong model.
+func InflateModel(v string) (string, error) {
+	damaged := func(why string) error {
+		return fmt.Errorf("mz=%.20q…: the model in the link is damaged (%s): copy the whole address again; the page uses the lesson's model", v, why)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(strings.TrimSpace(v), "="))
+	if err != nil {
+		return "", damaged("not base64url")
+	}
+	br := bytes.NewReader(raw)
+	r, err := zlib.NewReader(br)
+	if err != nil {
+		return "", damaged("not zlib data")
+	}
+	defer r.Close()
+	out, err := io.ReadAll(io.LimitReader(r, keras.MaxSourceBytes+1))
+	if len(out) > keras.MaxSourceBytes {
+		return "", damaged("longer than the model editor takes")
+	}
+	if err != nil || br.Len() != 0 {
+		return "", damaged("cut short, or changed: its checksum does not match")
+	}
+	if !utf8.Valid(out) {
+		return "", damaged("not text")
+	}
+	return string(out), nil
 }

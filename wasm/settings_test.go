@@ -91,3 +91,92 @@ func TestPenguinsSettings(t *testing.T) {
 		t.Errorf("unknown lesson: %v", errs)
 	}
 }
+
+// The address holds the lesson's state: Query writes what differs from
+// the defaults, ParseSettings reads it back, a long model included.
+func TestQueryRoundTrip(t *testing.T) {
+	long := strings.Repeat("Dense(64, activation=\"relu\")\n", 60) + "Dense(1)\n"
+	cases := []Settings{
+		DefaultSettings("weather"),
+		func() Settings {
+			s := DefaultSettings("weather")
+			s.Device, s.Epochs, s.Batch, s.Patience, s.Restore, s.Optimizer, s.LR, s.Loss, s.Seed = "cpu", 50, 16, 10, true, "rmsprop", 0.0005, "mae", 7
+			s.Years, s.Station, s.Target, s.Features, s.Model = 9, "BASEL", "BASEL_precipitation", []string{"BASEL_humidity"}, long
+			s.HideAnswers = true
+			return s
+		}(),
+		func() Settings {
+			s := DefaultSettings("cifar")
+			s.N, s.TestN, s.Epochs, s.Model = 300, 200, 2, CIFARPresetText("pool")
+			return s
+		}(),
+		func() Settings {
+			s := DefaultSettings("cifar")
+			s.Model = "Conv2D(8, (3, 3), activation=\"relu\")\nFlatten()\nDense(10)\n"
+			return s
+		}(),
+	}
+	for i, want := range cases {
+		q := Query(want, DefaultSettings(want.Lesson))
+		got, errs := ParseSettings(q)
+		if len(errs) > 0 {
+			t.Errorf("%d: %s: %v", i, q, errs)
+			continue
+		}
+		if got.Lesson != want.Lesson || got.Device != want.Device || got.Epochs != want.Epochs || got.Batch != want.Batch ||
+			got.Patience != want.Patience || got.Restore != want.Restore || got.Optimizer != want.Optimizer || got.LR != want.LR ||
+			got.Loss != want.Loss || got.Seed != want.Seed || got.Model != want.Model || got.HideAnswers != want.HideAnswers {
+			t.Errorf("%d: %s read back as\n%+v\nwant\n%+v", i, q, got, want)
+		}
+		if want.Lesson == "weather" && (got.Years != want.Years || got.Station != want.Station || got.Target != want.Target ||
+			strings.Join(got.Features, ",") != strings.Join(want.Features, ",")) {
+			t.Errorf("%d: %s: data %v %q %q %v", i, q, got.Years, got.Station, got.Target, got.Features)
+		}
+		if want.Lesson == "cifar" && (got.N != want.N || got.TestN != want.TestN || got.Preset != cifarPreset(want.Model)) {
+			t.Errorf("%d: %s: n %d test_n %d preset %q", i, q, got.N, got.TestN, got.Preset)
+		}
+		if len(q) > 2000 {
+			t.Errorf("%d: the address is %d characters: %s", i, len(q), q)
+		}
+	}
+	if q := Query(DefaultSettings("weather"), DefaultSettings("weather")); q != "lesson=weather" {
+		t.Errorf("the default weather lesson's address: %s", q)
+	}
+}
+
+// A damaged mz (cut short, edited, not base64) says so, names the
+// parameter, and leaves the lesson's model.
+func TestDamagedModelParameter(t *testing.T) {
+	good := DeflateModel("Dense(10)\nDense(1)\n")
+	for _, v := range []string{good[:len(good)/2], "!!!notbase64", "AAAA", good + "x"} {
+		s, errs := ParseSettings("lesson=weather&mz=" + v)
+		if len(errs) != 1 || !strings.Contains(errs[0].Error(), "the model in the link is damaged") || !strings.HasPrefix(errs[0].Error(), "mz=") {
+			t.Errorf("mz=%s: errors %v", v, errs)
+		}
+		if s.Model != DefaultWeatherModel || s.Given["model"] {
+			t.Errorf("mz=%s: model %q", v, s.Model)
+		}
+	}
+	if s, errs := ParseSettings("lesson=weather&mz=" + good); len(errs) > 0 || s.Model != "Dense(10)\nDense(1)\n" {
+		t.Errorf("the good mz: %q %v", s.Model, errs)
+	}
+	if s, errs := ParseSettings("lesson=cifar&answers=hide"); len(errs) > 0 || !s.HideAnswers {
+		t.Errorf("answers=hide: %v %v", s.HideAnswers, errs)
+	}
+	if _, errs := ParseSettings("lesson=cifar&answers=maybe"); len(errs) != 1 {
+		t.Errorf("answers=maybe: %v", errs)
+	}
+}
+
+func TestCPUSized(t *testing.T) {
+	s, _ := ParseSettings("lesson=cifar")
+	CPUSized(&s)
+	if s.N != CPUImages || s.Epochs != CPUEpochs {
+		t.Errorf("CPU defaults: n %d epochs %d", s.N, s.Epochs)
+	}
+	s, _ = ParseSettings("lesson=cifar&n=2000&epochs=10")
+	CPUSized(&s)
+	if s.N != 2000 || s.Epochs != 10 {
+		t.Errorf("a link's own n and epochs: n %d epochs %d", s.N, s.Epochs)
+	}
+}

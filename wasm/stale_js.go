@@ -42,6 +42,7 @@ func controlsKey() string {
 // (the model editor calls markStale itself, as do the code panel and the
 // lesson's model picker through checkModel).
 func (a *app) watchStale() {
+	a.watchState()
 	for _, id := range runControls {
 		if id == "model-text" || byID(id).IsNull() {
 			continue
@@ -64,6 +65,8 @@ func (a *app) ranWith(key string) {
 // when the controls differ from the last run's; it takes the mark away
 // when they are the same again.
 func (a *app) markStale() {
+	go a.saveState()
+	go a.updateEstimate()
 	a.mu.Lock()
 	key := a.runKey
 	a.mu.Unlock()

@@ -61,7 +61,7 @@ func (w *weatherLesson) load(a *app) error {
 	}
 	setOptions("w-station", append([]string{""}, stations...), append([]string{"all stations"}, stations...), s.Station)
 	setOptions("w-target", feats, nil, s.Target)
-	setOptions("w-features", feats, nil, s.Features...)
+	setChips("w-features", feats, s.Features)
 	setValue("w-years", strconv.FormatFloat(s.Years, 'g', -1, 64))
 	w.countFeatures()
 	w.sendFeatures(a)
@@ -69,7 +69,9 @@ func (w *weatherLesson) load(a *app) error {
 	on("w-station", "change", func() {
 		w.countFeatures()
 		a.checkModel()
+		a.showExercises(w.exercises())
 	})
+	a.showExercises(w.exercises())
 	return nil
 }
 
@@ -89,7 +91,7 @@ func (w *weatherLesson) countFeatures() {
 // most six) over all days of the file.
 func (w *weatherLesson) sendFeatures(a *app) {
 	var hs []Hist
-	for _, f := range selectedValues("w-features") {
+	for _, f := range chosenFeatures() {
 		if len(hs) == 6 {
 			break
 		}
@@ -147,7 +149,7 @@ func (w *weatherLesson) exportHeader() string {
 		station = "station " + c.Station
 	}
 	return fmt.Sprintf("# From nnlab, the weather lesson: %g years, %s, target %s (tomorrow).\n"+
-		"# X_train, y_train, X_val, y_val come from the lesson's data preparation and split.\n", c.Years, station, c.Targets[0])
+		"# The whole notebook: run it in Jupyter as it is, or one block a cell.\n\n", c.Years, station, c.Targets[0])
 }
 
 func (w *weatherLesson) input() *nn.InputLayer {
@@ -206,4 +208,33 @@ func (w *weatherLesson) run(ctx context.Context, dev gpu.Device, rs RunSettings,
 	}
 	r.status(statusLine(res.Stopped, err, res.EpochsRun, res.TrainSeconds))
 	return &weatherResult{WeatherResult: res}, err
+}
+
+// chosenFeatures are the features chosen for the exercise 1 histograms.
+func chosenFeatures() []string {
+	boxes := document.Call("querySelectorAll", "#w-features input:checked")
+	out := make([]string, boxes.Length())
+	for i := range out {
+		out[i] = boxes.Index(i).Get("value").String()
+	}
+	return out
+}
+
+// setChips fills a box with one toggle chip (a checkbox and its label) an
+// option, the chosen ones checked: a plain click toggles one feature, and
+// the chosen ones stay in view.
+func setChips(id string, opts, chosen []string) {
+	box := byID(id)
+	box.Set("innerHTML", "")
+	for _, o := range opts {
+		l := document.Call("createElement", "label")
+		l.Set("className", "chip")
+		in := document.Call("createElement", "input")
+		in.Set("type", "checkbox")
+		in.Set("value", o)
+		in.Set("checked", slices.Contains(chosen, o))
+		l.Call("appendChild", in)
+		l.Call("append", o)
+		box.Call("appendChild", l)
+	}
 }
