@@ -164,6 +164,11 @@ func TestBoard(t *testing.T) {
 	// Hide an entry: it leaves the board (and comes back with "show hidden").
 	eval[bool](board, `(() => { document.querySelector("#board-groups tbody tr button").click(); return true; })()`)
 	board.waitFor(stall, "the hidden entry gone", `document.querySelectorAll("#board-groups tbody tr").length === 3`)
+
+	// A kept run (a row of Bob's runs table) is shared from the table too.
+	bp.waitFor(stall, "a share button in the runs table", `!!document.querySelector("#runs-table button.run-share")`)
+	share(bp, "B's kept run", "#runs-table button.run-share")
+	board.waitFor(stall, "the kept run on the board", `document.querySelectorAll("#board-groups tbody tr").length === 4`)
 }
 
 // boardClick clicks the element with this id, or the first matching a selector.

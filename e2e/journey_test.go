@@ -439,6 +439,13 @@ func TestJourneyExercises(t *testing.T) {
 	if !strings.Contains(p.text("ex6"), "The answers are hidden") {
 		t.Errorf("exercise 6 does not say the answers are hidden: %q", p.text("ex6"))
 	}
+	// The instructor's setting stays on the way back to the start page and
+	// from there into every lesson (serve --hide-answers sets it there).
+	for _, id := range []string{"back", "open-weather", "open-penguins"} {
+		if h := eval[string](p, `document.getElementById(`+jsString(id)+`).getAttribute("href")`); !strings.Contains(h, "answers=hide") {
+			t.Errorf("#%s links to %q with answers=hide lost", id, h)
+		}
+	}
 	p.open("lesson=cifar&device=cpu")
 	p.waitStatus(stall, "ready")
 	ans = eval[string](p, `[...document.querySelectorAll("#ex6 details.answer")].map(d => d.textContent).join("\n")`)

@@ -19,6 +19,18 @@ type Classroom struct {
 	URLs []string `json:"urls"`
 	// LAN is true when the server is reachable from other machines.
 	LAN bool `json:"lan"`
+	// Query is added to the addresses learners open (their links and QR
+	// codes), e.g. "answers=hide" from serve --hide-answers.
+	Query string `json:"-"`
+}
+
+// Join is the address learners open for URLs[i]: with the classroom's
+// query, if it has one.
+func (c *Classroom) Join(i int) string {
+	if c.Query == "" {
+		return c.URLs[i]
+	}
+	return c.URLs[i] + "?" + c.Query
 }
 
 // ClassroomFor returns the addresses of a server listening on host:port.
@@ -154,8 +166,9 @@ type classroomJSON struct {
 
 func (h *Lab) serveClassroom(w http.ResponseWriter, r *http.Request) {
 	c := h.classroomOf(r)
-	j := classroomJSON{Version: h.version, URLs: c.URLs, LAN: c.LAN, QR: []string{}}
+	j := classroomJSON{Version: h.version, URLs: []string{}, LAN: c.LAN, QR: []string{}}
 	for i := range c.URLs {
+		j.URLs = append(j.URLs, c.Join(i))
 		q := "qr.svg"
 		if i > 0 {
 			q += "?i=" + strconv.Itoa(i)
@@ -184,12 +197,12 @@ func (h *Lab) serveQR(w http.ResponseWriter, r *http.Request, png bool) {
 	var err error
 	if png {
 		var q *qrcode.QRCode
-		if q, err = qrcode.New(c.URLs[i], qrcode.Medium); err == nil {
+		if q, err = qrcode.New(c.Join(i), qrcode.Medium); err == nil {
 			b, err = q.PNG(-8)
 		}
 		w.Header().Set("Content-Type", "image/png")
 	} else {
-		b, err = QRSVG(c.URLs[i])
+		b, err = QRSVG(c.Join(i))
 		w.Header().Set("Content-Type", "image/svg+xml")
 	}
 	if err != nil {

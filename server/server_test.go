@@ -640,6 +640,18 @@ func TestClassroomEndpoints(t *testing.T) {
 			t.Errorf("%s: %s", q, res.Status)
 		}
 	}
+	// serve --hide-answers: the addresses learners open, and their QR
+	// codes, carry answers=hide.
+	hide, err := New(Options{Site: os.DirFS(site), Classroom: &Classroom{URLs: []string{"http://10.0.0.2:8080/"}, LAN: true, Query: "answers=hide"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(body(t, get(t, hide, "GET", "/classroom.json")), &c); err != nil || len(c.URLs) != 1 || c.URLs[0] != "http://10.0.0.2:8080/?answers=hide" {
+		t.Errorf("classroom.json with answers hidden: %v %+v", err, c)
+	}
+	if err := xml.Unmarshal(body(t, get(t, hide, "GET", "/qr.svg")), &doc); err != nil || doc.Title != "http://10.0.0.2:8080/?answers=hide" {
+		t.Errorf("qr.svg with answers hidden: %v %+v", err, doc)
+	}
 	// Without a classroom (the edge), the address is the request's.
 	edge, _ := New(Options{})
 	r := httptest.NewRequest("GET", "https://lab.example.org/classroom.json", nil)

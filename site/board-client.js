@@ -94,6 +94,19 @@
     if (out.error) return say(out.error);
     enqueue(JSON.parse(out.post));
   });
+  // A kept run (a row of the runs table, wasm/runs_js.go) is shared as the
+  // last run is; the table shows its share buttons once this exists.
+  globalThis.nnlabBoardShareKeptRun = (resultJSON, runLink) => {
+    const n = ready();
+    if (!n) { box.open = true; box.scrollIntoView({ block: 'nearest' }); return; }
+    const link = new URL(String(runLink), location.href);
+    link.searchParams.delete('class');
+    link.hash = '';
+    const out = globalThis.nnlabBoardRun(String(resultJSON), newID(), n, exercise.value.trim(), link.href);
+    if (out.error) return say(out.error);
+    enqueue(JSON.parse(out.post));
+  };
+  dispatchEvent(new Event('nnlab-board-ready'));
   shareAnswer.addEventListener('click', () => {
     const n = ready();
     if (!n) return;

@@ -87,7 +87,7 @@ func runApp() {
 	}
 	a.openDevice(a.s.Device)
 	setValue("device-select", a.s.Device)
-	deviceLinks(a.s.Device)
+	deviceLinks(a.s.Device, a.s.HideAnswers)
 	on("device-select", "change", func() { a.switchDevice(value("device-select")) })
 
 	var l lesson

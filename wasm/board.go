@@ -21,6 +21,17 @@ type boardResult struct {
 	Error     string               `json:"error"`
 }
 
+// runBoardResult is a kept run (the runs table) in the keys of a result,
+// so that it is shared the way the last run is.
+func runBoardResult(r Run) []byte {
+	b, err := json.Marshal(boardResult{Lesson: r.Lesson, ModelText: r.ModelText, Model: r.ModelName,
+		Params: int64(r.Params), History: r.History, Metrics: r.Metrics})
+	if err != nil {
+		panic(err) // maps of strings to numbers always marshal
+	}
+	return b
+}
+
 // boardRunPost turns a run's result into the post that shares it on the
 // class board: its model, params, final metrics and per-epoch curves, the
 // link that reproduces it. A result with no finished fit is an error in

@@ -28,3 +28,18 @@ func TestBoardRunPost(t *testing.T) {
 		}
 	}
 }
+
+// A kept run is shared as the last run is: its model, params, final
+// metrics and curves reach the post.
+func TestBoardKeptRunPost(t *testing.T) {
+	r := Run{Lesson: "weather", ModelText: "Dense(10)\nDense(1)", ModelName: "model", Params: 901,
+		History: map[string][]float64{"loss": {2, 1}, "val_loss": {2.5, 1.5}}, Metrics: map[string]float64{"val_rmse": 1.2}}
+	p, err := boardRunPost(runBoardResult(r), "abcdef123456", "Ada", "exercise 3", "http://10.0.0.2:8080/?lesson=weather")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Lesson != "weather" || p.Params != 901 || p.Model != r.ModelText || p.Metrics["val_rmse"] != 1.2 ||
+		len(p.Curves["val_loss"]) != 2 || len(p.Curves["loss"]) != 2 {
+		t.Errorf("%+v", p)
+	}
+}

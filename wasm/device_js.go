@@ -58,5 +58,5 @@ func (a *app) switchDevice(kind string) {
 	a.openDevice(kind)
 	a.s.Device = kind
 	replaceQuery("device", kind)
-	deviceLinks(kind)
+	deviceLinks(kind, a.s.HideAnswers)
 }

@@ -12,20 +12,26 @@ import (
 
 // The page's address and its links keep the learner's choices.
 
-// deviceLinks makes the links between the lessons keep the device choice.
-func deviceLinks(kind string) {
-	q := ""
+// deviceLinks makes the links between the lessons keep the device choice
+// and the instructor's answers=hide (the classroom server's
+// --hide-answers puts it in the address learners open).
+func deviceLinks(kind string, hideAnswers bool) {
+	q := url.Values{}
 	if kind != "" && kind != "auto" {
-		q = "device=" + url.QueryEscape(kind)
+		q.Set("device", kind)
 	}
+	if hideAnswers {
+		q.Set("answers", "hide")
+	}
+	extra := q.Encode()
 	for id, base := range map[string]string{"open-weather": "?lesson=weather", "open-cifar": "?lesson=cifar", "open-penguins": "?lesson=penguins", "back": "./"} {
 		href := base
 		switch {
-		case q == "":
+		case extra == "":
 		case strings.Contains(base, "?"):
-			href += "&" + q
+			href += "&" + extra
 		default:
-			href += "?" + q
+			href += "?" + extra
 		}
 		byID(id).Set("href", href)
 	}

@@ -124,6 +124,8 @@ func newRunsPanel(lesson string) *runsPanel {
 				p.render()
 			case act == "delete":
 				p.delete(id)
+			case act == "share":
+				p.share(id)
 			}
 		}()
 		return nil
@@ -138,6 +140,12 @@ func newRunsPanel(lesson string) *runsPanel {
 	}))
 	window.Call("addEventListener", "resize", js.FuncOf(func(js.Value, []js.Value) any {
 		go p.draw()
+		return nil
+	}))
+	// The class board's client (site/board-client.js) says when a board
+	// serves the page: the rows get their share buttons then.
+	window.Call("addEventListener", "nnlab-board-ready", js.FuncOf(func(js.Value, []js.Value) any {
+		go p.render()
 		return nil
 	}))
 	go p.load()
@@ -608,6 +616,15 @@ func (p *runsPanel) render() {
 		link.Set("className", "run-link")
 		link.Set("title", "open the page with this run's settings and model, to train it again")
 		c.Call("appendChild", link)
+		if boardShares() {
+			sh := document.Call("createElement", "button")
+			sh.Set("textContent", "share")
+			sh.Set("className", "secondary run-share")
+			sh.Set("title", "post "+r.Name+" to the class board")
+			sh.Call("setAttribute", "data-act", "share")
+			sh.Call("setAttribute", "data-id", r.ID)
+			c.Call("appendChild", sh)
+		}
 		del := document.Call("createElement", "button")
 		del.Set("textContent", "×")
 		del.Set("className", "secondary run-delete")
@@ -888,4 +905,24 @@ func drawPlot(cv js.Value, ss []plotSeries, title, xlab, ylab string, logX bool,
 		}
 	}
 	g.Call("restore")
+}
+
+// boardShares: a class board serves the page (board-client.js defined its
+// share function), so kept runs can be posted to it.
+func boardShares() bool {
+	return js.Global().Get("nnlabBoardShareKeptRun").Type() == js.TypeFunction
+}
+
+// share posts a kept run to the class board, as "Share the last run" posts
+// the current one; the board client asks for the name and queues the post.
+func (p *runsPanel) share(id string) {
+	if !boardShares() {
+		return
+	}
+	for _, r := range p.lessonRuns("") {
+		if r.ID == id {
+			js.Global().Call("nnlabBoardShareKeptRun", string(runBoardResult(r)), r.Link())
+			return
+		}
+	}
 }

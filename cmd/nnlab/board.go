@@ -43,7 +43,10 @@ func serveBoard(ctx context.Context, dir string, lab http.Handler) (h http.Handl
 // printBoard prints the class code (with the address that carries it, and
 // its QR code on a LAN) and, for this terminal only, the instructor's link.
 func printBoard(w io.Writer, c *server.Classroom, dir, code, token string, qr bool) {
-	join := c.URLs[0] + "?class=" + code
+	join := c.Join(0) + "?class=" + code
+	if c.Query != "" {
+		join = c.Join(0) + "&class=" + code
+	}
 	fmt.Fprintf(w, "nnlab: the class board is in %s\n", dir)
 	fmt.Fprintf(w, "nnlab: class code %s: learners share their runs and answers with it (or open %s)\n", code, join)
 	if c.LAN && qr {

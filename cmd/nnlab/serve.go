@@ -40,6 +40,7 @@ func serve(ctx context.Context, args []string) error {
 	ntr := fs.Int("cifar-train", lessondata.DefaultTrain, "CIFAR-10 training images served")
 	nte := fs.Int("cifar-test", lessondata.DefaultTest, "CIFAR-10 test images served")
 	qr := fs.Bool("qr", true, "on a LAN address, print the address as a QR code")
+	hideAnswers := fs.Bool("hide-answers", false, "the addresses learners open hide the exercises' answers (answers=hide): for a workshop where the instructor reveals them")
 	boardDir := fs.String("board", "", `folder of the classroom board's database (default: $NNLAB_BOARD, else nnlab/board in the user's config folder); "off" serves no board`)
 	export := fs.String("export", "", "write the site and data as Cloudflare Workers static assets to this folder, and exit")
 	lim := server.DefaultLimits
@@ -91,6 +92,9 @@ func serve(ctx context.Context, args []string) error {
 	p := ln.Addr().(*net.TCPAddr).Port
 	ifaddrs, _ := net.InterfaceAddrs()
 	opt.Classroom = server.ClassroomFor(host, p, ifaddrs)
+	if *hideAnswers {
+		opt.Classroom.Query = "answers=hide"
+	}
 	lab, err := server.New(opt)
 	if err != nil {
 		return err
@@ -233,17 +237,17 @@ func dataFiles(site fs.FS) int {
 // of the first.
 func printJoin(w io.Writer, c *server.Classroom, qr bool) {
 	if !c.LAN {
-		fmt.Fprintf(w, "nnlab: open %s\n", c.URLs[0])
+		fmt.Fprintf(w, "nnlab: open %s\n", c.Join(0))
 		fmt.Fprintf(w, "nnlab: (for a classroom: nnlab serve --addr 0.0.0.0, or ./build.sh serve --addr 0.0.0.0)\n")
 		return
 	}
 	fmt.Fprintln(w, "nnlab: learners on the same network open:")
-	for _, u := range c.URLs {
-		fmt.Fprintf(w, "    %s\n", u)
+	for i := range c.URLs {
+		fmt.Fprintf(w, "    %s\n", c.Join(i))
 	}
 	if qr {
-		if s, err := server.QRText(c.URLs[0]); err == nil {
-			fmt.Fprintf(w, "nnlab: or scan (%s):\n%s", c.URLs[0], s)
+		if s, err := server.QRText(c.Join(0)); err == nil {
+			fmt.Fprintf(w, "nnlab: or scan (%s):\n%s", c.Join(0), s)
 		}
 	}
 	fmt.Fprintf(w, "nnlab: the QR code for a projector: %sqr.svg (all addresses: %sclassroom.json)\n", c.URLs[0], c.URLs[0])

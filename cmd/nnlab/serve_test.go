@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"nnlab/datasets"
+	"nnlab/server"
 	"nnlab/server/lessondata"
 )
 
@@ -267,6 +268,21 @@ func TestServeFlags(t *testing.T) {
 		err := serve(context.Background(), strings.Fields(tc.args))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("serve %s: %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+// serve --hide-answers: the addresses printed for learners, and the one
+// that carries the class code, hide the exercises' answers.
+func TestJoinHidesAnswers(t *testing.T) {
+	c := &server.Classroom{URLs: []string{"http://10.0.0.2:8080/"}, LAN: true, Query: "answers=hide"}
+	var b strings.Builder
+	printJoin(&b, c, false)
+	printBoard(&b, c, "/tmp/board", "CLASS7", "tok", false)
+	out := b.String()
+	for _, want := range []string{"    http://10.0.0.2:8080/?answers=hide\n", "http://10.0.0.2:8080/?answers=hide&class=CLASS7", "http://10.0.0.2:8080/qr.svg", "http://10.0.0.2:8080/board#token=tok"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
 		}
 	}
 }
