@@ -367,7 +367,7 @@ func (in *interp) stmt(s Stmt) error {
 			// says what the lab does without it.
 			for _, target := range st.Names {
 				if root := strings.Split(target, ".")[0]; root != "tensorflow" && root != "keras" {
-					h := moduleHints[root]
+					h, _ := in.moduleHint(root)
 					if h == "" {
 						h = "only TensorFlow/Keras code is run here"
 					}

@@ -24,6 +24,12 @@ type app struct {
 	view *viewLink
 	y    yielder
 
+	// devUse is held while kernels run on dev: a fit, the estimate's
+	// measured steps, a loaded model's evaluation. A device runs one
+	// thing at a time (WebGPU's pipelines and buffers are not shared
+	// between goroutines), and the estimate gives way to a fit.
+	devUse sync.Mutex
+
 	mu      sync.Mutex // guards the fields below, shared by event handlers and the trainer
 	dev     gpu.Device
 	devNote string

@@ -34,7 +34,11 @@ func (a *app) useDevice(dev gpu.Device, note string) {
 	a.dev, a.devNote = dev, note
 	a.mu.Unlock()
 	if old != nil && old != dev {
-		old.Close()
+		go func() { // once an estimate measuring on it has ended
+			a.devUse.Lock()
+			defer a.devUse.Unlock()
+			old.Close()
+		}()
 	}
 	setText("device-name", dev.Name())
 	if note == "using "+dev.Name() {

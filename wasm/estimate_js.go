@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -67,7 +68,22 @@ func (a *app) updateEstimate() {
 				time.Sleep(50 * time.Millisecond)
 			}
 		}()
-		step, err = measureStep(ctx, m, dev, loss, d, batch)
+		// The device is another's (a fit, a loaded model): no estimate now.
+		if !a.devUse.TryLock() {
+			cancel()
+			m.Release()
+			setText("estimate", "")
+			return
+		}
+		a.mu.Lock()
+		same := a.dev == dev && !a.running
+		a.mu.Unlock()
+		if same {
+			step, err = measureStep(ctx, m, dev, loss, d, batch)
+		} else {
+			err = context.Canceled
+		}
+		a.devUse.Unlock()
 		stopped := ctx.Err() != nil
 		cancel()
 		if err != nil || stopped {
@@ -102,6 +118,9 @@ func stepText(d time.Duration) string {
 // loss, the training and validation samples, and the data's shape (for
 // the cache).
 func (a *app) estimateData() (d *nn.Data, loss nn.Loss, train, val int, shape string, err error) {
+	if a.w == nil && a.c == nil {
+		return nil, nn.Loss{}, 0, 0, "", errors.New("no estimate for this lesson: its fits take seconds")
+	}
 	if a.w != nil {
 		prep, err := a.w.prepared(a.w.dataConfig())
 		if err != nil {

@@ -347,6 +347,8 @@ func (a *app) evaluateLoaded(s *modelfile.Saved) (*modelReport, error) {
 	if running {
 		return nil, errors.New("a run is going on: load the model when it has ended")
 	}
+	a.devUse.Lock() // an estimate may be measuring a step
+	defer a.devUse.Unlock()
 	lesson := a.s.Lesson
 	if s.Lesson != nil && s.Lesson.Name != "" && s.Lesson.Name != lesson {
 		return nil, fmt.Errorf("this model was trained in the %s lesson, this page is the %s lesson: open ?lesson=%s to load it", s.Lesson.Name, lesson, s.Lesson.Name)

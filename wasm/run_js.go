@@ -99,7 +99,9 @@ func (a *app) train() {
 	rep := &reporter{a: a, epochs: rs.Fit.Epochs}
 	if err == nil {
 		a.ranWith(key)
+		a.devUse.Lock() // an estimate measuring now sees running and stops
 		res, err = l.run(ctx, dev, rs, rep)
+		a.devUse.Unlock()
 		a.modelTrained(rs) // model files: the trained model's downloads (model_js.go)
 	}
 	if w, ok := dev.(*gpu.WebGPU); ok && w.Lost() {
