@@ -54,3 +54,21 @@ func (s *Saved) OutputActivation() string {
 	}
 	return ""
 }
+
+// ForLogits is s as the model that gives logits, and whether it does: a
+// model ending in a softmax Dense gives way to its linear twin (the
+// crossentropy Keras reports for a softmax output is taken from the
+// logits behind it, and with unscaled inputs the clipped probabilities
+// would say another loss); a linear last Dense gives logits already; any
+// other ending gives what it gives (false).
+func (s *Saved) ForLogits() (*Saved, bool, error) {
+	_, dense := s.Model.Layers[len(s.Model.Layers)-1].(*nn.DenseLayer)
+	switch act := s.OutputActivation(); {
+	case dense && act == "softmax":
+		ls, err := s.WithOutputActivation("linear")
+		return ls, err == nil, err
+	case dense && act == "linear":
+		return s, true, nil
+	}
+	return s, false, nil
+}

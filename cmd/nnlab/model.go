@@ -383,7 +383,7 @@ func evaluatePenguins(s *modelfile.Saved, l *modelfile.Lesson, dataPath, device 
 	if l.Classes != nil && !slices.Equal(l.Classes, data.Prepared.Classes) {
 		return nil, fmt.Errorf("the model's species are %s, the penguins file's %s", strings.Join(l.Classes, ", "), strings.Join(data.Prepared.Classes, ", "))
 	}
-	logits, err := penguinsLogits(s)
+	s, logits, err := s.ForLogits()
 	if err != nil {
 		return nil, err
 	}
@@ -400,28 +400,4 @@ func evaluatePenguins(s *modelfile.Saved, l *modelfile.Lesson, dataPath, device 
 		return &evaluation{Lesson: "penguins", Model: m.Name, Device: dev.Name(), Samples: len(sc.True),
 			Metrics: map[string]float64{"test_accuracy": sc.Accuracy, "test_loss": sc.Loss}, Classes: data.Prepared.Classes, Confusion: sc.Confusion}, nil
 	})
-}
-
-// penguinsLogits turns a model ending in a softmax Dense into the one
-// giving its logits (the model is changed in s), and says whether the
-// model gives logits: Keras's crossentropy on a softmax output takes the
-// logits behind it, which is what training reported, and with the
-// lesson's unscaled features the clipped probabilities would say another
-// loss.
-func penguinsLogits(s *modelfile.Saved) (bool, error) {
-	switch s.OutputActivation() {
-	case "softmax":
-		if _, ok := s.Model.Layers[len(s.Model.Layers)-1].(*nn.DenseLayer); !ok {
-			return false, nil
-		}
-		ls, err := s.WithOutputActivation("linear")
-		if err != nil {
-			return false, err
-		}
-		*s = *ls
-		return true, nil
-	case "linear":
-		return true, nil
-	}
-	return false, nil
 }

@@ -238,9 +238,9 @@ func TestPenguinsPredict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logits, err := penguinsLogits(s)
+	s, logits, err := s.ForLogits()
 	if err != nil || !logits {
-		t.Fatalf("penguinsLogits: %v, %v", logits, err)
+		t.Fatalf("ForLogits: %v, %v", logits, err)
 	}
 	lm, err := s.Build(gpu.NewCPU())
 	if err != nil {
