@@ -244,3 +244,76 @@ func TestModelLoadCIFAR(t *testing.T) {
 	p.load(file)
 	p.waitFor(stall, "the message about the lesson", `document.getElementById("error-box").textContent.includes("trained in the cifar lesson")`)
 }
+
+// TestModelPenguins is the penguins half of "a saved model downloads,
+// loads back and predicts the same values": a model trained briefly in the
+// penguins page downloads as .keras and for TF.js; the files are the
+// lesson's Keras model (its last Dense a softmax, compiled with
+// CategoricalCrossentropy(), the features and species in order); each
+// loads back through "Load model" and gives the run's test accuracy and
+// loss, the species' probabilities the trained model gave, and the test
+// confusion matrix.
+func TestModelPenguins(t *testing.T) {
+	t.Parallel()
+	p := newPage(t, false)
+	dir := t.TempDir()
+	r := p.train("lesson=penguins&epochs=20&device=cpu&plots=0&autorun=1", stall)
+	trained := p.modelReport("trained")
+	if len(trained.Predictions) != 10 || len(trained.Predictions[0]) != 3 {
+		t.Fatalf("the trained model's report holds %d predictions: %+v", len(trained.Predictions), trained)
+	}
+	p.downloadsTo(dir)
+	name := trained.Model
+	check := func(what string, loaded modelReport) {
+		t.Helper()
+		samePredictions(t, what, loaded.Predictions, trained.Predictions)
+		for _, k := range []string{"test_accuracy", "test_loss"} {
+			if got, want := loaded.Metrics[k], num(t, r, "metrics", k); got != want {
+				t.Errorf("%s: the loaded model's %s is %v, the run's %v", what, k, got, want)
+			}
+		}
+		if s := p.text("model-status"); !strings.Contains(s, "on 69 test penguins") {
+			t.Errorf("%s: model status %q", what, s)
+		}
+		// The confusion matrix's rows hold the 30 Adelie, 14 Chinstrap and
+		// 25 Gentoo test penguins.
+		sums := eval[[]float64](p, `[...document.querySelectorAll("#model-confusion tr")].slice(1).map(tr => [...tr.querySelectorAll("td")].reduce((s, td) => s + Number(td.textContent), 0))`)
+		if fmt.Sprint(sums) != "[30 14 25]" {
+			t.Errorf("%s: the confusion matrix's rows sum to %v, want [30 14 25]", what, sums)
+		}
+	}
+
+	p.click("#download-keras")
+	keras := filepath.Join(dir, name+".keras")
+	p.waitFile(keras)
+	b, err := os.ReadFile(keras)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := modelfile.Load(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := s.OutputActivation(); a != "softmax" || s.Compile == nil || s.Compile.Loss.Name != "categorical_crossentropy" || s.Compile.Loss.Kind != nn.CategoricalCrossentropy(false).Kind {
+		t.Errorf("the downloaded model ends in %q, compiled with %+v: want the lesson's softmax and CategoricalCrossentropy()", a, s.Compile)
+	}
+	if l := s.Lesson; l == nil || l.Name != "penguins" || fmt.Sprint(l.Features) != fmt.Sprint(datasets.PenguinsMeasurements) || fmt.Sprint(l.Classes) != "[Adelie Chinstrap Gentoo]" {
+		t.Errorf("the downloaded model's lesson: %+v", s.Lesson)
+	}
+	p.load(keras)
+	check(".keras", p.modelReport("loaded"))
+	eval[any](p, `window.scrollTo(0, document.documentElement.scrollHeight)`)
+	p.screenshot("model_penguins_loaded")
+
+	p.click("#download-tfjs")
+	mj, bin := filepath.Join(dir, name+".json"), filepath.Join(dir, name+".weights.bin")
+	p.waitFile(mj)
+	p.waitFile(bin)
+	eval[any](p, `document.getElementById("model-result").textContent = ""`)
+	p.load(mj, bin)
+	loaded := p.modelReport("loaded")
+	if loaded.File != name+".json" {
+		t.Errorf("TF.js: loaded %q", loaded.File)
+	}
+	check("TF.js", loaded)
+}
