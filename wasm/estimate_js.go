@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -111,7 +112,19 @@ func (a *app) estimateData() (d *nn.Data, loss nn.Loss, train, val int, shape st
 		d = &nn.Data{X: s.XTrain.Data, Y: s.YTrain.Data, N: s.XTrain.Rows}
 		return d, nn.MeanSquaredError, s.XTrain.Rows, s.XVal.Rows, fmt.Sprint(s.XTrain.Cols, "x", s.YTrain.Cols), nil
 	}
+	if p := a.p; p != nil {
+		// The penguins lesson: no validation data (the lesson's fit).
+		if p.data == nil {
+			return nil, nn.Loss{}, 0, 0, "", errors.New("the penguins are not loaded")
+		}
+		s := p.data.Split
+		d = &nn.Data{X: s.XTrain.Data, Y: s.YTrain.Data, N: s.XTrain.Rows}
+		return d, nn.CategoricalCrossentropy(true), s.XTrain.Rows, 0, fmt.Sprint("penguins ", s.XTrain.Cols, "x", s.YTrain.Cols), nil
+	}
 	c := a.c
+	if c == nil || c.trainSet == nil {
+		return nil, nn.Loss{}, 0, 0, "", errors.New("no lesson data to estimate with")
+	}
 	n, testN := max(intValue("c-n", 2000), 1), max(intValue("c-testn", 1000), 1)
 	im := c.trainSet
 	k := min(im.N, 4*max(intValue("batch", 32), 1))

@@ -27,7 +27,7 @@ import (
 func predictCmd(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
 	model := fs.String("model", "", "the model: a .keras file, or a TF.js model folder (or its model.json)")
-	in := fs.String("csv", "", `the inputs: one sample a line, its values separated by commas ("-" = standard input), as model.predict takes them: a weather model's features in the CSV's column order (a first line of column names is allowed), a CIFAR-10 model's 3,072 pixel values (height, width, RGB) divided by 255`)
+	in := fs.String("csv", "", `the inputs: one sample a line, its values separated by commas ("-" = standard input), as model.predict takes them: a weather model's features in the CSV's column order (a first line of column names is allowed), a penguins model's four measurements (bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g; it prints the species' probabilities), a CIFAR-10 model's 3,072 pixel values (height, width, RGB) divided by 255`)
 	device := fs.String("device", "", "auto, cpu or webgpu")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"nnlab/datasets"
 	"nnlab/gpu"
 	"nnlab/lab"
+	"nnlab/modelfile"
 	"nnlab/nn"
 )
 
@@ -266,5 +267,42 @@ func TestPenguinsPredict(t *testing.T) {
 		if math.Abs(sum-1) > 1e-5 {
 			t.Errorf("row %d sums to %v", i+1, sum)
 		}
+	}
+}
+
+// A penguins model file without nnlab's metadata (as Keras writes it) is
+// taken as the penguins lesson's from its 4 inputs and 3 outputs, tested
+// on the lesson's split, with a note saying so.
+func TestEvaluatePenguinsKerasFile(t *testing.T) {
+	t.Setenv(datasets.EnvOffline, "1")
+	dir := t.TempDir()
+	m := filepath.Join(dir, "m.keras")
+	var train bytes.Buffer
+	if err := trainPenguins(context.Background(), []string{"--epochs", "5", "--device", "cpu", "--json", "--save", m}, &train); err != nil {
+		t.Fatal(err)
+	}
+	var tr struct{ Metrics map[string]float64 }
+	json.Unmarshal(train.Bytes(), &tr)
+	s, err := readModel(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Lesson = nil
+	b, err := modelfile.WriteKeras(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(dir, "plain.keras")
+	os.WriteFile(plain, b, 0o644)
+	var eval bytes.Buffer
+	if err := evaluateCmd(context.Background(), []string{"--model", plain, "--device", "cpu", "--json"}, &eval); err != nil {
+		t.Fatal(err)
+	}
+	var ev evaluation
+	if err := json.Unmarshal(eval.Bytes(), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Lesson != "penguins" || ev.Samples != 69 || ev.Metrics["test_loss"] != tr.Metrics["test_loss"] || len(ev.Notes) != 1 {
+		t.Errorf("evaluation of a file without nnlab's metadata: %+v; training's metrics %v", ev, tr.Metrics)
 	}
 }
