@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -14,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"nnlab/datasets"
+	"nnlab/gpu"
 	"nnlab/lab"
 	"nnlab/modelfile"
 	"nnlab/nn"
@@ -316,4 +318,46 @@ func TestModelPenguins(t *testing.T) {
 		t.Errorf("TF.js: loaded %q", loaded.File)
 	}
 	check("TF.js", loaded)
+
+	// A model nnlab trained natively on another split (train penguins
+	// --test-size 0.3 --split-seed 7 --save): the page tests it on that
+	// split's 103 test penguins, with the accuracy the native run had.
+	cfg := lab.PenguinsConfig{Epochs: 10, TestSize: 0.3, SplitSeed: 7, Seed: 4, DataPath: filepath.Join(repoRoot, "dist", "data", "penguins.csv")}
+	data, err := lab.LoadPenguinsData(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var native *modelfile.Saved
+	res, err := lab.RunPenguins(context.Background(), cfg, gpu.NewCPU(), data, lab.Hooks{Trained: func(m *nn.Model) {
+		s, err := modelfile.FromModel(m, &modelfile.Compile{Optimizer: nn.Adam(), Loss: nn.CategoricalCrossentropy(false), Metrics: []nn.Metric{nn.Accuracy()}},
+			&modelfile.Lesson{Name: "penguins", Features: data.Split.XTrain.Names, Classes: data.Prepared.Classes, TestSize: 0.3, SplitSeed: 7})
+		if err == nil {
+			native, err = s.WithOutputActivation("softmax")
+		}
+		if err != nil {
+			t.Error(err)
+		}
+	}})
+	if err != nil || native == nil {
+		t.Fatalf("the native run: %v", err)
+	}
+	k, err := modelfile.WriteKeras(native)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "split7.keras")
+	os.WriteFile(other, k, 0o644)
+	eval[any](p, `document.getElementById("model-result").textContent = ""`)
+	p.load(other)
+	got := p.modelReport("loaded")
+	if s := p.text("model-status"); !strings.Contains(s, "on 103 test penguins") {
+		t.Errorf("a model of another split: model status %q", s)
+	}
+	if a, want := got.Metrics["test_accuracy"], res.Metrics["test_accuracy"]; math.Abs(a-want) > 1.5/103 {
+		t.Errorf("a model of another split: the page's test accuracy %v, the native run's %v", a, want)
+	}
+	if l, want := got.Metrics["test_loss"], res.Metrics["test_loss"]; math.Abs(l-want) > 1e-4*max(1, want) {
+		t.Errorf("a model of another split: the page's test loss %v, the native run's %v", l, want)
+	}
+	t.Logf("another split loaded: page accuracy %v loss %v; native %v %v", got.Metrics["test_accuracy"], got.Metrics["test_loss"], res.Metrics["test_accuracy"], res.Metrics["test_loss"])
 }
