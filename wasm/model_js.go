@@ -637,7 +637,11 @@ func (a *app) showLoaded(rep *modelReport, s *modelfile.Saved) {
 		}
 		t.Call("appendChild", tr)
 	}
-	box.Call("appendChild", t)
+	// In a box that scrolls: the penguins' table is wider than the column.
+	wrap := document.Call("createElement", "div")
+	wrap.Set("className", "scroll")
+	wrap.Call("appendChild", t)
+	box.Call("appendChild", wrap)
 	if conf != nil {
 		note := document.Call("createElement", "p")
 		note.Set("textContent", "Confusion matrix on the test set (rows the true species, columns the predicted):")
