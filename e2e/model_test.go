@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -14,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"nnlab/datasets"
+	"nnlab/gpu"
 	"nnlab/lab"
 	"nnlab/modelfile"
 	"nnlab/nn"
@@ -243,4 +245,119 @@ func TestModelLoadCIFAR(t *testing.T) {
 	p.waitStatus(stall, "ready")
 	p.load(file)
 	p.waitFor(stall, "the message about the lesson", `document.getElementById("error-box").textContent.includes("trained in the cifar lesson")`)
+}
+
+// TestModelPenguins is the penguins half of "a saved model downloads,
+// loads back and predicts the same values": a model trained briefly in the
+// penguins page downloads as .keras and for TF.js; the files are the
+// lesson's Keras model (its last Dense a softmax, compiled with
+// CategoricalCrossentropy(), the features and species in order); each
+// loads back through "Load model" and gives the run's test accuracy and
+// loss, the species' probabilities the trained model gave, and the test
+// confusion matrix.
+func TestModelPenguins(t *testing.T) {
+	t.Parallel()
+	p := newPage(t, false)
+	dir := t.TempDir()
+	r := p.train("lesson=penguins&epochs=20&device=cpu&plots=0&autorun=1", stall)
+	trained := p.modelReport("trained")
+	if len(trained.Predictions) != 10 || len(trained.Predictions[0]) != 3 {
+		t.Fatalf("the trained model's report holds %d predictions: %+v", len(trained.Predictions), trained)
+	}
+	p.downloadsTo(dir)
+	name := trained.Model
+	check := func(what string, loaded modelReport) {
+		t.Helper()
+		samePredictions(t, what, loaded.Predictions, trained.Predictions)
+		for _, k := range []string{"test_accuracy", "test_loss"} {
+			if got, want := loaded.Metrics[k], num(t, r, "metrics", k); got != want {
+				t.Errorf("%s: the loaded model's %s is %v, the run's %v", what, k, got, want)
+			}
+		}
+		if s := p.text("model-status"); !strings.Contains(s, "on 69 test penguins") {
+			t.Errorf("%s: model status %q", what, s)
+		}
+		// The confusion matrix's rows hold the 30 Adelie, 14 Chinstrap and
+		// 25 Gentoo test penguins.
+		sums := eval[[]float64](p, `[...document.querySelectorAll("#model-confusion tr")].slice(1).map(tr => [...tr.querySelectorAll("td")].reduce((s, td) => s + Number(td.textContent), 0))`)
+		if fmt.Sprint(sums) != "[30 14 25]" {
+			t.Errorf("%s: the confusion matrix's rows sum to %v, want [30 14 25]", what, sums)
+		}
+	}
+
+	p.click("#download-keras")
+	keras := filepath.Join(dir, name+".keras")
+	p.waitFile(keras)
+	b, err := os.ReadFile(keras)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := modelfile.Load(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := s.OutputActivation(); a != "softmax" || s.Compile == nil || s.Compile.Loss.Name != "categorical_crossentropy" || s.Compile.Loss.Kind != nn.CategoricalCrossentropy(false).Kind {
+		t.Errorf("the downloaded model ends in %q, compiled with %+v: want the lesson's softmax and CategoricalCrossentropy()", a, s.Compile)
+	}
+	if l := s.Lesson; l == nil || l.Name != "penguins" || fmt.Sprint(l.Features) != fmt.Sprint(datasets.PenguinsMeasurements) || fmt.Sprint(l.Classes) != "[Adelie Chinstrap Gentoo]" {
+		t.Errorf("the downloaded model's lesson: %+v", s.Lesson)
+	}
+	p.load(keras)
+	check(".keras", p.modelReport("loaded"))
+	eval[any](p, `window.scrollTo(0, document.documentElement.scrollHeight)`)
+	p.screenshot("model_penguins_loaded")
+
+	p.click("#download-tfjs")
+	mj, bin := filepath.Join(dir, name+".json"), filepath.Join(dir, name+".weights.bin")
+	p.waitFile(mj)
+	p.waitFile(bin)
+	eval[any](p, `document.getElementById("model-result").textContent = ""`)
+	p.load(mj, bin)
+	loaded := p.modelReport("loaded")
+	if loaded.File != name+".json" {
+		t.Errorf("TF.js: loaded %q", loaded.File)
+	}
+	check("TF.js", loaded)
+
+	// A model nnlab trained natively on another split (train penguins
+	// --test-size 0.3 --split-seed 7 --save): the page tests it on that
+	// split's 103 test penguins, with the accuracy the native run had.
+	cfg := lab.PenguinsConfig{Epochs: 10, TestSize: 0.3, SplitSeed: 7, Seed: 4, DataPath: filepath.Join(repoRoot, "dist", "data", "penguins.csv")}
+	data, err := lab.LoadPenguinsData(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var native *modelfile.Saved
+	res, err := lab.RunPenguins(context.Background(), cfg, gpu.NewCPU(), data, lab.Hooks{Trained: func(m *nn.Model) {
+		s, err := modelfile.FromModel(m, &modelfile.Compile{Optimizer: nn.Adam(), Loss: nn.CategoricalCrossentropy(false), Metrics: []nn.Metric{nn.Accuracy()}},
+			&modelfile.Lesson{Name: "penguins", Features: data.Split.XTrain.Names, Classes: data.Prepared.Classes, TestSize: 0.3, SplitSeed: 7})
+		if err == nil {
+			native, err = s.WithOutputActivation("softmax")
+		}
+		if err != nil {
+			t.Error(err)
+		}
+	}})
+	if err != nil || native == nil {
+		t.Fatalf("the native run: %v", err)
+	}
+	k, err := modelfile.WriteKeras(native)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "split7.keras")
+	os.WriteFile(other, k, 0o644)
+	eval[any](p, `document.getElementById("model-result").textContent = ""`)
+	p.load(other)
+	got := p.modelReport("loaded")
+	if s := p.text("model-status"); !strings.Contains(s, "on 103 test penguins") {
+		t.Errorf("a model of another split: model status %q", s)
+	}
+	if a, want := got.Metrics["test_accuracy"], res.Metrics["test_accuracy"]; math.Abs(a-want) > 1.5/103 {
+		t.Errorf("a model of another split: the page's test accuracy %v, the native run's %v", a, want)
+	}
+	if l, want := got.Metrics["test_loss"], res.Metrics["test_loss"]; math.Abs(l-want) > 1e-4*max(1, want) {
+		t.Errorf("a model of another split: the page's test loss %v, the native run's %v", l, want)
+	}
+	t.Logf("another split loaded: page accuracy %v loss %v; native %v %v", got.Metrics["test_accuracy"], got.Metrics["test_loss"], res.Metrics["test_accuracy"], res.Metrics["test_loss"])
 }

@@ -213,44 +213,22 @@ func RunPenguins(ctx context.Context, c PenguinsConfig, dev gpu.Device, data *Pe
 	if _, err := fit(ctx, m, plan, hooks, &res.FitReport); err != nil {
 		return res, err
 	}
-	k := len(classes)
 	for _, set := range []struct {
 		name string
 		d    *nn.Data
 		y    *datasets.Matrix
 	}{{"train", train, s.YTrain}, {"test", test, s.YTest}} {
-		out, err := m.Predict(set.d, c.BatchSize)
+		sc, err := scorePenguins(m, logits, set.d, set.y, c.BatchSize)
 		if err != nil {
 			return res, err
 		}
-		probs := out
-		if logits {
-			probs = softmaxRows(out, k)
-		}
-		loss, correct := 0.0, 0
-		for i := range set.y.Rows {
-			p, y := probs[i*k:(i+1)*k], argmax(set.y.Row(i))
-			pred := argmax(p)
-			if pred == y {
-				correct++
-			}
-			if logits {
-				loss -= logSoftmax(out[i*k:(i+1)*k], y)
-			} else {
-				loss -= math.Log(min(max(float64(p[y]), 1e-7), 1-1e-7)) // Keras clips by epsilon
-			}
-			if set.name == "test" {
-				res.TestPred = append(res.TestPred, pred)
-				res.TestTrue = append(res.TestTrue, y)
-			}
-		}
-		n := float64(max(set.y.Rows, 1))
-		res.Metrics[set.name+"_loss"] = loss / n
-		res.Metrics[set.name+"_accuracy"] = float64(correct) / n
+		res.Metrics[set.name+"_loss"] = sc.Loss
+		res.Metrics[set.name+"_accuracy"] = sc.Accuracy
 		if set.name == "test" {
-			res.TestProbs = probs
+			res.TestProbs, res.TestPred, res.TestTrue = sc.Probs, sc.Pred, sc.True
 		}
 	}
+	k := len(classes)
 	res.Confusion = ConfusionMatrix(res.TestTrue, res.TestPred, k)
 	res.TestCounts = make([]int, k)
 	for _, y := range res.TestTrue {
@@ -260,6 +238,63 @@ func RunPenguins(ctx context.Context, c PenguinsConfig, dev gpu.Device, data *Pe
 		res.Notes = append(res.Notes, fmt.Sprintf("the model never predicted %s (as in the lesson's own run: the features are not scaled)", never))
 	}
 	return res, nil
+}
+
+// PenguinsScore is a model's predictions on a set of penguins, scored as
+// the lesson scores them.
+type PenguinsScore struct {
+	Loss, Accuracy float64
+	Probs          []float32 // softmax outputs, rows of one per species
+	Pred, True     []int     // predicted (idxmax) and true species
+	Confusion      [][]int   // confusion_matrix(true, predicted)
+}
+
+// ScorePenguins predicts the test penguins of d with m, a trained (or
+// loaded) model, and scores them as [RunPenguins] does: logits says m
+// gives the logits behind the softmax, and the loss is taken from them.
+func ScorePenguins(m *nn.Model, logits bool, d *PenguinsData) (*PenguinsScore, error) {
+	s := d.Split
+	if k := len(d.Prepared.Classes); m.OutputShape().Size() != k || m.Input.Shape.Size() != s.XTest.Cols {
+		return nil, fmt.Errorf("the model takes %s and gives %s, the penguins lesson's takes (%d) and gives (%d), one output per species", m.Input.Shape, m.OutputShape(), s.XTest.Cols, k)
+	}
+	sc, err := scorePenguins(m, logits, matrixData(s.XTest, s.YTest), s.YTest, 0)
+	if err != nil {
+		return nil, err
+	}
+	sc.Confusion = ConfusionMatrix(sc.True, sc.Pred, len(d.Prepared.Classes))
+	return sc, nil
+}
+
+func scorePenguins(m *nn.Model, logits bool, x *nn.Data, y *datasets.Matrix, batch int) (*PenguinsScore, error) {
+	out, err := m.Predict(x, batch)
+	if err != nil {
+		return nil, err
+	}
+	k := y.Cols
+	probs := out
+	if logits {
+		probs = softmaxRows(out, k)
+	}
+	sc := &PenguinsScore{Probs: probs}
+	correct := 0
+	for i := range y.Rows {
+		p, t := probs[i*k:(i+1)*k], argmax(y.Row(i))
+		pred := argmax(p)
+		if pred == t {
+			correct++
+		}
+		if logits {
+			sc.Loss -= logSoftmax(out[i*k:(i+1)*k], t)
+		} else {
+			sc.Loss -= math.Log(min(max(float64(p[t]), 1e-7), 1-1e-7)) // Keras clips by epsilon
+		}
+		sc.Pred = append(sc.Pred, pred)
+		sc.True = append(sc.True, t)
+	}
+	n := float64(max(y.Rows, 1))
+	sc.Loss /= n
+	sc.Accuracy = float64(correct) / n
+	return sc, nil
 }
 
 // neverPredicted names the classes no test penguin was predicted as.
@@ -298,4 +333,25 @@ func ClassConfusionTable(conf [][]int, classes []string) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// PenguinsSavedActivation is the activation a saved penguins model's last
+// Dense gets, so that the file is the model the lesson's (or the
+// learner's) Keras code builds: the lesson's network and a last Dense with
+// a softmax are trained from their logits (see [PenguinsModel]) and saved
+// with the softmax; a last Dense without one stays "linear" (Keras would
+// train it with from_logits=True). "" keeps the model as it was trained.
+func PenguinsSavedActivation(c PenguinsConfig) (act string, fromLogits bool) {
+	if len(c.Layers) == 0 {
+		return "softmax", false
+	}
+	if d, ok := c.Layers[len(c.Layers)-1].(*nn.DenseLayer); ok {
+		switch d.Activation {
+		case "softmax":
+			return "softmax", false
+		case "", "linear":
+			return "linear", true
+		}
+	}
+	return "", false
 }

@@ -57,6 +57,10 @@ type Lesson struct {
 	Targets  []string `json:"targets,omitempty"`  // weather: the predicted columns
 	Features []string `json:"features,omitempty"` // the input columns, in order
 	Classes  []string `json:"classes,omitempty"`  // classification: the class names
+	// penguins: train_test_split's test_size and random_state, so that
+	// evaluate tests the model on the penguins it was not trained on.
+	TestSize  float64 `json:"test_size,omitempty"`
+	SplitSeed uint32  `json:"split_seed,omitempty"`
 }
 
 // FromModel reads a compiled (or at least placed) model's weights into a

@@ -50,13 +50,16 @@ func maxRelDiff(a, b []float32) float64 {
 }
 
 // TestTFJSReadsExport: the real @tensorflow/tfjs loads the TF.js export of
-// the weather model with batch normalization and of the lesson's CIFAR CNN
-// with tf.loadLayersModel and predicts what nnlab predicts.
+// the weather model with batch normalization, of the lesson's CIFAR CNN
+// and of the penguins model (saved with its softmax) with
+// tf.loadLayersModel and predicts what nnlab predicts.
 func TestTFJSReadsExport(t *testing.T) {
 	nodeBin, script := node(t)
 	dir := t.TempDir()
-	models := map[string]*nn.Model{"weather": weatherModel(t, 11), "cifar": cifarModel(t, 12)}
-	compiles := map[string]*Compile{"weather": weatherCompile, "cifar": cifarCompile}
+	penguins, _ := penguinsModel(t, 13)
+	models := map[string]*nn.Model{"weather": weatherModel(t, 11), "cifar": cifarModel(t, 12), "penguins": penguins}
+	compiles := map[string]*Compile{"weather": weatherCompile, "cifar": cifarCompile,
+		"penguins": {Optimizer: nn.Adam(), Loss: nn.CategoricalCrossentropy(false), Metrics: []nn.Metric{nn.Accuracy()}}}
 	want := map[string][]float32{}
 	for name, m := range models {
 		d := inputs(m, 7)
@@ -79,7 +82,7 @@ func TestTFJSReadsExport(t *testing.T) {
 			}
 		}
 	}
-	cmd := exec.Command(nodeBin, filepath.Join(script, "check.js"), dir, "weather", "cifar")
+	cmd := exec.Command(nodeBin, filepath.Join(script, "check.js"), dir, "weather", "cifar", "penguins")
 	cmd.Stderr = &testWriter{t}
 	out, err := cmd.Output()
 	if err != nil {
@@ -156,11 +159,13 @@ func python(t *testing.T) string {
 // TestH5pyReadsKeras: h5py (libhdf5) opens the .keras file's weights, the
 // group and dataset names and shapes are those Keras 3 derives from
 // config.json, and a numpy forward pass over them predicts what nnlab
-// does, for the weather model with batch normalization and the CIFAR CNN.
+// does, for the weather model with batch normalization, the CIFAR CNN and
+// the penguins model saved with its softmax.
 func TestH5pyReadsKeras(t *testing.T) {
 	py := python(t)
 	dir := t.TempDir()
-	for name, m := range map[string]*nn.Model{"weather": weatherModel(t, 21), "cifar": cifarModel(t, 22), "named": namedModel(t)} {
+	penguins, _ := penguinsModel(t, 23)
+	for name, m := range map[string]*nn.Model{"weather": weatherModel(t, 21), "cifar": cifarModel(t, 22), "named": namedModel(t), "penguins": penguins} {
 		d := inputs(m, 4)
 		want := predict(t, m, d)
 		s, err := FromModel(m, nil, nil)

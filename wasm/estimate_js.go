@@ -130,7 +130,15 @@ func (a *app) estimateData() (d *nn.Data, loss nn.Loss, train, val int, shape st
 		d = &nn.Data{X: s.XTrain.Data, Y: s.YTrain.Data, N: s.XTrain.Rows}
 		return d, nn.MeanSquaredError, s.XTrain.Rows, s.XVal.Rows, fmt.Sprint(s.XTrain.Cols, "x", s.YTrain.Cols), nil
 	}
+	if a.p != nil {
+		// The penguins' fits take seconds: no estimate, and no step
+		// measured on the device a run is about to use.
+		return nil, nn.Loss{}, 0, 0, "", errors.New("no estimate for the penguins lesson")
+	}
 	c := a.c
+	if c == nil || c.trainSet == nil {
+		return nil, nn.Loss{}, 0, 0, "", errors.New("no lesson data to estimate with")
+	}
 	n, testN := max(intValue("c-n", 2000), 1), max(intValue("c-testn", 1000), 1)
 	im := c.trainSet
 	k := min(im.N, 4*max(intValue("batch", 32), 1))

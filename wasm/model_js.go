@@ -36,11 +36,12 @@ type modelReport struct {
 	Samples     int                `json:"samples,omitempty"` // test samples evaluated
 	Metrics     map[string]float64 `json:"metrics,omitempty"`
 	Predictions [][]float32        `json:"predictions"`     // model.predict of the first test samples
-	Truth       []float32          `json:"truth,omitempty"` // their targets (weather) or labels (cifar)
+	Truth       []float32          `json:"truth,omitempty"` // their targets (weather) or labels (cifar, penguins)
+	// Classification of named classes (penguins): the class names and the
+	// test set's confusion_matrix(true, predicted).
+	Classes   []string `json:"classes,omitempty"`
+	Confusion [][]int  `json:"confusion,omitempty"`
 }
-
-// predictionsShown is how many test samples' predictions a report holds.
-const predictionsShown = 10
 
 // pageModels holds the last run's trained model (weights read back when
 // fit ended) between the run and the download buttons.
@@ -63,7 +64,12 @@ func (a *app) setupModelFiles() {
 func (r *reporter) trained(m *nn.Model) {
 	s, err := modelfile.FromModel(m, nil, nil)
 	var preds [][]float32
-	if err == nil {
+	if p := r.a.p; err == nil && p != nil && p.data != nil {
+		// The probabilities, as the run shows them and a loaded model's
+		// report does.
+		_, logits, _ := s.ForLogits()
+		_, preds, _ = scorePenguinsModel(m, logits, p.data)
+	} else if err == nil {
 		if d, _, _ := r.a.testSample(predictionsShown); d != nil {
 			if p, err := m.Predict(d, 0); err == nil {
 				preds = rows(p, m.OutputShape().Size())
@@ -83,6 +89,12 @@ func (a *app) modelTrained(rs RunSettings) {
 	pageModels.pending, pageModels.preds = nil, nil
 	if s != nil {
 		s.Compile, s.Lesson = runCompile(rs), a.runLesson(rs)
+		if rs.Lesson == "penguins" {
+			var err error
+			if s, err = penguinsSaved(s, rs); err != nil {
+				showError("The trained model cannot be saved: " + err.Error())
+			}
+		}
 		pageModels.trained = s
 	}
 	pageModels.Unlock()
@@ -109,6 +121,8 @@ func runCompile(rs RunSettings) *modelfile.Compile {
 	switch rs.Lesson {
 	case "cifar":
 		return &modelfile.Compile{Optimizer: opt, Loss: nn.SparseCategoricalCrossentropy(true), Metrics: []nn.Metric{nn.Accuracy()}}
+	case "penguins":
+		return &modelfile.Compile{Optimizer: opt, Loss: nn.CategoricalCrossentropy(false), Metrics: []nn.Metric{nn.Accuracy()}}
 	case "weather":
 	default:
 		return nil // another lesson's loss: the file says none, Build picks one that fits
@@ -131,6 +145,11 @@ func (a *app) runLesson(rs RunSettings) *modelfile.Lesson {
 	}
 	if rs.Lesson == "cifar" {
 		return &modelfile.Lesson{Name: "cifar", Classes: datasets.CIFARClasses[:]}
+	}
+	if rs.Lesson == "penguins" && a.p != nil && a.p.data != nil {
+		// The page's split: the lesson's test_size=0.2, random_state=0.
+		d := a.p.data
+		return &modelfile.Lesson{Name: "penguins", Features: d.Split.XTrain.Names, Classes: d.Prepared.Classes, TestSize: 0.2}
 	}
 	return &modelfile.Lesson{Name: rs.Lesson}
 }
@@ -397,8 +416,10 @@ func (a *app) evaluateLoaded(s *modelfile.Saved) (*modelReport, error) {
 		for i := range truth {
 			truth[i] = float32(t.Labels[i])
 		}
+	case "penguins":
+		return a.evaluatePenguins(s, dev, rep)
 	default:
-		return nil, fmt.Errorf("the %s lesson does not load models yet: load it in the weather or CIFAR-10 lesson", lesson)
+		return nil, fmt.Errorf("the %s lesson does not load models yet: load it in the weather, penguins or CIFAR-10 lesson", lesson)
 	}
 	if dev == nil {
 		dev = gpu.NewCPU()
@@ -462,6 +483,43 @@ func (a *app) evaluateLoaded(s *modelfile.Saved) (*modelReport, error) {
 	return rep, nil
 }
 
+// evaluatePenguins scores a loaded penguins model on the test penguins of
+// its split as a run does, shows the confusion matrix on the plots and
+// reports the first predictions (the species' probabilities).
+func (a *app) evaluatePenguins(s *modelfile.Saved, dev gpu.Device, rep *modelReport) (*modelReport, error) {
+	if a.p == nil || a.p.data == nil {
+		return nil, errors.New("the penguins are not loaded yet")
+	}
+	data, err := penguinsLoadedData(a.p.data, s.Lesson)
+	if err != nil {
+		return nil, err
+	}
+	ls, logits, err := s.ForLogits()
+	if err != nil {
+		return nil, err
+	}
+	if dev == nil {
+		dev = gpu.NewCPU()
+	}
+	m, err := ls.Build(dev)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Release()
+	sc, preds, err := scorePenguinsModel(m, logits, data)
+	if err != nil {
+		return nil, err
+	}
+	classes := data.Prepared.Classes
+	rep.Samples, rep.Predictions, rep.Classes, rep.Confusion = len(sc.True), preds, classes, sc.Confusion
+	rep.Metrics["test_accuracy"], rep.Metrics["test_loss"] = sc.Accuracy, sc.Loss
+	for i := range preds {
+		rep.Truth = append(rep.Truth, float32(sc.True[i]))
+	}
+	a.view.send(Msg{Kind: MsgCIFAR, Preds: confusionView(classes, sc.Confusion, sc.Accuracy)})
+	return rep, nil
+}
+
 // predictYielding is m.Predict in slices of a few samples, giving the
 // browser a turn between them: Go's wasm runs on the page's one thread,
 // and 1,000 CIFAR-10 images on the pure-Go device take seconds.
@@ -522,7 +580,7 @@ func showModelReport(rep *modelReport) {
 // predictions against the truth.
 func (a *app) showLoaded(rep *modelReport, s *modelfile.Saved) {
 	truth := rep.Truth
-	var table [][]string
+	var table, conf [][]string // conf: a confusion matrix, true species down
 	var line string
 	switch rep.Lesson {
 	case "weather":
@@ -534,6 +592,24 @@ func (a *app) showLoaded(rep *modelReport, s *modelfile.Saved) {
 				t = fmt.Sprintf("%.2f", truth[i])
 			}
 			table = append(table, []string{fmt.Sprint(i + 1), fmt.Sprintf("%.2f", p[0]), t})
+		}
+	case "penguins":
+		line = fmt.Sprintf("Loaded %s (%s, %s parameters): test accuracy %.3f, loss %.4f on %d test penguins.", rep.File, rep.Model, commas(paramCount(s)), rep.Metrics["test_accuracy"], rep.Metrics["test_loss"], rep.Samples)
+		table = append(table, append(append([]string{"test penguin"}, rep.Classes...), "predicted", "true"))
+		for i, p := range rep.Predictions {
+			r := []string{fmt.Sprint(i)}
+			for _, v := range p {
+				r = append(r, fmt.Sprintf("%.3f", v))
+			}
+			table = append(table, append(r, rep.Classes[argmaxOf(p)], rep.Classes[int(truth[i])]))
+		}
+		conf = append(conf, append([]string{"true \\ predicted"}, rep.Classes...))
+		for i, row := range rep.Confusion {
+			r := []string{rep.Classes[i]}
+			for _, v := range row {
+				r = append(r, fmt.Sprint(v))
+			}
+			conf = append(conf, r)
 		}
 	default:
 		line = fmt.Sprintf("Loaded %s (%s, %s parameters): test accuracy %.3f, loss %.4f on %d test images.", rep.File, rep.Model, commas(paramCount(s)), rep.Metrics["test_accuracy"], rep.Metrics["test_loss"], rep.Samples)
@@ -563,7 +639,19 @@ func (a *app) showLoaded(rep *modelReport, s *modelfile.Saved) {
 		}
 		t.Call("appendChild", tr)
 	}
-	box.Call("appendChild", t)
+	// In a box that scrolls: the penguins' table is wider than the column.
+	wrap := document.Call("createElement", "div")
+	wrap.Set("className", "scroll")
+	wrap.Call("appendChild", t)
+	box.Call("appendChild", wrap)
+	if conf != nil {
+		note := document.Call("createElement", "p")
+		note.Set("textContent", "Confusion matrix on the test set (rows the true species, columns the predicted):")
+		box.Call("appendChild", note)
+		ct := tableElement(conf)
+		ct.Set("id", "model-confusion")
+		box.Call("appendChild", ct)
+	}
 	setHidden("model-results", false)
 }
 

@@ -8,6 +8,8 @@ import (
 
 	"nnlab/datasets"
 	"nnlab/lab"
+	"nnlab/modelfile"
+	"nnlab/nn"
 )
 
 // The penguins lesson (the workshop's first Keras episode, "Classification
@@ -56,8 +58,13 @@ func penguinsTable(res *lab.PenguinsResult, epochs int) (rows [][]string, notes 
 // penguinsConfusion is the test confusion matrix for the plots' heat map
 // (the CIFAR-10 drawing, which takes up to 10 classes).
 func penguinsConfusion(res *lab.PenguinsResult) *Predictions {
-	pr := &Predictions{Classes: slices.Clone(res.Classes), Accuracy: res.Metrics["test_accuracy"]}
-	for i, row := range res.Confusion {
+	return confusionView(res.Classes, res.Confusion, res.Metrics["test_accuracy"])
+}
+
+// confusionView is a confusion matrix for the plots' heat map.
+func confusionView(classes []string, conf [][]int, accuracy float64) *Predictions {
+	pr := &Predictions{Classes: slices.Clone(classes), Accuracy: accuracy}
+	for i, row := range conf {
 		for j, v := range row {
 			if i < 10 && j < 10 {
 				pr.Confusion[i][j] = v
@@ -257,3 +264,62 @@ func penguinsDroppedText(d *datasets.PenguinsData) string {
 	}
 	return fmt.Sprintf("%d rows (index %s: no measurements)", len(d.Dropped), strings.Join(s, ", "))
 }
+
+// penguinsSaved makes the model a penguins run trained (from logits, see
+// lab.PenguinsModel) the model the run's Keras code builds, as the files
+// keep it: the last Dense with its softmax, compiled with
+// CategoricalCrossentropy() (from_logits=True where the code's last Dense
+// has no activation).
+func penguinsSaved(s *modelfile.Saved, rs RunSettings) (*modelfile.Saved, error) {
+	cfg, err := rs.penguinsConfig()
+	if err != nil {
+		return nil, err
+	}
+	act, fromLogits := lab.PenguinsSavedActivation(cfg)
+	if s.Compile != nil {
+		c := *s.Compile
+		c.Loss = nn.CategoricalCrossentropy(fromLogits)
+		s.Compile = &c
+	}
+	if act == "" {
+		return s, nil
+	}
+	return s.WithOutputActivation(act)
+}
+
+// penguinsLoadedData is the lesson's data split as a loaded model's file
+// says it was trained (the page's split when the file does not say).
+func penguinsLoadedData(d *lab.PenguinsData, l *modelfile.Lesson) (*lab.PenguinsData, error) {
+	if l == nil {
+		return d, nil
+	}
+	if l.Classes != nil && !slices.Equal(l.Classes, d.Prepared.Classes) {
+		return nil, fmt.Errorf("the model's classes are %s, the penguins' species %s", strings.Join(l.Classes, ", "), strings.Join(d.Prepared.Classes, ", "))
+	}
+	if (l.TestSize == 0 || l.TestSize == 0.2) && l.SplitSeed == 0 && (l.Features == nil || slices.Equal(l.Features, d.Split.XTrain.Names)) {
+		return d, nil
+	}
+	return lab.PreparePenguins(d.Penguins, lab.PenguinsConfig{Features: l.Features, TestSize: l.TestSize, SplitSeed: l.SplitSeed})
+}
+
+// scorePenguinsModel scores a penguins model (trained, or loaded and
+// built) on the test penguins of d as a run does: from its logits where it
+// gives them (a model ending in a softmax Dense is scored through its
+// linear twin, sv.ForLogits).
+func scorePenguinsModel(m *nn.Model, logits bool, d *lab.PenguinsData) (*lab.PenguinsScore, [][]float32, error) {
+	sc, err := lab.ScorePenguins(m, logits, d)
+	if err != nil {
+		return nil, nil, err
+	}
+	k := len(d.Prepared.Classes)
+	n := min(predictionsShown, len(sc.True))
+	var rows [][]float32
+	for i := range n {
+		rows = append(rows, slices.Clone(sc.Probs[i*k:(i+1)*k]))
+	}
+	return sc, rows, nil
+}
+
+// predictionsShown is how many test samples' predictions a model report
+// holds.
+const predictionsShown = 10

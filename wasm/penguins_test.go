@@ -7,6 +7,7 @@ import (
 
 	"nnlab/datasets"
 	"nnlab/lab"
+	"nnlab/modelfile"
 )
 
 // The pair plot's data: the 342 rows with all four measurements, groups in
@@ -72,5 +73,31 @@ func TestPenguinsTables(t *testing.T) {
 	}
 	if got := penguinsDroppedText(d.Prepared); got != "2 rows (index 3, 271: no measurements)" {
 		t.Errorf("dropped: %q", got)
+	}
+}
+
+// A loaded model is tested on the penguins of the split its file names:
+// the page's own split when it names none or the lesson's, another split
+// prepared from the same file, and other species are an error.
+func TestPenguinsLoadedData(t *testing.T) {
+	p, err := datasets.LoadPenguins("")
+	if err != nil {
+		t.Skipf("no penguins data here: %v", err)
+	}
+	d, err := lab.PreparePenguins(p, lab.PenguinsConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []*modelfile.Lesson{nil, {Name: "penguins"}, {Name: "penguins", TestSize: 0.2, Features: datasets.PenguinsMeasurements}} {
+		if got, err := penguinsLoadedData(d, l); err != nil || got != d {
+			t.Errorf("lesson %+v: %v, the page's split %v", l, err, got == d)
+		}
+	}
+	got, err := penguinsLoadedData(d, &modelfile.Lesson{Name: "penguins", TestSize: 0.3, SplitSeed: 7})
+	if err != nil || got.Split.XTest.Rows != 103 || got.Split.XTest.Data[0] == d.Split.XTest.Data[0] && got.Split.XTest.Data[1] == d.Split.XTest.Data[1] {
+		t.Errorf("test_size=0.3, random_state=7: %v, %d test penguins", err, got.Split.XTest.Rows)
+	}
+	if _, err := penguinsLoadedData(d, &modelfile.Lesson{Name: "penguins", Classes: []string{"Gentoo", "Adelie", "Chinstrap"}}); err == nil || !strings.Contains(err.Error(), "species") {
+		t.Errorf("other species: %v", err)
 	}
 }

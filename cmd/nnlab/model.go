@@ -27,7 +27,7 @@ import (
 func predictCmd(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
 	model := fs.String("model", "", "the model: a .keras file, or a TF.js model folder (or its model.json)")
-	in := fs.String("csv", "", `the inputs: one sample a line, its values separated by commas ("-" = standard input), as model.predict takes them: a weather model's features in the CSV's column order (a first line of column names is allowed), a CIFAR-10 model's 3,072 pixel values (height, width, RGB) divided by 255`)
+	in := fs.String("csv", "", `the inputs: one sample a line, its values separated by commas ("-" = standard input), as model.predict takes them: a weather model's features in the CSV's column order (a first line of column names is allowed), a penguins model's four measurements (bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g; it prints the species' probabilities), a CIFAR-10 model's 3,072 pixel values (height, width, RGB) divided by 255`)
 	device := fs.String("device", "", "auto, cpu or webgpu")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -169,7 +169,11 @@ type evaluation struct {
 	Device  string             `json:"device"`
 	Samples int                `json:"samples"`
 	Metrics map[string]float64 `json:"metrics"`
-	Notes   []string           `json:"notes,omitempty"`
+	// Classification: the classes and confusion_matrix(true, predicted)
+	// on the test set (penguins).
+	Classes   []string `json:"classes,omitempty"`
+	Confusion [][]int  `json:"confusion,omitempty"`
+	Notes     []string `json:"notes,omitempty"`
 }
 
 // evaluateCmd is `nnlab evaluate --model PATH`: the model on its lesson's
@@ -202,8 +206,10 @@ func evaluateCmd(ctx context.Context, args []string, out io.Writer) error {
 		ev, err = evaluateWeather(s, l, *dataPath, *device)
 	case "cifar":
 		ev, err = evaluateCIFAR(s, *dataPath, *testN, *device)
+	case "penguins":
+		ev, err = evaluatePenguins(s, l, *dataPath, *device)
 	default:
-		err = fmt.Errorf("--model %s: nnlab evaluate runs weather and cifar models, this one is for %s", *model, l.Name)
+		err = fmt.Errorf("--model %s: nnlab evaluate runs weather, cifar and penguins models, this one is for %s", *model, l.Name)
 	}
 	if err != nil {
 		return err
@@ -221,6 +227,9 @@ func evaluateCmd(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "Test samples: %d\nTest loss: %.4f, Test RMSE: %.2f\n", ev.Samples, m["test_loss"], m["test_rmse"])
 	case "cifar":
 		fmt.Fprintf(out, "Test images: %d\nTest loss: %.4f, Test accuracy: %.3f\n", ev.Samples, m["test_loss"], m["test_accuracy"])
+	case "penguins":
+		fmt.Fprintf(out, "Test penguins: %d\nTest accuracy: %.3f (test loss %.4f)\n\nConfusion matrix (test set, rows true, columns predicted):\n", ev.Samples, m["test_accuracy"], m["test_loss"])
+		fmt.Fprint(out, lab.ClassConfusionTable(ev.Confusion, ev.Classes))
 	}
 	for _, n := range ev.Notes {
 		fmt.Fprintln(out, "Note:", n)
@@ -238,11 +247,13 @@ func lessonOf(s *modelfile.Saved) (*modelfile.Lesson, string, error) {
 	switch {
 	case slices.Equal([]int(in), []int{32, 32, 3}) && slices.Equal([]int(out), []int{10}):
 		return &modelfile.Lesson{Name: "cifar"}, "the file does not say its lesson: taken as CIFAR-10 from its input (32, 32, 3) and 10 outputs", nil
+	case slices.Equal([]int(in), []int{len(datasets.PenguinsMeasurements)}) && slices.Equal([]int(out), []int{3}):
+		return &modelfile.Lesson{Name: "penguins"}, "the file does not say its lesson: taken as the penguins lesson's from its 4 inputs and 3 outputs (the four measurements, test_size=0.2, random_state=0)", nil
 	case len(in) == 1 && len(out) == 1:
 		return &modelfile.Lesson{Name: "weather", Years: 3, Targets: []string{"BASEL_sunshine"}},
 			"the file does not say its data: taken as the weather lesson's (all stations, 3 years, predicting BASEL_sunshine)", nil
 	}
-	return nil, "", fmt.Errorf("the file does not say which lesson's data the model was trained on, and its input %s is neither the weather lesson's (None, 89) nor CIFAR-10's (None, 32, 32, 3)", in)
+	return nil, "", fmt.Errorf("the file does not say which lesson's data the model was trained on, and its input %s is neither the weather lesson's (None, 89), the penguins' (None, 4) nor CIFAR-10's (None, 32, 32, 3)", in)
 }
 
 func evaluateWeather(s *modelfile.Saved, l *modelfile.Lesson, dataPath, device string) (*evaluation, error) {
@@ -357,5 +368,36 @@ func evaluateCIFAR(s *modelfile.Saved, dataPath string, testN int, device string
 		n := float64(max(test.N, 1))
 		return &evaluation{Lesson: "cifar", Model: m.Name, Device: dev.Name(), Samples: test.N,
 			Metrics: map[string]float64{"test_accuracy": float64(correct) / n, "test_loss": loss / n}}, nil
+	})
+}
+
+// evaluatePenguins tests a penguins model on the test penguins of the
+// split its file names (the lesson's test_size=0.2, random_state=0 when it
+// does not), as `nnlab train penguins` scores them.
+func evaluatePenguins(s *modelfile.Saved, l *modelfile.Lesson, dataPath, device string) (*evaluation, error) {
+	c := lab.PenguinsConfig{Features: l.Features, TestSize: l.TestSize, SplitSeed: l.SplitSeed, DataPath: dataPath}
+	data, err := lab.LoadPenguinsData(c)
+	if err != nil {
+		return nil, err
+	}
+	if l.Classes != nil && !slices.Equal(l.Classes, data.Prepared.Classes) {
+		return nil, fmt.Errorf("the model's species are %s, the penguins file's %s", strings.Join(l.Classes, ", "), strings.Join(data.Prepared.Classes, ", "))
+	}
+	s, logits, err := s.ForLogits()
+	if err != nil {
+		return nil, err
+	}
+	return onDevice(device, func(dev gpu.Device) (*evaluation, error) {
+		m, err := s.Build(dev)
+		if err != nil {
+			return nil, err
+		}
+		defer m.Release()
+		sc, err := lab.ScorePenguins(m, logits, data)
+		if err != nil {
+			return nil, err
+		}
+		return &evaluation{Lesson: "penguins", Model: m.Name, Device: dev.Name(), Samples: len(sc.True),
+			Metrics: map[string]float64{"test_accuracy": sc.Accuracy, "test_loss": sc.Loss}, Classes: data.Prepared.Classes, Confusion: sc.Confusion}, nil
 	})
 }

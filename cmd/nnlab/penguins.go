@@ -129,6 +129,7 @@ func trainPenguins(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&device, "device", "", "auto, cpu or webgpu (default $NNLAB_DEVICE or auto)")
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object at the end instead of the text report")
 	memory := memoryFlag(fs)
+	save := saveFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -149,18 +150,28 @@ func trainPenguins(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	c.SplitSeed = uint32(splitSeed)
+	sv, err := newSaver(*save)
+	if err != nil {
+		return err
+	}
 	rep := report{out, asJSON}
 	data, err := lab.LoadPenguinsData(c)
 	if err != nil {
 		return err
 	}
 	res, err := onDevice(device, func(dev gpu.Device) (*lab.PenguinsResult, error) {
-		return lab.RunPenguins(ctx, c, dev, data, rep.hooks())
+		h := rep.hooks()
+		act, fromLogits := lab.PenguinsSavedActivation(c)
+		h.Trained = sv.hookAs(penguinsCompile(c, fromLogits), penguinsLesson(c, data), act)
+		return lab.RunPenguins(ctx, c, dev, data, h)
 	})
 	if err != nil {
 		return err
 	}
-	return result(rep, res, printPenguins)
+	if err := result(rep, res, printPenguins); err != nil {
+		return err
+	}
+	return sv.done(rep.log())
 }
 
 // printPenguins writes the penguins lesson's report: counts, accuracy, the

@@ -66,11 +66,20 @@ func newSaver(path string) (*saver, error) {
 // hook returns the Trained hook that saves the model with its compile
 // settings and lesson.
 func (s *saver) hook(c *modelfile.Compile, l *modelfile.Lesson) func(*nn.Model) {
+	return s.hookAs(c, l, "")
+}
+
+// hookAs is hook for a model trained from logits: the file's last Dense
+// gets the activation act ("" keeps the trained model's).
+func (s *saver) hookAs(c *modelfile.Compile, l *modelfile.Lesson, act string) func(*nn.Model) {
 	if s == nil {
 		return nil
 	}
 	return func(m *nn.Model) {
 		sv, err := modelfile.FromModel(m, c, l)
+		if err == nil && act != "" {
+			sv, err = sv.WithOutputActivation(act)
+		}
 		if err == nil {
 			err = writeModel(s.path, s.tfjs, sv)
 		}
@@ -183,6 +192,18 @@ func lossOf(name string) nn.Loss {
 		return nn.MeanSquaredError
 	}
 	return l
+}
+
+// penguinsCompile is the lesson's compile(optimizer="adam",
+// loss=keras.losses.CategoricalCrossentropy()) as c sets it.
+func penguinsCompile(c lab.PenguinsConfig, fromLogits bool) *modelfile.Compile {
+	return &modelfile.Compile{Optimizer: optimizerOf(c.Optimizer, c.LR, 0), Loss: nn.CategoricalCrossentropy(fromLogits), Metrics: []nn.Metric{nn.Accuracy()}}
+}
+
+// penguinsLesson is what a saved penguins model says of its data: the
+// features and species in order, and the split that kept its test set.
+func penguinsLesson(c lab.PenguinsConfig, d *lab.PenguinsData) *modelfile.Lesson {
+	return &modelfile.Lesson{Name: "penguins", Features: d.Split.XTrain.Names, Classes: d.Prepared.Classes, TestSize: c.TestSize, SplitSeed: c.SplitSeed}
 }
 
 // weatherLesson is what a saved weather model says of its data.
