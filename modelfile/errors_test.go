@@ -65,6 +65,7 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"empty", nil, "empty"},
 		{"a PNG", []byte("\x89PNG\r\n\x1a\n...."), "not a .keras file"},
+		{"blank lines", []byte("\n\n"), "not a .keras file"},
 		{"an HDF5 file", []byte("\x89HDF\r\n\x1a\n...."), "Keras 2 .h5"},
 		{"a cut zip", k[:len(k)/2], "not a .keras file"},
 		{"a zip without config", func() []byte {

@@ -24,6 +24,7 @@
 package modelfile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -194,7 +195,8 @@ func Load(data []byte, file func(name string) ([]byte, error)) (*Saved, error) {
 	if len(data) == 0 {
 		return nil, errors.New("modelfile: the file is empty")
 	}
-	if data[0] == '{' || data[0] == ' ' || data[0] == '\n' || data[0] == '\r' || data[0] == '\t' {
+	switch t := bytes.TrimLeft(data, " \t\r\n"); {
+	case len(t) > 0 && t[0] == '{':
 		if file == nil {
 			file = func(name string) ([]byte, error) {
 				return nil, fmt.Errorf("load it together with model.json (the weights file %s is missing)", name)
@@ -202,5 +204,5 @@ func Load(data []byte, file func(name string) ([]byte, error)) (*Saved, error) {
 		}
 		return ReadTFJS(data, file)
 	}
-	return ReadKeras(data)
+	return ReadKeras(data) // it names what else the file is (Keras 2's .h5, an image, ...)
 }
