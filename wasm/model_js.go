@@ -625,20 +625,7 @@ func (a *app) showLoaded(rep *modelReport, s *modelfile.Saved) {
 	setText("model-status", line)
 	box := byID("model-results")
 	box.Set("innerHTML", "")
-	t := document.Call("createElement", "table")
-	for i, r := range table {
-		tr := document.Call("createElement", "tr")
-		for _, c := range r {
-			tag := "td"
-			if i == 0 {
-				tag = "th"
-			}
-			td := document.Call("createElement", tag)
-			td.Set("textContent", c)
-			tr.Call("appendChild", td)
-		}
-		t.Call("appendChild", tr)
-	}
+	t := textTable(table, false)
 	// In a box that scrolls: the penguins' table is wider than the column.
 	wrap := document.Call("createElement", "div")
 	wrap.Set("className", "scroll")

@@ -119,22 +119,11 @@ func dataTable(id string, rows [][]string) {
 	box.Call("appendChild", tableElement(rows))
 }
 
+// tableElement is a DataFrame as a notebook shows it: the index and the
+// columns as heads.
 func tableElement(rows [][]string) js.Value {
-	t := document.Call("createElement", "table")
+	t := textTable(rows, true)
 	t.Set("className", "frame")
-	for i, r := range rows {
-		tr := document.Call("createElement", "tr")
-		for j, c := range r {
-			tag := "td"
-			if i == 0 || j == 0 {
-				tag = "th"
-			}
-			td := document.Call("createElement", tag)
-			td.Set("textContent", c)
-			tr.Call("appendChild", td)
-		}
-		t.Call("appendChild", tr)
-	}
 	return t
 }
 
