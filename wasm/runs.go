@@ -231,6 +231,25 @@ func nextRunNumber(runs []Run, lesson string) int {
 	return n + 1
 }
 
+// renumber numbers the runs that ended before the stored ones were read
+// (a fit that ended while the database opened: it counted none of them)
+// after the stored runs of their lesson, in the order they ran; a name
+// the learner has not changed follows its number.
+func renumber(stored, pending []Run) []Run {
+	all := slices.Clone(stored)
+	out := make([]Run, 0, len(pending))
+	for _, r := range pending {
+		n := nextRunNumber(all, r.Lesson)
+		if r.Name == fmt.Sprintf("run %d: %s", r.Number, r.Arch) {
+			r.Name = fmt.Sprintf("run %d: %s", n, r.Arch)
+		}
+		r.Number = n
+		all = append(all, r)
+		out = append(out, r)
+	}
+	return out
+}
+
 // Link is the page link that reproduces the run (the link contract of
 // Settings): the lesson, its data, model and compile/fit settings.
 func (r Run) Link() string {

@@ -216,7 +216,14 @@ func (p *runsPanel) load() {
 			p.runs = append(p.runs, r)
 		}
 	}
-	pending := p.pendingLocked()
+	var kept []Run
+	for _, r := range p.runs {
+		if p.saved[r.ID] {
+			kept = append(kept, r)
+		}
+	}
+	pending := renumber(kept, p.pendingLocked())
+	p.runs = append(kept, pending...)
 	p.loaded = true
 	n := len(p.saved)
 	p.mu.Unlock()

@@ -220,3 +220,21 @@ func TestSummaryIsJSON(t *testing.T) {
 		}
 	}
 }
+
+// A fit that ended while the database opened was numbered without the
+// stored runs: once they are read it comes after them, its default name
+// with it, and a name the learner gave stays.
+func TestRenumberPending(t *testing.T) {
+	stored := []Run{{Lesson: "weather", Number: 1, Name: "run 1: 10-5-1 relu"}, {Lesson: "weather", Number: 2, Name: "mine"}, {Lesson: "cifar", Number: 7}}
+	pending := []Run{{Lesson: "weather", Number: 1, Arch: "3-1 tanh", Name: "run 1: 3-1 tanh"}, {Lesson: "weather", Number: 2, Arch: "20-1 relu", Name: "renamed"}, {Lesson: "cifar", Number: 1, Arch: "small", Name: "run 1: small"}}
+	got := renumber(stored, pending)
+	want := []struct {
+		n    int
+		name string
+	}{{3, "run 3: 3-1 tanh"}, {4, "renamed"}, {8, "run 8: small"}}
+	for i, w := range want {
+		if got[i].Number != w.n || got[i].Name != w.name {
+			t.Errorf("pending run %d: number %d name %q, want %d %q", i, got[i].Number, got[i].Name, w.n, w.name)
+		}
+	}
+}
