@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -59,36 +57,8 @@ NNLAB_BOARD_BURST = "1000"
 	}
 	env := []string{"CLOUDFLARE_CF_FETCH_ENABLED=false", "WRANGLER_SEND_METRICS=false",
 		"HOME=" + tmp, "XDG_CONFIG_HOME=" + filepath.Join(tmp, ".config"), "CI=1", "NO_COLOR=1"}
-	port := freePort(t)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute) // a hang guard only
-	defer cancel()
-	cmd := exec.CommandContext(ctx, wr, "dev", "--config", filepath.Join(tmp, "wrangler.toml"), "--local",
-		"--ip", "127.0.0.1", "--port", fmt.Sprint(port), "--inspector-port", fmt.Sprint(freePort(t)),
-		"--show-interactive-dev-session=false", "--persist-to", filepath.Join(tmp, "state"))
-	cmd.Dir = tmp
-	cmd.Env = append(os.Environ(), env...)
-	var log syncBuffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	defer func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("wrangler dev's output:\n%s", log.String())
-		}
-	}()
+	dev := startWranglerDev(t, wr, tmp, env)
+	ctx, base, log, exited := dev.ctx, dev.base, dev.log, dev.exited
 	// Wait for the board's first answer while wrangler makes progress.
 	client := &http.Client{Timeout: 5 * time.Minute}
 	lastLen, lastChange := 0, time.Now()

@@ -149,39 +149,8 @@ func TestEdgeLocally(t *testing.T) {
 		t.Errorf("worker upload %.0f KiB gzipped: want (0, 3 MB], the free plan's limit\n%s", upGz, out)
 	}
 
-	port := freePort(t)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	// Hang guards only (nothing here asserts a time): wrangler dev starts in
-	// seconds on an idle machine and in minutes on a busy one.
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, wr, "dev", "--config", filepath.Join(tmp, "wrangler.toml"), "--local",
-		"--ip", "127.0.0.1", "--port", fmt.Sprint(port), "--inspector-port", fmt.Sprint(freePort(t)),
-		"--show-interactive-dev-session=false", "--persist-to", filepath.Join(tmp, "state"))
-	cmd.Dir = tmp
-	// Offline: no Request.cf download, no metrics; wrangler's files go to tmp.
-	cmd.Env = append(os.Environ(), env...)
-	var log syncBuffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	defer func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("wrangler dev's output:\n%s", log.String())
-		}
-	}()
+	dev := startWranglerDev(t, wr, tmp, env)
+	ctx, base, log, exited := dev.ctx, dev.base, dev.log, dev.exited
 
 	client := &http.Client{Timeout: 10 * time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	get := func(method, path string, hdr ...string) (*http.Response, []byte) {
@@ -307,7 +276,7 @@ func TestEdgeLocally(t *testing.T) {
 		t.Errorf("POST to an asset: %s (the edge's asset server answers 405 itself)", res.Status)
 	}
 	// Traversal: workerd normalises the path; nothing outside the assets.
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	addr := strings.TrimPrefix(base, "http://")
 	for _, target := range []string{"/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/data/..%2f..%2fwrangler.toml", "/..%5cwrangler.toml", "//etc/passwd"} {
 		code, body := rawGet(t, addr, target)
 		if code == 200 || strings.Contains(body, "root:") || strings.Contains(body, "compatibility_date") {
@@ -388,4 +357,51 @@ func TestWranglerConfig(t *testing.T) {
 			t.Errorf("worker/build.sh lacks %s", want)
 		}
 	}
+}
+
+// wranglerDev is `wrangler dev --local` serving tmp's wrangler.toml on a
+// free loopback port, stopped (and its output logged if the test failed)
+// when the test ends.
+type wranglerDev struct {
+	ctx    context.Context // ends with the test; a hang guard of 20 minutes
+	base   string          // http://127.0.0.1:PORT
+	log    *syncBuffer     // its output
+	exited chan struct{}   // closed when it exits
+}
+
+func startWranglerDev(t *testing.T, wr, tmp string, env []string) *wranglerDev {
+	t.Helper()
+	port := freePort(t)
+	// Hang guards only (nothing here asserts a time): wrangler dev starts in
+	// seconds on an idle machine and in minutes on a busy one.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	cmd := exec.CommandContext(ctx, wr, "dev", "--config", filepath.Join(tmp, "wrangler.toml"), "--local",
+		"--ip", "127.0.0.1", "--port", fmt.Sprint(port), "--inspector-port", fmt.Sprint(freePort(t)),
+		"--show-interactive-dev-session=false", "--persist-to", filepath.Join(tmp, "state"))
+	cmd.Dir = tmp
+	// Offline: no Request.cf download, no metrics; wrangler's files go to tmp.
+	cmd.Env = append(os.Environ(), env...)
+	d := &wranglerDev{ctx: ctx, base: fmt.Sprintf("http://127.0.0.1:%d", port), log: &syncBuffer{}, exited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = d.log, d.log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	go func() { cmd.Wait(); close(d.exited) }()
+	t.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-d.exited:
+		case <-time.After(10 * time.Second):
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-d.exited
+		}
+		cancel()
+		if t.Failed() {
+			t.Logf("wrangler dev's output:\n%s", d.log.String())
+		}
+	})
+	return d
 }
