@@ -180,60 +180,44 @@ func grow(buf []float32, n int) []float32 {
 // panels of sgemmMR rows: element (r, p) of the panel at ir at
 // ap[ir*kc + p*sgemmMR + r], rows past mc zero.
 func (s *sgemmScratch) packA(a []float32, m, k int, trans bool, i0, mc, p0, kc int) []float32 {
-	np := (mc + sgemmMR - 1) / sgemmMR
-	s.a = grow(s.a, np*sgemmMR*kc)
-	ap := s.a
-	for ir := 0; ir < mc; ir += sgemmMR {
-		rows := min(sgemmMR, mc-ir)
-		panel := ap[ir*kc:][:sgemmMR*kc]
-		if rows < sgemmMR {
-			clear(panel)
-		}
-		if !trans {
-			for r := range rows {
-				src := a[(i0+ir+r)*k+p0:][:kc]
-				for p, v := range src {
-					panel[p*sgemmMR+r] = v
-				}
-			}
-			continue
-		}
-		for p := range kc {
-			src := a[(p0+p)*m+i0+ir:][:rows]
-			dst := panel[p*sgemmMR:][:rows]
-			for r, v := range src {
-				dst[r] = v
-			}
-		}
-	}
-	return ap
+	s.a = packPanels(s.a, a, m, k, trans, i0, mc, p0, kc, sgemmMR)
+	return s.a
 }
 
 // packB lays out depths [p0, p0+kc) and columns [j0, j0+nc) of op(b) as
 // panels of sgemmNR columns: element (p, c) of the panel at jr at
-// bp[jr*kc + p*sgemmNR + c], columns past nc zero.
+// bp[jr*kc + p*sgemmNR + c], columns past nc zero. The columns of op(b)
+// are the rows of op(b)ᵀ, which is b read with the other transposition.
 func (s *sgemmScratch) packB(b []float32, k, n int, trans bool, p0, kc, j0, nc int) []float32 {
-	np := (nc + sgemmNR - 1) / sgemmNR
-	s.b = grow(s.b, np*sgemmNR*kc)
-	bp := s.b
-	for jr := 0; jr < nc; jr += sgemmNR {
-		cols := min(sgemmNR, nc-jr)
-		panel := bp[jr*kc:][:sgemmNR*kc]
-		if cols < sgemmNR {
+	s.b = packPanels(s.b, b, n, k, !trans, j0, nc, p0, kc, sgemmNR)
+	return s.b
+}
+
+// packPanels lays out rows [i0, i0+mc) and depths [p0, p0+kc) of op(x)
+// (op(x) is rows×depth: x itself, or with trans x is depth×rows) into buf
+// as panels of width rows: element (r, p) of the panel at ir at
+// buf[ir*kc + p*width + r], rows past mc zero.
+func packPanels(buf, x []float32, rows, depth int, trans bool, i0, mc, p0, kc, width int) []float32 {
+	np := (mc + width - 1) / width
+	buf = grow(buf, np*width*kc)
+	for ir := 0; ir < mc; ir += width {
+		n := min(width, mc-ir)
+		panel := buf[ir*kc:][:width*kc]
+		if n < width {
 			clear(panel)
 		}
-		if !trans {
+		if trans {
 			for p := range kc {
-				copy(panel[p*sgemmNR:][:cols], b[(p0+p)*n+j0+jr:][:cols])
+				copy(panel[p*width:][:n], x[(p0+p)*rows+i0+ir:][:n])
 			}
 			continue
 		}
-		for col := range cols {
-			src := b[(j0+jr+col)*k+p0:][:kc]
+		for r := range n {
+			src := x[(i0+ir+r)*depth+p0:][:kc]
 			for p, v := range src {
-				panel[p*sgemmNR+col] = v
+				panel[p*width+r] = v
 			}
 		}
 	}
-	return bp
+	return buf
 }
