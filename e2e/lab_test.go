@@ -328,13 +328,27 @@ func TestNoWebGPU(t *testing.T) {
 func TestWeatherWebGPU(t *testing.T) {
 	t.Parallel()
 	p := newPage(t, true)
-	// Keep the devices the page asks for, to destroy them from the test.
+	// Keep the devices the page and its training worker ask for, to
+	// destroy them from the test: the worker's script runs behind a
+	// prelude that keeps its devices and destroys them on a message.
 	grab := `(() => {
-		const orig = GPUAdapter.prototype.requestDevice;
-		GPUAdapter.prototype.requestDevice = async function (...args) {
-			const d = await orig.apply(this, args);
-			(window.__nnlabDevices ||= []).push(d);
-			return d;
+		const keepDevices = (scope) => {
+			const orig = GPUAdapter.prototype.requestDevice;
+			GPUAdapter.prototype.requestDevice = async function (...args) {
+				const d = await orig.apply(this, args);
+				(scope.__nnlabDevices ||= []).push(d);
+				return d;
+			};
+		};
+		keepDevices(self);
+		const keep = "(" + keepDevices.toString() + ")(self);";
+		const Orig = window.Worker;
+		window.Worker = function (url, opts) {
+			const src = keep + "self.addEventListener('message', (e) => { if (e.data && e.data.type === 'test-destroy-devices') (self.__nnlabDevices || []).forEach((d) => d.destroy()); });" +
+				"importScripts(" + JSON.stringify(new URL(url, document.baseURI).href) + ");";
+			const w = new Orig(URL.createObjectURL(new Blob([src], { type: "text/javascript" })), opts);
+			(window.__nnlabWorkers ||= []).push(w);
+			return w;
 		};
 	})();`
 	if _, err := chromedp.Call(p.ctx, cdpage.AddScriptToEvaluateOnNewDocument, cdpage.AddScriptToEvaluateOnNewDocumentParams{Source: grab}); err != nil {
@@ -423,9 +437,10 @@ func deviceLost(t *testing.T, p *page, train func(epochs int)) {
 	const epochs = 8
 	train(epochs)
 	p.waitFor(stall, "two epochs", completedEpochs(2))
-	n := eval[int](p, `(window.__nnlabDevices || []).map(d => d.destroy()).length`)
+	n := eval[int](p, `(window.__nnlabDevices || []).map(d => d.destroy()).length +
+		(window.__nnlabWorkers || []).map(w => w.postMessage({ type: "test-destroy-devices" })).length`)
 	if n == 0 {
-		t.Fatal("the page asked for no GPUDevice")
+		t.Fatal("the page and its worker asked for no GPUDevice")
 	}
 	s := p.waitStatus(stall, "done", "stopped", "error")
 	r := p.result()

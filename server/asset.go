@@ -91,6 +91,8 @@ func newAsset(name string, body, gz []byte) *asset {
 		a.csp, a.notes = pageCSP(body)
 	case name == pathSW:
 		a.csp = workerCSP
+	case name == pathTrainWorker:
+		a.csp = trainWorkerCSP
 	}
 	return a
 }
@@ -241,6 +243,9 @@ const (
 		"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
 	// workerCSP governs the service worker (it fetches the site only).
 	workerCSP = "default-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+	// trainWorkerCSP governs the training worker: it loads wasm_exec.js
+	// and instantiates the module the page compiled.
+	trainWorkerCSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 	// defaultCSP is sent with everything that is neither a page nor the
 	// service worker: opened as a document, such a file can do nothing.
 	defaultCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'"

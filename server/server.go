@@ -196,11 +196,12 @@ func (h *Lab) Size() (identity, gzipped int64) {
 
 // Dynamic endpoints. They are answered by the handler on the edge too.
 const (
-	pathVersion   = "/version.json"
-	pathClassroom = "/classroom.json"
-	pathQRSVG     = "/qr.svg"
-	pathQRPNG     = "/qr.png"
-	pathSW        = "/sw.js"
+	pathVersion     = "/version.json"
+	pathClassroom   = "/classroom.json"
+	pathQRSVG       = "/qr.svg"
+	pathQRPNG       = "/qr.png"
+	pathSW          = "/sw.js"
+	pathTrainWorker = "/train-worker.js"
 )
 
 // ServeHTTP implements http.Handler.

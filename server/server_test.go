@@ -56,6 +56,7 @@ func fixture(t testing.TB) string {
 		"wasm_exec.js":         bytes.Repeat([]byte("// the Go wasm glue\n"), 500),
 		"nnlab.js":             []byte("console.log('nnlab');\n"),
 		"sw.js":                []byte("// service worker\n"),
+		"train-worker.js":      []byte("// training worker\n"),
 		"app.0123abcd.js":      []byte("// hashed name\n"),
 		"data/weather.csv":     []byte(csv.String()),
 		"data/cifar.bin":       cifar,
@@ -499,6 +500,10 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 	if csp := get(t, h, "GET", "/sw.js").Header.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self'") {
 		t.Errorf("sw.js CSP %q", csp)
+	}
+	// The training worker instantiates the module (its CSP is its own).
+	if csp := get(t, h, "GET", "/train-worker.js").Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self' 'wasm-unsafe-eval'") {
+		t.Errorf("train-worker.js CSP %q", csp)
 	}
 	if csp := get(t, h, "GET", "/data/weather.csv").Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
 		t.Errorf("data CSP %q", csp)

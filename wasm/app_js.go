@@ -51,6 +51,9 @@ type app struct {
 	p *penguinsLesson
 
 	runs *runsPanel // every fit, kept (runs_js.go)
+
+	worker     *trainWorker // nil: runs train on the page's thread
+	workerNote string       // why they do although the page wanted a worker
 }
 
 // lesson is what differs between the weather and the CIFAR-10 lesson.
@@ -66,10 +69,12 @@ type lesson interface {
 	// settings reads the lesson's controls into a run's settings and
 	// checks them, before the run starts.
 	settings(rs *RunSettings) error
-	// run trains with the settings and returns the result for
-	// #nnlab-result (nil when there is none); it reads no control and
-	// shows itself only through the reporter.
-	run(ctx context.Context, dev gpu.Device, rs RunSettings, r *reporter) (pageResult, error)
+	// jobData gives a run's job the lesson's data, as its settings were
+	// checked with.
+	jobData(j *trainJob) error
+	// show shows a finished run's result (not when it failed): the
+	// lesson's plots of it and the results table.
+	show(rs RunSettings, res pageResult, sink pageSink)
 	// codeEnv is the lesson's data as pasted Keras code names them.
 	codeEnv() (keras.Env, error)
 	// codePage is what pasted code's settings map to.
@@ -179,6 +184,14 @@ func (a *app) showLesson(l lesson) {
 	a.setupModelFiles() // model files: download and load (model_js.go)
 	a.watchStale()
 	a.runs = newRunsPanel(s.Lesson)
+
+	if !s.NoWorker {
+		a.worker = startWorker(a)
+		if a.worker == nil {
+			a.workerNote = "training on the page's thread: this browser runs no Web Worker"
+		}
+	}
+	a.showTrainer()
 
 	setText("run-status", "Loading the data…")
 	if err := l.load(a); err != nil {

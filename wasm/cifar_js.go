@@ -4,7 +4,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -170,40 +169,35 @@ func (c *cifarLesson) settings(rs *RunSettings) error {
 	return err
 }
 
-// run trains; it reads no control, and shows itself through r.
-func (c *cifarLesson) run(ctx context.Context, dev gpu.Device, rs RunSettings, r *reporter) (pageResult, error) {
-	f, n, testN := rs.Fit, rs.CIFAR.N, rs.CIFAR.TestN
-	cfg, err := rs.cifarConfig()
-	if err != nil {
-		return nil, err
+// jobData gives the job the images it trains and tests on.
+func (c *cifarLesson) jobData(j *trainJob) error {
+	if c.trainSet == nil || c.testSet == nil {
+		return errNoData(true)
 	}
-	r.start(Msg{Kind: MsgRun, Epochs: f.Epochs, Keys: lab.CIFARLogKeys, Status: "training", Loss: "sparse categorical crossentropy",
-		Title: fmt.Sprintf("%d images, %s (lr %s), batch %d, on %s", n, f.Optimizer, lrText(f.LR), f.Batch, dev.Name())})
-	test := c.testSet
-	res, err := lab.RunCIFAR(ctx, cfg, dev, &lab.CIFARData{Train: c.trainSet, Test: test}, r.hooks(func(fr lab.FitReport) {
-		what := "Evaluating the model"
-		if fr.Stopped {
-			what = fmt.Sprintf("Stopped after %d of %d epochs. Predicting", fr.EpochsRun, f.Epochs)
-		}
-		r.status(fmt.Sprintf("%s: the %d test images…", what, min(testN, test.N)))
-	}))
-	if res == nil {
-		return nil, err
+	j.CIFAR = &lab.CIFARData{Train: c.trainSet.Head(j.Run.CIFAR.N), Test: c.testSet.Head(j.Run.CIFAR.TestN)}
+	if j.Run.CIFAR.N > c.trainSet.N {
+		j.CIFAR.Train = c.trainSet // the run says how many are missing
 	}
-	if err == nil && len(res.TestPred) > 0 {
-		k := min(25, len(res.TestPred))
-		set := ImageSet{W: test.W, H: test.H, Pixels: test.Pixels[:k*test.W*test.H*3]}
-		for i := 0; i < k; i++ {
-			p, t := res.TestPred[i], int(test.Labels[i])
-			set.Captions = append(set.Captions, datasets.ClassName(p)+" / "+datasets.ClassName(t))
-			set.Wrong = append(set.Wrong, p != t)
-		}
-		r.view(Msg{Kind: MsgCIFAR, Preds: &Predictions{Images: set, Confusion: res.Confusion,
-			Classes: datasets.CIFARClasses[:], Accuracy: res.Metrics["test_accuracy"]}})
-		r.results(cifarTable(res, f.Epochs))
+	return nil
+}
+
+// show shows a run's first test predictions, its confusion matrix and
+// results.
+func (c *cifarLesson) show(rs RunSettings, res pageResult, sink pageSink) {
+	r, test := res.(*cifarResult).CIFARResult, c.testSet
+	if len(r.TestPred) == 0 {
+		return
 	}
-	r.status(statusLine(res.Stopped, err, res.EpochsRun, res.TrainSeconds))
-	return &cifarResult{CIFARResult: res}, err
+	k := min(25, len(r.TestPred), test.N)
+	set := ImageSet{W: test.W, H: test.H, Pixels: test.Pixels[:k*test.W*test.H*3]}
+	for i := 0; i < k; i++ {
+		p, t := r.TestPred[i], int(test.Labels[i])
+		set.Captions = append(set.Captions, datasets.ClassName(p)+" / "+datasets.ClassName(t))
+		set.Wrong = append(set.Wrong, p != t)
+	}
+	sink.view(Msg{Kind: MsgCIFAR, Preds: &Predictions{Images: set, Confusion: r.Confusion,
+		Classes: datasets.CIFARClasses[:], Accuracy: r.Metrics["test_accuracy"]}})
+	resultsTable(cifarTable(r, rs.Fit.Epochs))
 }
 
 // onCPU reports whether the lab trains on the pure-Go device.

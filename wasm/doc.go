@@ -2,16 +2,21 @@
 // Deep Learning" (weather regression, CIFAR-10) in a web page. build.sh
 // builds it with GOOS=js GOARCH=wasm into dist/nnlab.wasm, beside site/.
 //
-// The same program runs in two modes. In the page itself (index.html,
-// started by nnlab.js) it wires the HTML controls, loads the data from the
-// site (data/...), and trains in a goroutine that yields to the browser
-// (see yielder), so that Stop, the controls and the plots stay live. In the
-// plots' iframe (view.html, started by view.js with the argument "view") it
-// runs Ebiten, which draws the curves, histograms, scatter plots, image
-// grids and the confusion matrix from the messages the page posts it (see
-// Msg): Ebiten draws, it does not train. Ebiten takes over the document it
-// runs in, hence the iframe; the page compiles the module once and the
-// iframe instantiates it again.
+// The same program runs in three modes. In the page itself (index.html,
+// started by nnlab.js) it wires the HTML controls and loads the data from
+// the site (data/...). Runs train in the training worker: the program
+// again, in a dedicated Web Worker (train-worker.js, argument "worker";
+// see worker_js.go), which gets each run's settings and data as a
+// trainJob and posts back its progress and outcome (train.go), so the
+// page's thread never computes a training step. Without a working worker
+// (or with the link's worker=0) a run trains in a goroutine of the page
+// that yields to the browser (see yielder). In the plots' iframe
+// (view.html, started by view.js with the argument "view") it runs Ebiten,
+// which draws the curves, histograms, scatter plots, image grids and the
+// confusion matrix from the messages the page posts it (see Msg): Ebiten
+// draws, it does not train. Ebiten takes over the document it runs in,
+// hence the iframe; the page compiles the module once, and the iframe and
+// the worker instantiate it again.
 //
 // # Links
 //
@@ -29,12 +34,14 @@
 // # A run
 //
 // Train reads the controls into a RunSettings and checks them before the
-// run starts (run_js.go); the lesson's run then reads no control: it calls
-// lab.RunWeather or lab.RunCIFAR with lab.Hooks that report through a
-// reporter (report_js.go: status line, plots, results table), and returns
-// a typed result that is marshalled once into #nnlab-result. Settings,
-// hook values and results are plain data: a trainer in a Web Worker could
-// exchange them with the page by postMessage.
+// run starts (run_js.go); the lesson adds its data to make a trainJob,
+// which trains in the worker or on the page (trainer_js.go) and reads no
+// control: it calls lab.RunWeather, lab.RunCIFAR or lab.RunPenguins with
+// lab.Hooks that report through a runSink (status line and plots' messages),
+// and ends in a runOutcome: the typed result, which the lesson shows and
+// which is marshalled once into #nnlab-result, and the trained model for
+// the downloads. Settings, progress and outcome are plain data, gob on
+// the wire between the page and the worker.
 //
 // # Keras code
 //
@@ -56,6 +63,8 @@
 //	adapter      its name: the WebGPU adapter, or "pure Go (CPU)"
 //	device_note  why this device (e.g. why WebGPU is not used)
 //	model_text   the model editor's text that was trained
-//	yields       pauses for the page during the run, and yield_seconds their total
+//	trainer      "worker" (the training worker) or "page" (the page's thread)
+//	yields       pauses for the browser during the run (the page's, or the
+//	             worker's for its messages), and yield_seconds their total
 //	error        the error, when the run failed
 package main

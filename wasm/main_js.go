@@ -9,5 +9,9 @@ func main() {
 		runView()
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "worker" {
+		runWorker()
+		return
+	}
 	runApp()
 }

@@ -47,8 +47,6 @@ type modelReport struct {
 // fit ended) between the run and the download buttons.
 var pageModels struct {
 	sync.Mutex
-	pending *modelfile.Saved // from the Trained hook of the run going on
-	preds   [][]float32      // its predictions for the first test samples
 	trained *modelfile.Saved // the last run's, with its settings
 }
 
@@ -59,34 +57,11 @@ func (a *app) setupModelFiles() {
 	on("model-file", "change", a.loadModelFiles)
 }
 
-// trained is the run's Trained hook: it keeps the model's weights and its
-// predictions for the first test samples (on the device it trained on).
-func (r *reporter) trained(m *nn.Model) {
-	s, err := modelfile.FromModel(m, nil, nil)
-	var preds [][]float32
-	if p := r.a.p; err == nil && p != nil && p.data != nil {
-		// The probabilities, as the run shows them and a loaded model's
-		// report does.
-		_, logits, _ := s.ForLogits()
-		_, preds, _ = scorePenguinsModel(m, logits, p.data)
-	} else if err == nil {
-		if d, _, _ := r.a.testSample(predictionsShown); d != nil {
-			if p, err := m.Predict(d, 0); err == nil {
-				preds = rows(p, m.OutputShape().Size())
-			}
-		}
-	}
-	pageModels.Lock()
-	pageModels.pending, pageModels.preds = s, preds
-	pageModels.Unlock()
-}
-
 // modelTrained runs when a run has ended: a model it trained gets its
 // compile settings and lesson, and the download buttons.
-func (a *app) modelTrained(rs RunSettings) {
+func (a *app) modelTrained(rs RunSettings, out *runOutcome) {
 	pageModels.Lock()
-	s, preds := pageModels.pending, pageModels.preds
-	pageModels.pending, pageModels.preds = nil, nil
+	s, preds := out.saved, out.Preds
 	if s != nil {
 		s.Compile, s.Lesson = runCompile(rs), a.runLesson(rs)
 		if rs.Lesson == "penguins" {
@@ -338,25 +313,6 @@ func (a *app) modelError(msg string) {
 	showError("Load model: " + msg)
 }
 
-// testSample is the lesson's first k test samples as the last run
-// prepared them (nil before the data are prepared), with their targets.
-func (a *app) testSample(k int) (*nn.Data, []float32, int) {
-	switch {
-	case a.w != nil && a.w.prep != nil:
-		x, y := a.w.prep.Split.XTest, a.w.prep.Split.YTest
-		k = min(k, x.Rows)
-		return &nn.Data{X: x.Data[:k*x.Cols], N: k}, y.Data[:k*y.Cols], y.Cols
-	case a.c != nil && a.c.testSet != nil:
-		t := a.c.testSet.Head(min(k, a.c.testSet.N))
-		y := make([]float32, t.N)
-		for i := range y {
-			y[i] = float32(t.Labels[i])
-		}
-		return &nn.Data{XBytes: t.Pixels, Scale: 1 / 255.0, N: t.N}, y, 1
-	}
-	return nil, nil, 0
-}
-
 // evaluateLoaded checks that a loaded model fits the lesson, evaluates it
 // on the test set as a run does and predicts the first test samples.
 func (a *app) evaluateLoaded(s *modelfile.Saved) (*modelReport, error) {
@@ -561,14 +517,6 @@ func argmaxOf(v []float32) int {
 		}
 	}
 	return best
-}
-
-func rows(p []float32, cols int) [][]float32 {
-	var out [][]float32
-	for i := 0; i+cols <= len(p); i += cols {
-		out = append(out, slices.Clone(p[i:i+cols]))
-	}
-	return out
 }
 
 func showModelReport(rep *modelReport) {

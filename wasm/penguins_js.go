@@ -4,13 +4,11 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"strings"
 	"syscall/js"
 
 	"nnlab/datasets"
-	"nnlab/gpu"
 	"nnlab/keras"
 	"nnlab/lab"
 	"nnlab/nn"
@@ -165,41 +163,30 @@ func (l *penguinsLesson) exportHeader() string {
 		"# train_test_split(features, target, test_size=0.2, random_state=0, shuffle=True, stratify=target).\n"
 }
 
-// run trains; it reads no control, and shows itself through r.
-func (l *penguinsLesson) run(ctx context.Context, dev gpu.Device, rs RunSettings, r *reporter) (pageResult, error) {
-	f := rs.Fit
-	cfg, err := rs.penguinsConfig()
-	if err != nil {
-		return nil, err
+// jobData gives the job the lesson's split.
+func (l *penguinsLesson) jobData(j *trainJob) error {
+	j.Penguins = l.data
+	return errNoData(l.data == nil)
+}
+
+// show shows a run's confusion matrix, results and test predictions.
+func (l *penguinsLesson) show(rs RunSettings, res pageResult, sink pageSink) {
+	r := res.(*penguinsResult).PenguinsResult
+	if len(r.Confusion) == 0 {
+		return
 	}
-	r.start(Msg{Kind: MsgRun, Epochs: f.Epochs, Keys: lab.PenguinsLogKeys, Status: "training", Loss: "categorical crossentropy",
-		Title: fmt.Sprintf("%s (lr %s), batch %d, on %s", f.Optimizer, lrText(f.LR), f.Batch, dev.Name())})
-	res, err := lab.RunPenguins(ctx, cfg, dev, l.data, r.hooks(func(fr lab.FitReport) {
-		what := "Predicting"
-		if fr.Stopped {
-			what = fmt.Sprintf("Stopped after %d of %d epochs. Predicting", fr.EpochsRun, f.Epochs)
-		}
-		r.status(what + " the test penguins…")
-	}))
-	if res == nil {
-		return nil, err
-	}
-	if err == nil && len(res.Confusion) > 0 {
-		r.view(Msg{Kind: MsgCIFAR, Preds: penguinsConfusion(res)})
-		r.results(penguinsTable(res, f.Epochs))
-		box := byID("results")
-		det := document.Call("createElement", "details")
-		det.Set("id", "penguins-preds")
-		det.Set("open", true)
-		sum := document.Call("createElement", "summary")
-		sum.Set("textContent", fmt.Sprintf("Predictions on the %d test penguins: softmax outputs, predicted species (idxmax), true species", len(res.TestPred)))
-		det.Call("appendChild", sum)
-		wrap := document.Call("createElement", "div")
-		wrap.Set("className", "scroll")
-		wrap.Call("appendChild", tableElement(penguinsPredictions(res, len(res.TestPred))))
-		det.Call("appendChild", wrap)
-		box.Call("appendChild", det)
-	}
-	r.status(statusLine(res.Stopped, err, res.EpochsRun, res.TrainSeconds))
-	return &penguinsResult{PenguinsResult: res}, err
+	sink.view(Msg{Kind: MsgCIFAR, Preds: penguinsConfusion(r)})
+	resultsTable(penguinsTable(r, rs.Fit.Epochs))
+	box := byID("results")
+	det := document.Call("createElement", "details")
+	det.Set("id", "penguins-preds")
+	det.Set("open", true)
+	sum := document.Call("createElement", "summary")
+	sum.Set("textContent", fmt.Sprintf("Predictions on the %d test penguins: softmax outputs, predicted species (idxmax), true species", len(r.TestPred)))
+	det.Call("appendChild", sum)
+	wrap := document.Call("createElement", "div")
+	wrap.Set("className", "scroll")
+	wrap.Call("appendChild", tableElement(penguinsPredictions(r, len(r.TestPred))))
+	det.Call("appendChild", wrap)
+	box.Call("appendChild", det)
 }

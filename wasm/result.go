@@ -16,6 +16,7 @@ type PageRun struct {
 	Adapter      string  `json:"adapter"` // its name
 	DeviceNote   string  `json:"device_note,omitempty"`
 	ModelText    string  `json:"model_text"`
+	Trainer      string  `json:"trainer"` // "worker" (the training worker) or "page" (the page's thread)
 	Yields       int     `json:"yields"`
 	YieldSeconds float64 `json:"yield_seconds"`
 	Error        string  `json:"error,omitempty"`

@@ -35,8 +35,9 @@ func readFitSettings() fitSettings {
 	return f
 }
 
-// train runs the lesson in this goroutine; the page stays live because the
-// trainer yields (see yielder). It trains the model the editor shows: a
+// train runs the lesson: in the training worker, while this goroutine
+// waits for it, or on the page's thread, yielding to stay live (see
+// yielder). It trains the model the editor shows: a
 // text typed since the last check is checked first, and a model or code
 // error refuses the run with its reason.
 func (a *app) train() {
@@ -93,37 +94,43 @@ func (a *app) train() {
 
 	a.y = yielder{Pause: browserTurn}
 	l := a.lesson()
-	var res pageResult
 	key := controlsKey()
 	rs, err := a.runSettings(l, text)
-	rep := &reporter{a: a, epochs: rs.Fit.Epochs}
+	out := &runOutcome{}
 	if err == nil {
 		a.ranWith(key)
-		a.devUse.Lock() // an estimate measuring now sees running and stops
-		res, err = l.run(ctx, dev, rs, rep)
-		a.devUse.Unlock()
-		a.modelTrained(rs) // model files: the trained model's downloads (model_js.go)
+		job := &trainJob{Run: rs, Device: a.s.Device}
+		if err = l.jobData(job); err == nil {
+			out = a.fit(ctx, job) // in the training worker (trainer_js.go)
+			err = out.err()
+		}
 	}
-	if w, ok := dev.(*gpu.WebGPU); ok && w.Lost() {
+	res := out.result()
+	if res != nil && err == nil {
+		l.show(rs, res, pageSink{a})
+	}
+	if res != nil {
+		f := res.fit()
+		setText("run-status", statusLine(f.Stopped, err, f.EpochsRun, f.TrainSeconds))
+	}
+	a.modelTrained(rs, out) // model files: the trained model's downloads (model_js.go)
+	if w, ok := dev.(*gpu.WebGPU); ok && w.Lost() || out.DeviceLost {
 		// Fit went on in pure Go; later runs start there.
-		a.useDevice(gpu.NewCPU(), "the GPU device was lost during the last run: using pure Go (CPU); reload the page to try WebGPU again")
+		a.useDevice(gpu.NewCPU(), deviceLostNote)
 	}
 	stopped := false
 	if res != nil {
 		stopped = res.fit().Stopped
-		a.mu.Lock()
-		note := a.devNote
-		a.mu.Unlock()
 		adapter := res.fit().Device
-		*res.page() = PageRun{Lesson: a.s.Lesson, Device: deviceKind(adapter), Adapter: adapter, DeviceNote: note,
-			ModelText: text, Yields: a.y.Yields, YieldSeconds: a.y.Paused.Seconds()}
+		*res.page() = PageRun{Lesson: a.s.Lesson, Device: deviceKind(adapter), Adapter: adapter, DeviceNote: out.DeviceNote,
+			ModelText: text, Yields: out.Yields, YieldSeconds: out.YieldSeconds, Trainer: out.trainer}
 		if err != nil {
 			res.page().Error = err.Error()
 		}
 		if jerr := showResult(res); jerr != nil {
 			err = errors.Join(err, jerr)
 		}
-		a.recordRun(res, rs, rep.weights)
+		a.recordRun(res, rs, out.Weights)
 	}
 	switch {
 	case err != nil:

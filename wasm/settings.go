@@ -29,7 +29,9 @@ const DefaultWeatherModel = "Dense(100, activation=\"relu\")\nDense(50, activati
 // station, target, seed, patience, restore, optimizer, lr, loss, n and test_n
 // (CIFAR-10 training and test images), preset (small, pool or dropout) and
 // features (comma-separated, for the exercise 1 histograms); plots=0 leaves
-// the plots out (to time training alone). A parameter
+// the plots out (to time training alone); worker=0 trains on the page's
+// thread instead of the training worker (to compare, or where a worker
+// misbehaves). A parameter
 // that is not given keeps the page's default.
 //
 // mz is the model text deflated in zlib's frame and base64url-encoded
@@ -48,6 +50,9 @@ type Settings struct {
 	Device  string // "auto", "cpu" or "webgpu"
 	Autorun bool
 	NoPlots bool // plots=0: no plots' iframe (to time training alone)
+	// NoWorker (worker=0) trains on the page's thread, not in the
+	// training worker.
+	NoWorker bool
 
 	Epochs, Batch int
 	Patience      int  // EarlyStopping patience; 0: no early stopping
@@ -180,6 +185,7 @@ func ParseSettings(query string) (Settings, []error) {
 		s.Autorun = v[0] == "" || v[0] == "1" || strings.EqualFold(v[0], "true")
 	}
 	s.NoPlots = q.Get("plots") == "0"
+	s.NoWorker = q.Get("worker") == "0"
 	integer("epochs", &s.Epochs, 1)
 	integer("batch", &s.Batch, 1)
 	integer("patience", &s.Patience, 0)
@@ -351,6 +357,9 @@ func Query(s, base Settings) string {
 	}
 	if s.NoPlots {
 		q.Set("plots", "0")
+	}
+	if s.NoWorker {
+		q.Set("worker", "0")
 	}
 	if s.HideAnswers {
 		q.Set("answers", "hide")

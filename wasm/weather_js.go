@@ -4,14 +4,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	"nnlab/datasets"
-	"nnlab/gpu"
 	"nnlab/keras"
 	"nnlab/lab"
 	"nnlab/nn"
@@ -174,40 +172,25 @@ func (w *weatherLesson) settings(rs *RunSettings) error {
 	return err
 }
 
-// run trains; it reads no control, and shows itself through r.
-func (w *weatherLesson) run(ctx context.Context, dev gpu.Device, rs RunSettings, r *reporter) (pageResult, error) {
-	f := rs.Fit
-	cfg, err := rs.weatherConfig()
-	if err != nil {
-		return nil, err
-	}
-	data, err := w.prepared(cfg)
-	if err != nil {
-		return nil, err
-	}
-	r.start(Msg{Kind: MsgRun, Epochs: f.Epochs, Keys: lab.WeatherLogKeys, Status: "training", Loss: f.Loss,
-		Title: fmt.Sprintf("%s, %s (lr %s), batch %d, on %s", f.Loss, f.Optimizer, lrText(f.LR), f.Batch, dev.Name())})
-	res, err := lab.RunWeather(ctx, cfg, dev, data, r.hooks(func(fr lab.FitReport) {
-		what := "Evaluating"
-		if fr.Stopped {
-			what = fmt.Sprintf("Stopped after %d of %d epochs. Evaluating", fr.EpochsRun, f.Epochs)
-		}
-		r.status(what + " the model on the training, validation and test sets…")
-	}))
-	if res == nil {
-		return nil, err
-	}
+// jobData gives the job the data it was checked with.
+func (w *weatherLesson) jobData(j *trainJob) error {
+	cfg, err := j.Run.weatherConfig()
 	if err == nil {
-		m := res.Metrics
-		r.view(Msg{Kind: MsgWeather, Scatter: &Scatter{
-			Target: cfg.Targets[0], TrainPred: res.TrainPred, TrainTrue: res.TrainTrue,
-			TestPred: res.TestPred, TestTrue: res.TestTrue, Baseline: res.Baseline,
-			TrainRMSE: m["train_rmse"], TestRMSE: m["test_rmse"], BaselineRMSE: m["baseline_test_rmse"],
-		}})
-		r.results(weatherTable(res, f.Epochs))
+		j.Weather, err = w.prepared(cfg)
 	}
-	r.status(statusLine(res.Stopped, err, res.EpochsRun, res.TrainSeconds))
-	return &weatherResult{WeatherResult: res}, err
+	return err
+}
+
+// show shows a run's predictions and results.
+func (w *weatherLesson) show(rs RunSettings, res pageResult, sink pageSink) {
+	r := res.(*weatherResult).WeatherResult
+	m := r.Metrics
+	sink.view(Msg{Kind: MsgWeather, Scatter: &Scatter{
+		Target: rs.Weather.Target, TrainPred: r.TrainPred, TrainTrue: r.TrainTrue,
+		TestPred: r.TestPred, TestTrue: r.TestTrue, Baseline: r.Baseline,
+		TrainRMSE: m["train_rmse"], TestRMSE: m["test_rmse"], BaselineRMSE: m["baseline_test_rmse"],
+	}})
+	resultsTable(weatherTable(r, rs.Fit.Epochs))
 }
 
 // chosenFeatures are the features chosen for the exercise 1 histograms.
