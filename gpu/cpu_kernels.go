@@ -12,8 +12,9 @@ import (
 //   - "simd": the AVX2/FMA kernel (cpu_sgemm_amd64.go), on amd64 CPUs that
 //     have both;
 //   - "gonum": gonum's Sgemm (cpu_gonum.go), natively;
-//   - "go": the portable Go loop (cpu_matmul.go), everywhere, and the only
-//     one in the browser.
+//   - "wasm-simd": in the browser, the WebAssembly SIMD kernel
+//     (cpu_sgemm_wasm.go), where the engine has SIMD;
+//   - "go": the portable Go loop (cpu_matmul.go), everywhere.
 //
 // The first available is the default. NNLAB_CPU_KERNELS names another, to
 // measure one against the other (bench/run.sh) or to rule a kernel out.
@@ -30,6 +31,9 @@ func CPUKernelNames() []string {
 	if sgemmSIMD != nil {
 		names = append(names, "simd")
 	}
+	if sgemmSIMDWasm != nil {
+		names = append(names, "wasm-simd")
+	}
 	if sgemmGonum != nil {
 		names = append(names, "gonum")
 	}
@@ -45,6 +49,10 @@ func cpuKernel(name string) (sgemmFunc, error) {
 	case "gonum":
 		if sgemmGonum != nil {
 			return sgemmGonum, nil
+		}
+	case "wasm-simd":
+		if sgemmSIMDWasm != nil {
+			return sgemmSIMDWasm, nil
 		}
 	case "go":
 		return nil, nil
