@@ -45,8 +45,10 @@ const harness = `<!doctype html>
 // TestGPUConformanceInBrowser runs package gpu's WebGPU tests (every kernel
 // against float64, the MatMul tiles, ordering, aliasing) compiled to wasm in
 // headless Chromium on SwiftShader: the WGSL goes through Tint there, which
-// checks what naga natively does not (uniformity of barriers, for one).
-// NNLAB_BROWSER_GPU_BENCH=Dispatch runs that benchmark of package gpu
+// checks what naga natively does not (uniformity of barriers, for one);
+// and the pure-Go device's kernels as the browser runs them (its
+// WebAssembly SIMD product needs a page that publishes the module's
+// memory, as this one does). NNLAB_BROWSER_GPU_BENCH=Dispatch runs that benchmark of package gpu
 // instead and logs it (the cost of recording a dispatch from wasm).
 func TestGPUConformanceInBrowser(t *testing.T) {
 	t.Parallel()
@@ -80,7 +82,10 @@ func TestGPUConformanceInBrowser(t *testing.T) {
 	// The tests' output (-test.v: a line as each test and subtest starts and
 	// ends) is their progress: the wait fails only when it stops growing.
 	p.progress = `(window.testOut || "").length`
-	args := `["-test.run","WebGPU","-test.v","-test.short"]`
+	// WebGPU's kernels, and the pure-Go device's as the browser runs them
+	// (the WebAssembly SIMD product against the Go loop, bit for bit, and
+	// the conformance suite on each kernel set).
+	args := `["-test.run","WebGPU|SgemmWasm|ConformanceCPUKernels","-test.v","-test.short"]`
 	bench := os.Getenv("NNLAB_BROWSER_GPU_BENCH")
 	if bench != "" {
 		args = `["-test.run","^$","-test.bench","` + bench + `","-test.benchtime","2000x"]`
@@ -111,5 +116,10 @@ func TestGPUConformanceInBrowser(t *testing.T) {
 	t.Logf("passed: %s", strings.Join(passed, ", "))
 	if code != 0 || strings.Contains(out, "SKIPPING WebGPU") || !strings.Contains(out, "--- PASS: TestConformanceWebGPU") {
 		t.Fatalf("gpu tests in Chromium: exit %d; output:\n%s", code, out)
+	}
+	for _, want := range []string{"--- PASS: TestSgemmWasmSIMDExact", "--- PASS: TestConformanceCPUKernels/wasm-simd/"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the browser's SIMD product was not checked in Chromium (no %q); output:\n%s", want, out)
+		}
 	}
 }

@@ -162,7 +162,8 @@ func completedEpochs(n int) string {
 // stopRun presses Stop during the long fit the page is training (status
 // "training") and checks that it halts at once with the completed epochs.
 // On WebGPU the page may handle the click while it awaits an epoch's
-// readback, which then completes that epoch too.
+// readback, which then completes that epoch too; in the training worker
+// the epoch the page shows may be one behind the worker's.
 func stopRun(t *testing.T, p *page, dev string) {
 	first := 3 // epochs completed before Stop
 	if dev == "webgpu" {
@@ -191,7 +192,9 @@ func stopRun(t *testing.T, p *page, dev string) {
 	}
 	r := p.result()
 	maxRun := completed
-	if dev == "webgpu" {
+	if dev == "webgpu" || r["trainer"] == "worker" {
+		// The status line the click read lags the run by a message: the
+		// worker may have finished the next epoch before Stop reached it.
 		maxRun++
 	}
 	if n := num(t, r, "epochs_run"); n < float64(first) || n > float64(maxRun) {

@@ -31,7 +31,7 @@ import (
 // workerYieldEvery is how long the worker computes before it lets its
 // event loop run, which is when a Stop message arrives. A turn of a
 // worker's event loop costs microseconds (it paints nothing).
-const workerYieldEvery = 50 * time.Millisecond
+const workerYieldEvery = 20 * time.Millisecond
 
 type worker struct {
 	mu     sync.Mutex
