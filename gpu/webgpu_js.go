@@ -97,7 +97,10 @@ func (d *WebGPU) record(k *kernel, group *wgpu.BindGroup, slot, gx, gy, gz int) 
 }
 
 func (d *WebGPU) open() error {
-	gpu := js.Global().Get("navigator").Get("gpu")
+	gpu := js.Undefined()
+	if nav := js.Global().Get("navigator"); nav.Truthy() { // Node before 21 has none
+		gpu = nav.Get("gpu")
+	}
 	if !gpu.Truthy() {
 		return fmt.Errorf("%w: this browser has no navigator.gpu (WebGPU is off, or the page is not served over https or localhost)", errWebGPU)
 	}
