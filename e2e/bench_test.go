@@ -119,17 +119,17 @@ func TestBrowserBenchmark(t *testing.T) {
 	var rep strings.Builder
 	fmt.Fprintf(&rep, "side by side in one headless Chromium, %d rounds, medians [each round]:\n", rounds)
 	fmt.Fprintf(&rep, "weather, 200 epochs, batch 32, 767 samples + 164 validation, fit s:\n")
-	fmt.Fprintf(&rep, "  nnlab pure Go            %s\n", medianOf("%.2f", wNN))
+	fmt.Fprintf(&rep, "  nnlab pure Go            %s\n", benchMedianOf("%.2f", wNN))
 	if len(wYield) > 0 {
-		fmt.Fprintf(&rep, "    of which the page's turns (yield_seconds) %s\n", medianOf("%.2f", wYield))
+		fmt.Fprintf(&rep, "    of which the page's turns (yield_seconds) %s\n", benchMedianOf("%.2f", wYield))
 	}
-	fmt.Fprintf(&rep, "  TF.js wasm, yield never  %s\n", medianOf("%.2f", wNever))
-	fmt.Fprintf(&rep, "  TF.js wasm, yield auto   %s (fit's default)\n", medianOf("%.2f", wAuto))
-	fmt.Fprintf(&rep, "  nnlab / the faster TF.js wasm: %s; bar <= 0.5: %s\n", medianOf("%.3f", wRatio), verdict(median(wRatio) <= 0.5))
+	fmt.Fprintf(&rep, "  TF.js wasm, yield never  %s\n", benchMedianOf("%.2f", wNever))
+	fmt.Fprintf(&rep, "  TF.js wasm, yield auto   %s (fit's default)\n", benchMedianOf("%.2f", wAuto))
+	fmt.Fprintf(&rep, "  nnlab / the faster TF.js wasm: %s; bar <= 0.5: %s\n", benchMedianOf("%.3f", wRatio), benchVerdict(benchMedian(wRatio) <= 0.5))
 	fmt.Fprintf(&rep, "CIFAR-10 dropout model, batch 32, training images/s:\n")
-	fmt.Fprintf(&rep, "  nnlab pure Go            %s (1 epoch of 1000 images, validation on 100 included)\n", medianOf("%.1f", cNN))
-	fmt.Fprintf(&rep, "  TF.js cpu                %s (1 epoch of 256 images after a warm-up batch, no validation)\n", medianOf("%.2f", cCPU))
-	fmt.Fprintf(&rep, "  nnlab / TF.js cpu: %s; bar >= 20: %s\n", medianOf("%.1f", cRatio), verdict(median(cRatio) >= 20))
+	fmt.Fprintf(&rep, "  nnlab pure Go            %s (1 epoch of 1000 images, validation on 100 included)\n", benchMedianOf("%.1f", cNN))
+	fmt.Fprintf(&rep, "  TF.js cpu                %s (1 epoch of 256 images after a warm-up batch, no validation)\n", benchMedianOf("%.2f", cCPU))
+	fmt.Fprintf(&rep, "  nnlab / TF.js cpu: %s; bar >= 20: %s\n", benchMedianOf("%.1f", cRatio), benchVerdict(benchMedian(cRatio) >= 20))
 	p.screenshot("bench_cifar")
 
 	fmt.Fprintf(&rep, "once, for reference:\n")
@@ -213,7 +213,7 @@ func (p *page) resultOf(id string) map[string]any {
 	return m
 }
 
-func median(xs []float64) float64 {
+func benchMedian(xs []float64) float64 {
 	s := slices.Sorted(slices.Values(xs))
 	n := len(s)
 	if n%2 == 1 {
@@ -222,16 +222,16 @@ func median(xs []float64) float64 {
 	return (s[n/2-1] + s[n/2]) / 2
 }
 
-// medianOf writes the median of xs, then xs, each with format f.
-func medianOf(f string, xs []float64) string {
+// benchMedianOf writes the median of xs, then xs, each with format f.
+func benchMedianOf(f string, xs []float64) string {
 	each := make([]string, len(xs))
 	for i, x := range xs {
 		each[i] = fmt.Sprintf(f, x)
 	}
-	return fmt.Sprintf(f+" [%s]", median(xs), strings.Join(each, " "))
+	return fmt.Sprintf(f+" [%s]", benchMedian(xs), strings.Join(each, " "))
 }
 
-func verdict(met bool) string {
+func benchVerdict(met bool) string {
 	if met {
 		return "met"
 	}
