@@ -44,7 +44,9 @@ import (
 // weather lesson served cross-origin isolated (its threaded build), TF.js
 // cpu on it, TF.js wasm on the CIFAR model (it may refuse to train it),
 // nnlab's CIFAR with the lesson's 1,000 validation images, and the first
-// visit's download.
+// visit's download. NNLAB_BENCH_VARIANTS=1 adds nnlab's runs without the
+// training worker, without the SIMD product and without the plots to each
+// round.
 func TestBrowserBenchmark(t *testing.T) {
 	if os.Getenv("NNLAB_BROWSER_BENCH") != "1" {
 		t.Skip("set NNLAB_BROWSER_BENCH=1 for the speed report")
@@ -94,6 +96,17 @@ func TestBrowserBenchmark(t *testing.T) {
 		nnlabWeather = "lesson=weather&epochs=200&batch=32&device=cpu&autorun=1"
 		nnlabCIFAR   = "lesson=cifar&preset=dropout&n=1000&test_n=100&epochs=1&device=cpu&autorun=1"
 	)
+	// NNLAB_BENCH_VARIANTS=1: each round also runs nnlab as it was before
+	// the training worker (worker=0: on the page's thread), before the
+	// WebAssembly SIMD product (kernels=go), and without the plots
+	// (plots=0: training alone, as TF.js's page has none).
+	variants := []struct{ name, param string }{}
+	if os.Getenv("NNLAB_BENCH_VARIANTS") == "1" {
+		variants = append(variants, struct{ name, param string }{"page's thread (worker=0)", "&worker=0"},
+			struct{ name, param string }{"Go loop (kernels=go)", "&kernels=go"},
+			struct{ name, param string }{"no plots (plots=0)", "&plots=0"})
+	}
+	vW, vC := make([][]float64, len(variants)), make([][]float64, len(variants)) // weather s, CIFAR images/s
 	var (
 		wNN, wYield       []float64 // nnlab's weather fit seconds, and those spent giving the page its turn
 		wNever, wAuto     []float64 // TF.js wasm's, yieldEvery "never" and "auto"
@@ -115,6 +128,10 @@ func TestBrowserBenchmark(t *testing.T) {
 		cNN = append(cNN, num(t, run("nnlab cifar", nnlabCIFAR), "images_per_second"))
 		cCPU = append(cCPU, num(t, tf(tfjs.plain, "task=cifar&backend=cpu"), "images_per_second"))
 		cRatio = append(cRatio, cNN[i]/cCPU[i])
+		for v, va := range variants {
+			vW[v] = append(vW[v], num(t, run("nnlab weather, "+va.name, nnlabWeather+va.param), "train_seconds"))
+			vC[v] = append(vC[v], num(t, run("nnlab cifar, "+va.name, nnlabCIFAR+va.param), "images_per_second"))
+		}
 	}
 	var rep strings.Builder
 	fmt.Fprintf(&rep, "side by side in one headless Chromium, %d rounds, medians [each round]:\n", rounds)
@@ -130,6 +147,14 @@ func TestBrowserBenchmark(t *testing.T) {
 	fmt.Fprintf(&rep, "  nnlab pure Go            %s (1 epoch of 1000 images, validation on 100 included)\n", benchMedianOf("%.1f", cNN))
 	fmt.Fprintf(&rep, "  TF.js cpu                %s (1 epoch of 256 images after a warm-up batch, no validation)\n", benchMedianOf("%.2f", cCPU))
 	fmt.Fprintf(&rep, "  nnlab / TF.js cpu: %s; bar >= 20: %s\n", benchMedianOf("%.1f", cRatio), benchVerdict(benchMedian(cRatio) >= 20))
+	for v, va := range variants {
+		wr, cr := make([]float64, rounds), make([]float64, rounds)
+		for i := range rounds {
+			wr[i], cr[i] = vW[v][i]/wNN[i], cNN[i]/vC[v][i]
+		}
+		fmt.Fprintf(&rep, "nnlab, %s: weather fit %s s, %s x the default's time; CIFAR %s images/s, the default %s x faster\n",
+			va.name, benchMedianOf("%.2f", vW[v]), benchMedianOf("%.2f", wr), benchMedianOf("%.1f", vC[v]), benchMedianOf("%.2f", cr))
+	}
 	p.screenshot("bench_cifar")
 
 	fmt.Fprintf(&rep, "once, for reference:\n")

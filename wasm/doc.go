@@ -64,6 +64,7 @@
 //	device_note  why this device (e.g. why WebGPU is not used)
 //	model_text   the model editor's text that was trained
 //	trainer      "worker" (the training worker) or "page" (the page's thread)
+//	kernels      the pure-Go device's product kernels: "wasm-simd" or "go"
 //	yields       pauses for the browser during the run (the page's, or the
 //	             worker's for its messages), and yield_seconds their total
 //	error        the error, when the run failed

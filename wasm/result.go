@@ -16,7 +16,8 @@ type PageRun struct {
 	Adapter      string  `json:"adapter"` // its name
 	DeviceNote   string  `json:"device_note,omitempty"`
 	ModelText    string  `json:"model_text"`
-	Trainer      string  `json:"trainer"` // "worker" (the training worker) or "page" (the page's thread)
+	Trainer      string  `json:"trainer"`           // "worker" (the training worker) or "page" (the page's thread)
+	Kernels      string  `json:"kernels,omitempty"` // the pure-Go device's product kernels (gpu.CPUKernelNames)
 	Yields       int     `json:"yields"`
 	YieldSeconds float64 `json:"yield_seconds"`
 	Error        string  `json:"error,omitempty"`

@@ -99,7 +99,7 @@ func (a *app) train() {
 	out := &runOutcome{}
 	if err == nil {
 		a.ranWith(key)
-		job := &trainJob{Run: rs, Device: a.s.Device}
+		job := &trainJob{Run: rs, Device: a.s.Device, Kernels: a.s.Kernels}
 		if err = l.jobData(job); err == nil {
 			out = a.fit(ctx, job) // in the training worker (trainer_js.go)
 			err = out.err()
@@ -123,7 +123,7 @@ func (a *app) train() {
 		stopped = res.fit().Stopped
 		adapter := res.fit().Device
 		*res.page() = PageRun{Lesson: a.s.Lesson, Device: deviceKind(adapter), Adapter: adapter, DeviceNote: out.DeviceNote,
-			ModelText: text, Yields: out.Yields, YieldSeconds: out.YieldSeconds, Trainer: out.trainer}
+			ModelText: text, Yields: out.Yields, YieldSeconds: out.YieldSeconds, Trainer: out.trainer, Kernels: out.Kernels}
 		if err != nil {
 			res.page().Error = err.Error()
 		}

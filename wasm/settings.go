@@ -31,7 +31,9 @@ const DefaultWeatherModel = "Dense(100, activation=\"relu\")\nDense(50, activati
 // features (comma-separated, for the exercise 1 histograms); plots=0 leaves
 // the plots out (to time training alone); worker=0 trains on the page's
 // thread instead of the training worker (to compare, or where a worker
-// misbehaves). A parameter
+// misbehaves); kernels=go makes the pure-Go device's products run the Go
+// loop instead of the WebAssembly SIMD kernel (kernels=wasm-simd, the
+// default where the browser has SIMD), to compare the two. A parameter
 // that is not given keeps the page's default.
 //
 // mz is the model text deflated in zlib's frame and base64url-encoded
@@ -53,6 +55,9 @@ type Settings struct {
 	// NoWorker (worker=0) trains on the page's thread, not in the
 	// training worker.
 	NoWorker bool
+	// Kernels (kernels=go or wasm-simd) names the pure-Go device's product
+	// kernels; "" is the fastest the browser has.
+	Kernels string
 
 	Epochs, Batch int
 	Patience      int  // EarlyStopping patience; 0: no early stopping
@@ -186,6 +191,7 @@ func ParseSettings(query string) (Settings, []error) {
 	}
 	s.NoPlots = q.Get("plots") == "0"
 	s.NoWorker = q.Get("worker") == "0"
+	str("kernels", &s.Kernels, "go", "wasm-simd")
 	integer("epochs", &s.Epochs, 1)
 	integer("batch", &s.Batch, 1)
 	integer("patience", &s.Patience, 0)
@@ -360,6 +366,9 @@ func Query(s, base Settings) string {
 	}
 	if s.NoWorker {
 		q.Set("worker", "0")
+	}
+	if s.Kernels != "" {
+		q.Set("kernels", s.Kernels)
 	}
 	if s.HideAnswers {
 		q.Set("answers", "hide")

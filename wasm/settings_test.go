@@ -37,11 +37,11 @@ func TestParseSettingsCIFAR(t *testing.T) {
 }
 
 func TestParseSettingsErrors(t *testing.T) {
-	s, errs := ParseSettings("lesson=weather&epochs=abc&device=tpu&preset=big&lr=-1")
-	if len(errs) != 4 {
-		t.Fatalf("want 4 errors, got %v", errs)
+	s, errs := ParseSettings("lesson=weather&epochs=abc&device=tpu&preset=big&lr=-1&kernels=avx")
+	if len(errs) != 5 {
+		t.Fatalf("want 5 errors, got %v", errs)
 	}
-	for _, want := range []string{"epochs=", "device=", "preset=", "lr="} {
+	for _, want := range []string{"epochs=", "device=", "preset=", "lr=", "kernels="} {
 		found := false
 		for _, e := range errs {
 			found = found || strings.HasPrefix(e.Error(), want)
@@ -103,6 +103,7 @@ func TestQueryRoundTrip(t *testing.T) {
 			s.Device, s.Epochs, s.Batch, s.Patience, s.Restore, s.Optimizer, s.LR, s.Loss, s.Seed = "cpu", 50, 16, 10, true, "rmsprop", 0.0005, "mae", 7
 			s.Years, s.Station, s.Target, s.Features, s.Model = 9, "BASEL", "BASEL_precipitation", []string{"BASEL_humidity"}, long
 			s.HideAnswers = true
+			s.NoWorker, s.Kernels = true, "go"
 			return s
 		}(),
 		func() Settings {

@@ -26,8 +26,9 @@ import (
 
 // trainJob is one run: its settings and the data it trains on.
 type trainJob struct {
-	Run    RunSettings
-	Device string // the device menu's kind: "auto", "cpu" or "webgpu"
+	Run     RunSettings
+	Device  string // the device menu's kind: "auto", "cpu" or "webgpu"
+	Kernels string // the pure-Go device's product kernels, "" its default
 
 	// The lesson's data, prepared as its run needs them (one is set).
 	Weather  *lab.WeatherData
@@ -59,6 +60,7 @@ type runOutcome struct {
 	YieldSeconds float64
 	DeviceNote   string // the worker's device note
 	DeviceLost   bool   // the worker's GPU device was lost: later runs train in pure Go
+	Kernels      string // the pure-Go device's product kernels, "" on a GPU
 
 	saved   *modelfile.Saved // the trained model, nil when none
 	trainer string           // where it trained: "worker" or "page"
@@ -88,6 +90,17 @@ func (o *runOutcome) err() error {
 // never); it reads nothing but the job and touches no page.
 func (j *trainJob) train(ctx context.Context, dev gpu.Device, sink runSink, yield func()) (out *runOutcome) {
 	out = &runOutcome{}
+	if c, ok := dev.(*gpu.CPU[float32]); ok {
+		k := j.Kernels
+		if k == "" {
+			k = gpu.CPUKernelNames()[0]
+		}
+		if err := c.SetKernels(k); err != nil {
+			out.Err = err.Error()
+			return out
+		}
+		out.Kernels = k
+	}
 	r := &reporter{sink: sink, yield: yield, epochs: j.Run.Fit.Epochs, job: j}
 	var err error
 	switch j.Run.Lesson {
