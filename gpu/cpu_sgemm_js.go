@@ -3,6 +3,7 @@
 package gpu
 
 import (
+	"sync"
 	"syscall/js"
 	"unsafe"
 )
@@ -44,47 +45,107 @@ var sgemmSIMDWasm = func() sgemmFunc {
 	return sgemmWasmSIMD
 }()
 
-// sgemmWasmSIMD computes C's 4x8 blocks with the kernel and the edges with
-// the Go loop; op(B) is copied to a k x n block first when B is
-// transposed (the kernel reads B's rows as vectors).
+// sgemmWasmScratch holds the padded blocks between products: op(B) with
+// its columns padded to a multiple of 8, the last rows of A padded to
+// four, and the edge blocks of C. The browser's program may run products
+// from two goroutines (a fit and the page's estimate), hence the lock.
+var sgemmWasmScratch struct {
+	sync.Mutex
+	b, a, c []float32
+}
+
+// sgemmWasmMinFlops is the product below which the Go loop is faster than
+// a call into the kernel and its padding.
+const sgemmWasmMinFlops = 1 << 11
+
+// sgemmWasmSIMD computes C with the kernel: the 4x8 blocks in place, the
+// edges (n mod 8 columns, m mod 4 rows) from zero-padded copies into a
+// scratch block and then into C. op(B) is copied into a k x 8n' block
+// when it is transposed or its rows are not a multiple of 8 long.
 func sgemmWasmSIMD(c, a, b []float32, m, k, n int, transA, transB, acc bool, _ int) {
 	asi, asp := k, 1
 	if transA {
 		asi, asp = 1, m
 	}
-	bb, bsp, bsj := b, n, 1
-	if transB {
-		bsp, bsj = 1, k
-	}
-	m4, n8 := m&^3, n&^7
-	if m4 > 0 && n8 > 0 {
+	if 2*m*n*k < sgemmWasmMinFlops || m < 4 {
+		bsp, bsj := n, 1
 		if transB {
-			bb = make([]float32, k*n)
-			for p := 0; p < k; p++ {
-				row := bb[p*n : (p+1)*n]
-				for j := range row {
+			bsp, bsj = 1, k
+		}
+		matmulRows(c, a, b, 0, m, k, n, asi, asp, bsp, bsj, acc)
+		return
+	}
+	s := &sgemmWasmScratch
+	s.Lock()
+	defer s.Unlock()
+	n8 := (n + 7) &^ 7
+	bp, ldb := b, n
+	if transB || n8 != n {
+		s.b = grow(s.b, k*n8)
+		bp, ldb = s.b[:k*n8], n8
+		for p := 0; p < k; p++ {
+			row := bp[p*n8 : (p+1)*n8]
+			if transB {
+				for j := 0; j < n; j++ {
 					row[j] = b[j*k+p]
 				}
+			} else {
+				copy(row, b[p*n:(p+1)*n])
+			}
+			clear(row[n:])
+		}
+	}
+	flag := 0
+	if acc {
+		flag = 1
+	}
+	m4, nIn := m&^3, n&^7
+	if nIn > 0 {
+		sgemmWasm.Invoke(addr(c), addr(a), addr(bp), m4, k, nIn, asi, asp, flag, ldb, n)
+	}
+	if nIn < n { // the last columns: an m4 x 8 block
+		s.c = grow(s.c, m4*8)
+		t := s.c[:m4*8]
+		sgemmWasm.Invoke(addr(t), addr(a), addr(bp[nIn:]), m4, k, 8, asi, asp, 0, ldb, 8)
+		mergeBlock(c, t, 0, m4, nIn, n, n, 8, acc)
+	}
+	if m4 < m { // the last rows: A's padded to four, a 4 x n8 block
+		s.a = grow(s.a, 4*k)
+		ap := s.a[:4*k]
+		clear(ap)
+		for i := m4; i < m; i++ {
+			for p := 0; p < k; p++ {
+				ap[(i-m4)*k+p] = a[i*asi+p*asp]
 			}
 		}
-		accFlag := 0
+		s.c = grow(s.c, 4*n8)
+		t := s.c[:4*n8]
+		sgemmWasm.Invoke(addr(t), addr(ap), addr(bp), 4, k, n8, k, 1, 0, ldb, n8)
+		mergeBlock(c, t, m4, m, 0, n, n, n8, acc)
+	}
+}
+
+// mergeBlock stores (or, with acc, adds) the block t (rows i0..i1 of C,
+// columns j0..j1, row stride ldt) into C (row stride ldc), as the Go loop
+// stores or adds each finished sum.
+func mergeBlock(c, t []float32, i0, i1, j0, j1, ldc, ldt int, acc bool) {
+	for i := i0; i < i1; i++ {
+		dst, src := c[i*ldc+j0:i*ldc+j1], t[(i-i0)*ldt:(i-i0)*ldt+j1-j0]
 		if acc {
-			accFlag = 1
-		}
-		sgemmWasm.Invoke(addr(c), addr(a), addr(bb), m, k, n, asi, asp, accFlag)
-	}
-	// The edges: the last n mod 8 columns of the first m4 rows, and the
-	// last m mod 4 rows.
-	if n8 < n {
-		for i := 0; i < m4; i++ {
-			for j := n8; j < n; j++ {
-				matmulOne(c, a, b, i, j, k, n, asi, asp, bsp, bsj, acc)
+			for j := range dst {
+				dst[j] += src[j]
 			}
+		} else {
+			copy(dst, src)
 		}
 	}
-	if m4 < m {
-		matmulRows(c, a, b, m4, m, k, n, asi, asp, bsp, bsj, acc)
+}
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
 	}
+	return s[:n]
 }
 
 // addr is a slice's address in the program's linear memory.

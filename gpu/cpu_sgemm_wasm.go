@@ -10,8 +10,9 @@ package gpu
 // rows read as vectors and A's elements splat, each output one running
 // sum over p = 0..k-1 in order, a multiply then an add (wasm has no fused
 // multiply-add): the same operations in the same order as the Go loop
-// (cpu_matmul.go), so its results are the Go loop's bit for bit. The
-// block's edges (m mod 4 rows, n mod 8 columns) are left to the Go loop.
+// (cpu_matmul.go), so its results are the Go loop's bit for bit. The Go
+// side (cpu_sgemm_js.go) pads the edges (m mod 4 rows, n mod 8 columns)
+// with zeros into whole blocks, so every output is the kernel's.
 
 // wasm opcodes the kernel uses.
 const (
@@ -49,8 +50,9 @@ const (
 )
 
 // The kernel's parameters: C, A and B as byte addresses; m, k, n; A's
-// element strides (a(i, p) = A[i*asi + p*asp]); acc (add to C, or store).
-// B is k x n, row-major. It computes rows [0, m&^3) and columns [0, n&^7).
+// element strides (a(i, p) = A[i*asi + p*asp]); acc (add to C, or store);
+// B's and C's row strides in elements (B(p, j) = B[p*ldb + j], C(i, j) =
+// C[i*ldc + j]). It computes rows [0, m&^3) and columns [0, n&^7).
 const (
 	kC = iota
 	kA
@@ -61,6 +63,8 @@ const (
 	kAsi
 	kAsp
 	kAcc
+	kLdb
+	kLdc
 	kParams
 )
 
@@ -76,9 +80,10 @@ const (
 	kCP    // &C(i, j), then the next rows
 	kAsi4  // asi in bytes
 	kAsp4  // asp in bytes
-	kN4    // n in bytes: B's and C's row
-	kI32s  = kN4 + 1 - kParams
-	kAcc0  = kN4 + 1 // eight accumulators: row r, half h at kAcc0+2r+h
+	kLdb4  // ldb in bytes
+	kLdc4  // ldc in bytes
+	kI32s  = kLdc4 + 1 - kParams
+	kAcc0  = kLdc4 + 1 // eight accumulators: row r, half h at kAcc0+2r+h
 	kSplat = kAcc0 + 8
 	kB0    = kSplat + 1
 	kB1    = kB0 + 1
@@ -171,7 +176,7 @@ func sgemmWasmBody() []byte {
 	w.i32(^7)
 	w.op(wI32And)
 	w.set(kN8)
-	for _, s := range [][2]int{{kAsi, kAsi4}, {kAsp, kAsp4}, {kN, kN4}} {
+	for _, s := range [][2]int{{kAsi, kAsi4}, {kAsp, kAsp4}, {kLdb, kLdb4}, {kLdc, kLdc4}} {
 		w.get(s[0])
 		w.i32(2)
 		w.op(wI32Shl)
@@ -238,13 +243,13 @@ func sgemmWasmBody() []byte {
 					}
 				}
 				w.addTo(kAP, func() { w.get(kAsp4) })
-				w.addTo(kBP, func() { w.get(kN4) })
+				w.addTo(kBP, func() { w.get(kLdb4) })
 				w.addTo(kP, func() { w.i32(1) })
 			})
-			// cP = C + (i*n + j)*4
+			// cP = C + (i*ldc + j)*4
 			w.get(kC)
 			w.get(kI)
-			w.get(kN)
+			w.get(kLdc)
 			w.op(wI32Mul)
 			w.get(kJ)
 			w.op(wI32Add)
@@ -269,7 +274,7 @@ func sgemmWasmBody() []byte {
 					w.simd(wV128Store)
 					w.mem(0, uint32(16*h))
 				}
-				w.addTo(kCP, func() { w.get(kN4) })
+				w.addTo(kCP, func() { w.get(kLdc4) })
 			}
 			w.addTo(kJ, func() { w.i32(8) })
 		})

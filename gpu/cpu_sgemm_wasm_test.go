@@ -16,7 +16,8 @@ func TestSgemmWasmSIMDExact(t *testing.T) {
 		t.Skip("no WebAssembly SIMD kernel in this build or engine")
 	}
 	rng := rand.New(rand.NewSource(5))
-	shapes := []mmShape{{4, 1, 8}, {4, 3, 8}, {5, 7, 9}, {3, 5, 7}, {8, 16, 16}, {13, 29, 31}, {32, 89, 100}, {64, 288, 32}, {1, 9, 17}, {17, 2, 8}}
+	shapes := []mmShape{{4, 1, 8}, {4, 3, 8}, {5, 7, 9}, {3, 5, 7}, {8, 16, 16}, {13, 29, 31}, {32, 89, 100}, {64, 288, 32}, {1, 9, 17}, {17, 2, 8},
+		{32, 50, 1}, {32, 1, 50}, {9, 5, 5}, {6, 300, 13}, {89, 32, 100}, {7, 64, 7}}
 	for _, sh := range shapes {
 		m, k, n := sh.m, sh.k, sh.n
 		for v := range 8 {
