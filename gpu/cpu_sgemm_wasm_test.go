@@ -7,7 +7,8 @@ import (
 )
 
 // TestSgemmWasmSIMDExact checks that the WebAssembly SIMD product gives the
-// Go loop's sums bit for bit, in the four layouts, with and without acc,
+// Go loop's sums bit for bit (each output summed from zero over p in
+// order, then stored or added), in the four layouts, with and without acc,
 // on shapes around its 4x8 blocks. It runs where the kernel does: the
 // browser build in an engine with SIMD (the gpu tests in Chromium,
 // e2e's TestGPUConformanceInBrowser).
@@ -32,7 +33,19 @@ func TestSgemmWasmSIMDExact(t *testing.T) {
 				bsp, bsj = 1, k
 			}
 			want := slices.Clone(c0)
-			matmulRows(want, a, b, 0, m, k, n, asi, asp, bsp, bsj, acc)
+			for i := range m {
+				for j := range n {
+					var sum float32 // the Go loop's: from zero, p in order
+					for p := range k {
+						sum += a[i*asi+p*asp] * b[p*bsp+j*bsj]
+					}
+					if acc {
+						want[i*n+j] += sum
+					} else {
+						want[i*n+j] = sum
+					}
+				}
+			}
 			got := slices.Clone(c0)
 			sgemmSIMDWasm(got, a, b, m, k, n, ta, tb, acc, 1)
 			for i := range want {
