@@ -261,17 +261,54 @@ func rowPair[T Float](c0, c1, r0, r1, pb []T, jb0, jb1 int, acc bool) {
 	}
 }
 
-// scratchPool keeps the packing buffers between products (a *[]float32 or
-// a *[]float64), so that a training step does not allocate them anew.
-var scratchPool sync.Pool
-
-func getScratch[T Float](n int) *[]T {
-	if p, ok := scratchPool.Get().(*[]T); ok && cap(*p) >= n {
-		*p = (*p)[:n]
-		return p
-	}
-	s := make([]T, n)
-	return &s
+// scratch keeps the packing buffers between products, so that a training
+// step does not allocate (and the garbage collector clear) megabytes of
+// them anew: a sync.Pool would drop them at every collection. A product
+// holds one buffer for op(b) and one a worker for Aᵀ's rows; the list
+// keeps at most scratchKeep, the largest.
+var scratch struct {
+	sync.Mutex
+	free []any // *[]float32 and *[]float64
 }
 
-func putScratch[T Float](p *[]T) { scratchPool.Put(p) }
+const scratchKeep = 8
+
+// getScratch returns a buffer of n elements: the smallest free one that is
+// large enough, or a new one.
+func getScratch[T Float](n int) *[]T {
+	scratch.Lock()
+	best := -1
+	for i, f := range scratch.free {
+		if p, ok := f.(*[]T); ok && cap(*p) >= n && (best < 0 || cap(*p) < cap(*scratch.free[best].(*[]T))) {
+			best = i
+		}
+	}
+	if best < 0 {
+		scratch.Unlock()
+		s := make([]T, n)
+		return &s
+	}
+	p := scratch.free[best].(*[]T)
+	scratch.free = append(scratch.free[:best], scratch.free[best+1:]...)
+	scratch.Unlock()
+	*p = (*p)[:n]
+	return p
+}
+
+// putScratch hands a buffer of getScratch back; past scratchKeep buffers
+// the smallest of its type is dropped.
+func putScratch[T Float](p *[]T) {
+	scratch.Lock()
+	defer scratch.Unlock()
+	scratch.free = append(scratch.free, p)
+	if len(scratch.free) <= scratchKeep {
+		return
+	}
+	small := len(scratch.free) - 1
+	for i, f := range scratch.free {
+		if q, ok := f.(*[]T); ok && cap(*q) < cap(*scratch.free[small].(*[]T)) {
+			small = i
+		}
+	}
+	scratch.free = append(scratch.free[:small], scratch.free[small+1:]...)
+}
