@@ -40,6 +40,10 @@ func (d *CPU[T]) MatMul(c, a, b Buffer, m, k, n int, transA, transB, acc bool) {
 	if m == 0 || n == 0 {
 		return
 	}
+	if m*k*n <= mmTiny {
+		matmulSmall(cc, aa, bb, m, k, n, transA, transB, acc)
+		return
+	}
 	pb := getScratch[T](panels(n) * mmCols * k)
 	defer putScratch(pb)
 	packB(*pb, bb, k, n, transB)
@@ -53,7 +57,36 @@ const (
 	mmCols  = 4    // columns of a block of C, and of a packed panel of op(b)
 	mmGroup = 8    // rows of op(a) a worker takes at a time (and packs, for Aᵀ)
 	mmRun   = 4096 // elements of op(b)'s panels a group of rows runs through at a time
+	mmTiny  = 4096 // products of at most this many multiply-adds take matmulSmall
 )
+
+// matmulSmall is the reference loop, for products so small (the weather
+// model's one-unit output layer and its gradients) that packing op(b) and
+// padding its panels cost more than the sums.
+func matmulSmall[T Float](c, a, b []T, m, k, n int, transA, transB, acc bool) {
+	// a(i, p) = a[i*asi + p*asp]; b(p, j) = b[p*bsp + j*bsj].
+	asi, asp := k, 1
+	if transA {
+		asi, asp = 1, m
+	}
+	bsp, bsj := n, 1
+	if transB {
+		bsp, bsj = 1, k
+	}
+	for i := range m {
+		for j := range n {
+			var s T
+			for p := range k {
+				s += a[i*asi+p*asp] * b[p*bsp+j*bsj]
+			}
+			if acc {
+				c[i*n+j] += s
+			} else {
+				c[i*n+j] = s
+			}
+		}
+	}
+}
 
 // panels is how many mmCols-wide panels cover n columns.
 func panels(n int) int { return (n + mmCols - 1) / mmCols }

@@ -12,17 +12,19 @@ import (
 // increasing order, from 0, then stored or added to C. Its blocking,
 // packing and unrolling may reorder the work across outputs but never
 // within one sum, or the lessons' numbers in the browser would change. The
-// shapes straddle its 2x4 blocks, 8-row groups and 4-deep unrolling, and
-// the size at which a product is split over workers; the values span
+// shapes straddle its 2x4 blocks, 8-row groups and 4-deep unrolling, the
+// size below which it takes the plain loop, and the size at which a
+// product is split over workers; the values span
 // sixteen binades, so that a sum taken in another order differs.
 func TestMatMulGoLoopSequential(t *testing.T) {
 	rng := rand.New(rand.NewSource(5))
 	shapes := []mmShape{
 		{32, 89, 100}, {89, 32, 100}, {32, 100, 50}, {32, 50, 1}, {50, 32, 1}, {32, 1, 50},
 		{1, 1, 1}, {1, 7, 1}, {3, 0, 5}, {9, 3, 7}, {17, 5, 4}, {8, 4, 8}, {300, 27, 32}, {27, 300, 33},
+		{33, 37, 9}, {13, 61, 7}, {41, 129, 6}, {1, 5000, 2}, {9, 4097, 1}, {3, 2, 1000},
 	}
 	for range 40 {
-		shapes = append(shapes, mmShape{1 + rng.Intn(25), rng.Intn(40), 1 + rng.Intn(19)})
+		shapes = append(shapes, mmShape{1 + rng.Intn(40), rng.Intn(70), 1 + rng.Intn(23)})
 	}
 	for _, sh := range shapes {
 		for v := range 8 {
