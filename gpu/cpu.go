@@ -286,8 +286,8 @@ func (d *CPU[T]) sumRows(db, dy Buffer, rows, cols int) {
 	clear(g)
 	for r := 0; r < rows; r++ {
 		row := y[r*cols : (r+1)*cols]
-		for j := range row {
-			g[j] += row[j]
+		for j, v := range g[:len(row)] {
+			g[j] = v + row[j]
 		}
 	}
 }
@@ -303,9 +303,7 @@ func activate[T Float](a Act, out, in []T) {
 	case Linear:
 		copy(out, in)
 	case ReLU:
-		for i, v := range in {
-			out[i] = max(v, 0)
-		}
+		relu(out, in)
 	case Sigmoid:
 		for i, v := range in {
 			out[i] = T(1 / (1 + math.Exp(-float64(v))))
@@ -413,7 +411,9 @@ func (d *CPU[T]) Im2Col(col, x Buffer, g ConvGeom) {
 						clear(dst)
 						continue
 					}
-					clear(dst[:kw0*g.C])
+					if kw0 > 0 { // at the left edge: a clear of nothing is still a call
+						clear(dst[:kw0*g.C])
+					}
 					run := dst[kw0*g.C : kw1*g.C]
 					src := in[((n*g.H+ih)*g.W+iw0+kw0)*g.C:][:len(run)]
 					if len(run) <= 16 { // the first layer's 3x3 of 3 channels: cheaper than a call to memmove
@@ -423,7 +423,9 @@ func (d *CPU[T]) Im2Col(col, x Buffer, g ConvGeom) {
 					} else {
 						copy(run, src)
 					}
-					clear(dst[kw1*g.C:])
+					if kw1 < g.KW {
+						clear(dst[kw1*g.C:])
+					}
 				}
 			}
 		}
@@ -496,7 +498,17 @@ func (d *CPU[T]) MaxPool(y, x Buffer, g ConvGeom) {
 								first = false
 								continue
 							}
-							d.maxStep(o, src)
+							if d.simd {
+								d.maxStep(o, src)
+								continue
+							}
+							// maxStep inline: a call per window position
+							// costs as much as its loop in the browser.
+							for c, v := range src {
+								if v > o[c] {
+									o[c] = v
+								}
+							}
 						}
 					}
 					if first { // the window lies wholly outside the input
@@ -538,7 +550,16 @@ func (d *CPU[T]) MaxPoolGrad(dx, dy, x Buffer, g ConvGeom) {
 								first = false
 								continue
 							}
-							d.argmaxStep(m, best, src, at)
+							if d.simd {
+								d.argmaxStep(m, best, src, at)
+								continue
+							}
+							best := best[:len(src)]
+							for c, v := range src {
+								if v > m[c] {
+									m[c], best[c] = v, int32(at+c)
+								}
+							}
 						}
 					}
 					if first {
