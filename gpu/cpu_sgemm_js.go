@@ -68,11 +68,7 @@ func sgemmWasmSIMD(c, a, b []float32, m, k, n int, transA, transB, acc bool, _ i
 		asi, asp = 1, m
 	}
 	if 2*m*n*k < sgemmWasmMinFlops || m < 4 {
-		bsp, bsj := n, 1
-		if transB {
-			bsp, bsj = 1, k
-		}
-		matmulRows(c, a, b, 0, m, k, n, asi, asp, bsp, bsj, acc)
+		matmulSmall(c, a, b, m, k, n, transA, transB, acc)
 		return
 	}
 	s := &sgemmWasmScratch
