@@ -291,7 +291,22 @@ func (r *reporter) trained(m *nn.Model) {
 }
 
 // The wire: gob, one value a message. A job leaves out what no run reads
-// (the weather table it was prepared from).
+// (the weather table it was prepared from); an outcome carries its model
+// as a .keras file.
+
+func toGob(v any) ([]byte, error) {
+	var b bytes.Buffer
+	err := gob.NewEncoder(&b).Encode(v)
+	return b.Bytes(), err
+}
+
+func fromGob[T any](b []byte, what string) (*T, error) {
+	v := new(T)
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(v); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return v, nil
+}
 
 func encodeJob(j *trainJob) ([]byte, error) {
 	w := *j
@@ -300,17 +315,11 @@ func encodeJob(j *trainJob) ([]byte, error) {
 		d.Weather = nil
 		w.Weather = &d
 	}
-	var b bytes.Buffer
-	err := gob.NewEncoder(&b).Encode(&w)
-	return b.Bytes(), err
+	return toGob(&w)
 }
 
 func decodeJob(b []byte) (*trainJob, error) {
-	var j trainJob
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&j); err != nil {
-		return nil, fmt.Errorf("the training worker could not read the run: %w", err)
-	}
-	return &j, nil
+	return fromGob[trainJob](b, "the training worker could not read the run")
 }
 
 func encodeOutcome(o *runOutcome) ([]byte, error) {
@@ -322,24 +331,20 @@ func encodeOutcome(o *runOutcome) ([]byte, error) {
 		}
 		w.Model = b
 	}
-	var b bytes.Buffer
-	err := gob.NewEncoder(&b).Encode(&w)
-	return b.Bytes(), err
+	return toGob(&w)
 }
 
 func decodeOutcome(b []byte) (*runOutcome, error) {
-	var o runOutcome
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&o); err != nil {
-		return nil, fmt.Errorf("the page could not read the training worker's result: %w", err)
+	o, err := fromGob[runOutcome](b, "the page could not read the training worker's result")
+	if err != nil || o.Model == nil {
+		return o, err
 	}
-	if o.Model != nil {
-		s, err := modelfile.ReadKeras(o.Model)
-		if err != nil {
-			return nil, fmt.Errorf("the trained model from the training worker: %w", err)
-		}
-		o.saved, o.Model = s, nil
+	s, err := modelfile.ReadKeras(o.Model)
+	if err != nil {
+		return nil, fmt.Errorf("the trained model from the training worker: %w", err)
 	}
-	return &o, nil
+	o.saved, o.Model = s, nil
+	return o, nil
 }
 
 // rows splits p into rows of cols values.
@@ -351,14 +356,12 @@ func rows(p []float32, cols int) [][]float32 {
 	return out
 }
 
-func encodeMsg(m Msg) ([]byte, error) {
-	var b bytes.Buffer
-	err := gob.NewEncoder(&b).Encode(&m)
-	return b.Bytes(), err
-}
+func encodeMsg(m Msg) ([]byte, error) { return toGob(&m) }
 
 func decodeMsg(b []byte) (Msg, error) {
-	var m Msg
-	err := gob.NewDecoder(bytes.NewReader(b)).Decode(&m)
-	return m, err
+	m, err := fromGob[Msg](b, "a message for the plots")
+	if err != nil {
+		return Msg{}, err
+	}
+	return *m, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"nnlab/gpu"
@@ -102,7 +103,7 @@ func TestTrainJobWire(t *testing.T) {
 			}
 			for i := range out.saved.Weights {
 				for j := range out.saved.Weights[i] {
-					if a, b := out.saved.Weights[i][j], back.saved.Weights[i][j]; !equalF32(a, b) {
+					if a, b := out.saved.Weights[i][j], back.saved.Weights[i][j]; !slices.Equal(a, b) {
 						t.Errorf("layer %d weight %d differs through the wire", i, j)
 					}
 				}
@@ -165,18 +166,6 @@ func resultJSON(t *testing.T, o *runOutcome) string {
 	}
 	b, _ = json.Marshal(m)
 	return string(b)
-}
-
-func equalF32(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestTrainJobErrors: a job the worker cannot read, or one without its
