@@ -157,46 +157,56 @@ func (p *page) dataset(key string) string {
 	return eval[string](p, fmt.Sprintf(`document.documentElement.dataset[%q] || ""`, key))
 }
 
-// TestWorkerEndsMidRun makes the worker's program end during a run (as a
-// fatal error in it would): the run fails with a message that says so,
-// the page says runs train on its thread from now on, and the next run
-// does, to the end.
+// TestWorkerEndsMidRun makes the worker end during a run: its program
+// ends (as a fatal error in it would, which the bootstrap reports), or it
+// goes silent (as a worker the browser ends without an error event; the
+// page notices when its heartbeat stops). The run fails with a message
+// that says so, the page says runs train on its thread from now on, and
+// the next run does, to the end.
 func TestWorkerEndsMidRun(t *testing.T) {
 	t.Parallel()
-	p := newPage(t, false)
-	// The worker's script runs behind a prelude that, once a run has
-	// started, posts what the bootstrap posts when the program ends, and
-	// closes the worker.
-	ends := `(() => {
-		const Orig = window.Worker;
-		window.Worker = function (url, opts) {
-			const src = "self.addEventListener('message', (e) => { if (e.data && e.data.type === 'run') " +
-				"setTimeout(() => { postMessage({ type: 'exit' }); self.close(); }, 300); });" +
-				"importScripts(" + JSON.stringify(new URL(url, document.baseURI).href) + ");";
-			return new Orig(URL.createObjectURL(new Blob([src], { type: "text/javascript" })), opts);
-		};
-	})();`
-	if _, err := chromedp.Call(p.ctx, cdpage.AddScriptToEvaluateOnNewDocument, cdpage.AddScriptToEvaluateOnNewDocumentParams{Source: ends}); err != nil {
-		t.Fatal(err)
-	}
-	p.open("lesson=weather&epochs=5000&batch=32&device=cpu&autorun=1")
-	if s := p.waitStatus(stall, "error", "done", "stopped"); s != "error" {
-		t.Fatalf("status %q after the worker ended mid-run, want error", s)
-	}
-	if msg := p.text("error-box"); !strings.Contains(msg, "training worker stopped during the run") || !strings.Contains(msg, "page's thread") {
-		t.Errorf("error box %q: want it to say the worker stopped and where the next run trains", msg)
-	}
-	if note := p.text("trainer-note"); !strings.Contains(note, "page's thread") {
-		t.Errorf("trainer note %q", note)
-	}
-	// The click's handler runs in a goroutine: the status is cleared first,
-	// so that the wait sees this run's end, not the last run's error.
-	eval[bool](p, `(() => { document.documentElement.dataset.nnlabStatus = ""; document.getElementById("epochs").value = "2";
-		document.getElementById("train").click(); return true })()`)
-	if s := p.waitStatus(stall, "done", "error", "stopped"); s != "done" {
-		t.Fatalf("the next run: status %q, error box %q", s, p.text("error-box"))
-	}
-	if r := p.result(); r["trainer"] != "page" || num(t, r, "epochs_run") != 2 {
-		t.Errorf("the next run: trainer %v, epochs_run %v; want page, 2", r["trainer"], r["epochs_run"])
+	for _, c := range []struct{ name, end string }{
+		{"exit", "postMessage({ type: 'exit' }); self.close();"},
+		{"silent", "self.close();"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			p := newPage(t, false)
+			// The worker's script runs behind a prelude that ends the
+			// worker once a run has started.
+			ends := `(() => {
+				const Orig = window.Worker;
+				window.Worker = function (url, opts) {
+					const src = "self.addEventListener('message', (e) => { if (e.data && e.data.type === 'run') " +
+						"setTimeout(() => { ` + c.end + ` }, 300); });" +
+						"importScripts(" + JSON.stringify(new URL(url, document.baseURI).href) + ");";
+					return new Orig(URL.createObjectURL(new Blob([src], { type: "text/javascript" })), opts);
+				};
+			})();`
+			if _, err := chromedp.Call(p.ctx, cdpage.AddScriptToEvaluateOnNewDocument, cdpage.AddScriptToEvaluateOnNewDocumentParams{Source: ends}); err != nil {
+				t.Fatal(err)
+			}
+			p.open("lesson=weather&epochs=50000&batch=32&device=cpu&autorun=1")
+			if s := p.waitStatus(stall, "error", "done", "stopped"); s != "error" {
+				t.Fatalf("status %q after the worker ended mid-run, want error", s)
+			}
+			if msg := p.text("error-box"); !strings.Contains(msg, "training worker stopped during the run") || !strings.Contains(msg, "page's thread") {
+				t.Errorf("error box %q: want it to say the worker stopped and where the next run trains", msg)
+			}
+			if note := p.text("trainer-note"); !strings.Contains(note, "page's thread") {
+				t.Errorf("trainer note %q", note)
+			}
+			// The click's handler runs in a goroutine: the status is cleared
+			// first, so that the wait sees this run's end, not the last
+			// run's error.
+			eval[bool](p, `(() => { document.documentElement.dataset.nnlabStatus = ""; document.getElementById("epochs").value = "2";
+				document.getElementById("train").click(); return true })()`)
+			if s := p.waitStatus(stall, "done", "error", "stopped"); s != "done" {
+				t.Fatalf("the next run: status %q, error box %q", s, p.text("error-box"))
+			}
+			if r := p.result(); r["trainer"] != "page" || num(t, r, "epochs_run") != 2 {
+				t.Errorf("the next run: trainer %v, epochs_run %v; want page, 2", r["trainer"], r["epochs_run"])
+			}
+		})
 	}
 }

@@ -53,6 +53,10 @@ self.onmessage = async (e) => {
     const instance = await WebAssembly.instantiate(m.module, go.importObject);
     // cogentcore/webgpu reads the wasm memory through this global.
     globalThis.wasm = { module: m.module, instance };
+    // A heartbeat: the page takes a worker that has said nothing for many
+    // of these as gone (the program lets this timer run at least every
+    // 20 ms while it trains).
+    setInterval(() => postMessage({ type: "alive" }), 1000);
     await go.run(instance);
     postMessage({ type: "exit" });
   } catch (err) {

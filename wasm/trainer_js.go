@@ -22,6 +22,11 @@ import (
 // second or two; a worker that says nothing for this long is stuck.
 const workerStartGuard = 90 * time.Second
 
+// workerSilenceGuard is how long a running worker may send nothing, not
+// even its heartbeat (every second), before the page takes it as gone: a
+// worker the browser ended without an error event says nothing more.
+const workerSilenceGuard = 30 * time.Second
+
 type trainWorker struct {
 	w     js.Value
 	ready chan struct{} // closed when the worker can take a job
@@ -31,6 +36,7 @@ type trainWorker struct {
 	failed  chan struct{}    // closed with failure
 	run     chan *runOutcome // the run going on's outcome, nil when none
 	sink    pageSink
+	heard   time.Time // the worker's last message
 }
 
 // startWorker starts the training worker; nil when this browser has none.
@@ -73,6 +79,9 @@ func startWorker(a *app) *trainWorker {
 }
 
 func (t *trainWorker) message(d js.Value) {
+	t.mu.Lock()
+	t.heard = time.Now()
+	t.mu.Unlock()
 	switch d.Get("type").String() {
 	case "ready":
 		close(t.ready)
@@ -154,8 +163,13 @@ func (t *trainWorker) train(ctx context.Context, job *trainJob) (*runOutcome, er
 		t.mu.Unlock()
 	}()
 	arr := bytesToJS(b)
+	t.mu.Lock()
+	t.heard = time.Now()
+	t.mu.Unlock()
 	t.w.Call("postMessage", map[string]any{"type": "run", "job": arr}, []any{arr.Get("buffer")})
 	stop := ctx.Done()
+	check := time.NewTicker(time.Second)
+	defer check.Stop()
 	for {
 		select {
 		case out := <-done:
@@ -165,6 +179,13 @@ func (t *trainWorker) train(ctx context.Context, job *trainJob) (*runOutcome, er
 		case <-stop:
 			t.w.Call("postMessage", map[string]any{"type": "stop"})
 			stop = nil
+		case <-check.C:
+			t.mu.Lock()
+			quiet := time.Since(t.heard)
+			t.mu.Unlock()
+			if quiet > workerSilenceGuard {
+				t.fail(fmt.Errorf("it has said nothing for %v", quiet.Round(time.Second)))
+			}
 		}
 	}
 }
