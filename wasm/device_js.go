@@ -28,6 +28,11 @@ func (a *app) useDevice(dev gpu.Device, note string) {
 	// for CIFAR-10). A GPU device waits for its submits, which yields.
 	if c, ok := dev.(*gpu.CPU[float32]); ok {
 		c.Pause = a.y.Maybe
+		if a.s.Kernels != "" { // the link's kernels=, for the estimate too
+			if err := c.SetKernels(a.s.Kernels); err != nil {
+				showError(err.Error())
+			}
+		}
 	}
 	a.mu.Lock()
 	old := a.dev
