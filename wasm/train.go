@@ -356,12 +356,14 @@ func rows(p []float32, cols int) [][]float32 {
 	return out
 }
 
-func encodeMsg(m Msg) ([]byte, error) { return toGob(&m) }
+// progressPost is what the worker posts of a run's progress at a time:
+// the plots' messages since the last post, in order, and the latest
+// status line ("" when none came).
+type progressPost struct {
+	Msgs   []Msg
+	Status string
+}
 
-func decodeMsg(b []byte) (Msg, error) {
-	m, err := fromGob[Msg](b, "a message for the plots")
-	if err != nil {
-		return Msg{}, err
-	}
-	return *m, nil
+func decodeProgress(b []byte) (*progressPost, error) {
+	return fromGob[progressPost](b, "the training worker's progress")
 }

@@ -117,18 +117,21 @@ func TestTrainJobWire(t *testing.T) {
 			if len(remote.views) != len(local.views) || len(remote.views) < 3 {
 				t.Fatalf("%d plots' messages through the wire, %d locally", len(remote.views), len(local.views))
 			}
+			b, err = toGob(&progressPost{Msgs: local.views, Status: "Epoch 2/2"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			post, err := decodeProgress(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(post.Msgs) != len(local.views) || post.Status != "Epoch 2/2" {
+				t.Fatalf("progress through the wire: %d messages, status %q", len(post.Msgs), post.Status)
+			}
 			epochs := 0
-			for _, m := range local.views {
-				mb, err := encodeMsg(m)
-				if err != nil {
-					t.Fatal(err)
-				}
-				m2, err := decodeMsg(mb)
-				if err != nil {
-					t.Fatal(err)
-				}
+			for i, m := range local.views {
 				j1, _ := json.Marshal(m)
-				j2, _ := json.Marshal(m2)
+				j2, _ := json.Marshal(post.Msgs[i])
 				if string(j1) != string(j2) {
 					t.Errorf("message through the wire:\n got %s\nwant %s", j2, j1)
 				}

@@ -85,12 +85,15 @@ func (t *trainWorker) message(d js.Value) {
 	switch d.Get("type").String() {
 	case "ready":
 		close(t.ready)
-	case "status":
-		t.sink.status(d.Get("text").String())
-	case "view":
-		m, err := decodeMsg(bytesFromJS(d.Get("msg")))
-		if err == nil {
-			t.sink.view(m)
+	case "progress":
+		p, err := decodeProgress(bytesFromJS(d.Get("post")))
+		if err != nil {
+			window.Get("console").Call("error", "nnlab: "+err.Error())
+			return
+		}
+		t.sink.a.view.sendAll(p.Msgs)
+		if p.Status != "" {
+			t.sink.status(p.Status)
 		}
 	case "done":
 		out, err := decodeOutcome(bytesFromJS(d.Get("outcome")))

@@ -42,13 +42,18 @@ func newViewLink(frame js.Value) *viewLink {
 	return v
 }
 
-func (v *viewLink) send(m Msg) {
+func (v *viewLink) send(m Msg) { v.sendAll([]Msg{m}) }
+
+// sendAll sends the messages in one post.
+func (v *viewLink) sendAll(ms []Msg) {
 	v.mu.Lock()
-	v.log.Add(m)
+	for _, m := range ms {
+		v.log.Add(m)
+	}
 	ready := v.ready
 	v.mu.Unlock()
-	if ready {
-		v.post([]Msg{m})
+	if ready && len(ms) > 0 {
+		v.post(ms)
 	}
 }
 

@@ -23,10 +23,11 @@ import (
 //
 // Messages, page to worker: {type: "run", job: Uint8Array} (a gob
 // trainJob) and {type: "stop"}. Worker to page: {type: "ready"},
-// {type: "status", text}, {type: "view", msg: Uint8Array} (a gob Msg),
-// {type: "done", outcome: Uint8Array} (a gob runOutcome), and from the
-// bootstrap script {type: "error", error} or {type: "exit"} when the
-// program could not start or ended.
+// {type: "progress", post: Uint8Array} (a gob progressPost: the plots'
+// messages and the latest status line), {type: "done", outcome:
+// Uint8Array} (a gob runOutcome), and from the bootstrap script
+// {type: "alive"} every second, {type: "error", error} or {type: "exit"}
+// when the program could not start or ended.
 
 // workerYieldEvery is how long the worker computes before it lets its
 // event loop run, which is when a Stop message arrives. A turn of a
@@ -101,7 +102,9 @@ func (w *worker) train(ctx context.Context, b []byte) (out *runOutcome) {
 	if c, ok := dev.(*gpu.CPU[float32]); ok {
 		c.Pause = y.Maybe // Stop reaches the evaluation after fit too
 	}
-	out = job.train(ctx, dev, workerSink{}, y.Maybe)
+	sink := &workerSink{}
+	out = job.train(ctx, dev, sink, y.Maybe)
+	sink.post(true) // the rest, before the outcome
 	out.Yields, out.YieldSeconds, out.DeviceNote = y.Yields, y.Paused.Seconds(), note
 	if g, ok := dev.(*gpu.WebGPU); ok && g.Lost() {
 		// Fit went on in pure Go; later runs start there.
@@ -128,19 +131,46 @@ func (w *worker) device(kind string) (gpu.Device, string) {
 	return dev, note
 }
 
-// workerSink posts a run's progress to the page.
-type workerSink struct{}
+// workerSink posts a run's progress to the page, at most every
+// workerPostEvery: the plots' messages gathered since the last post and
+// the latest status line, in one message. A weather epoch takes a few
+// milliseconds; a message an epoch would keep the page decoding and
+// falling behind the run, and its status line would lag the fit.
+type workerSink struct {
+	msgs []Msg
+	line string // the latest status line
+	last time.Time
+}
 
-func (workerSink) status(s string) { postToPage(map[string]any{"type": "status", "text": s}) }
+const workerPostEvery = 50 * time.Millisecond
 
-func (workerSink) view(m Msg) {
-	b, err := encodeMsg(m)
+func (w *workerSink) status(s string) {
+	w.line = s
+	w.post(false)
+}
+
+func (w *workerSink) view(m Msg) {
+	w.msgs = append(w.msgs, m)
+	w.post(m.Kind == MsgRun)
+}
+
+// post sends what is gathered, when now or workerPostEvery has passed.
+func (w *workerSink) post(now bool) {
+	if !now && time.Since(w.last) < workerPostEvery {
+		return
+	}
+	w.last = time.Now()
+	if len(w.msgs) == 0 && w.line == "" {
+		return
+	}
+	b, err := toGob(&progressPost{Msgs: w.msgs, Status: w.line})
+	w.msgs, w.line = nil, ""
 	if err != nil {
 		js.Global().Get("console").Call("error", "nnlab training worker: "+err.Error())
 		return
 	}
 	arr := bytesToJS(b)
-	postToPage(map[string]any{"type": "view", "msg": arr}, arr.Get("buffer"))
+	postToPage(map[string]any{"type": "progress", "post": arr}, arr.Get("buffer"))
 }
 
 // postToPage posts a message to the page, transferring the buffers.
