@@ -184,21 +184,26 @@ func stopRun(t *testing.T, p *page, dev string) {
 	frames := eval[float64](p, `+document.getElementById("view").contentDocument.documentElement.dataset.redraws`)
 	p.waitForWithin(max(10*firstEpochs, 5*time.Second), "the plots to repaint while training",
 		`+document.getElementById("view").contentDocument.documentElement.dataset.redraws > `+fmt.Sprint(frames))
-	// In the training worker the status line the click reads lags the run
-	// by the messages on their way to the page and Stop's on its way to
-	// the worker: the run may go on for as many epochs as it trains in
-	// that time, which the bound takes from this page's pace (five seconds
-	// of its first epochs', at least one epoch; a busy machine's page lags
-	// by seconds, still far from the run's 5,000 epochs).
 	slack := 0
 	if dev == "webgpu" {
 		slack = 1
 	}
-	if p.dataset("nnlabTrainer") == "worker" {
-		slack = max(slack, int(5*time.Second*time.Duration(first)/firstEpochs), 1)
-	}
 	start := time.Now()
 	completed, line := p.clickStop()
+	// In the training worker the status line the click read lags the run
+	// by the messages on their way to the page and Stop's on its way to
+	// the worker: the run may go on for as many epochs as it trains in
+	// that time, which the bound takes from this page's pace (five seconds
+	// of the epochs after the first ones, or of the first ones; at least
+	// one epoch; a busy machine's page lags by seconds, still far from the
+	// run's 5,000 epochs).
+	if p.dataset("nnlabTrainer") == "worker" {
+		pace := firstEpochs / time.Duration(first)
+		if completed > first {
+			pace = start.Sub(t0.Add(firstEpochs)) / time.Duration(completed-first)
+		}
+		slack += max(int(5*time.Second/max(pace, time.Millisecond)), 1)
+	}
 	// Training halts at once; the final evaluation follows (milliseconds on
 	// the pure-Go device, seconds on SwiftShader's CPU-emulated GPU).
 	p.waitStoppedWithin(completed, slack+2, 0)
