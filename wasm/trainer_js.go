@@ -15,7 +15,7 @@ import (
 // worker with the module the page compiled, sends it each run's job and
 // shows what it posts back. A browser without workers, a worker that does
 // not start, or the link's worker=0 trains on the page's thread instead
-// (yielding to stay live), and the device note says so.
+// (yielding to stay live), and #trainer-note says why.
 
 // workerStartGuard is how long the page waits for a starting worker
 // before it trains on its own thread: instantiating the module takes a
@@ -84,7 +84,11 @@ func (t *trainWorker) message(d js.Value) {
 	t.mu.Unlock()
 	switch d.Get("type").String() {
 	case "ready":
-		close(t.ready)
+		select {
+		case <-t.ready: // said once already
+		default:
+			close(t.ready)
+		}
 	case "progress":
 		p, err := decodeProgress(bytesFromJS(d.Get("post")))
 		if err != nil {
