@@ -172,12 +172,11 @@ func (c *cifarLesson) settings(rs *RunSettings) error {
 // jobData gives the job the images it trains and tests on.
 func (c *cifarLesson) jobData(j *trainJob) error {
 	if c.trainSet == nil || c.testSet == nil {
-		return errNoData(true)
+		return errNoData
 	}
+	// Head keeps what is loaded when more is asked for; the run says how
+	// many are missing.
 	j.CIFAR = &lab.CIFARData{Train: c.trainSet.Head(j.Run.CIFAR.N), Test: c.testSet.Head(j.Run.CIFAR.TestN)}
-	if j.Run.CIFAR.N > c.trainSet.N {
-		j.CIFAR.Train = c.trainSet // the run says how many are missing
-	}
 	return nil
 }
 

@@ -204,3 +204,17 @@ var browserTurn = func() func() {
 		<-ch
 	}
 }()
+
+// bytesToJS copies b into a new Uint8Array.
+func bytesToJS(b []byte) js.Value {
+	arr := js.Global().Get("Uint8Array").New(len(b))
+	js.CopyBytesToJS(arr, b)
+	return arr
+}
+
+// bytesFromJS copies a Uint8Array into Go.
+func bytesFromJS(v js.Value) []byte {
+	b := make([]byte, v.Get("byteLength").Int())
+	js.CopyBytesToGo(b, v)
+	return b
+}

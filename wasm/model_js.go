@@ -176,9 +176,7 @@ func fileName(s string) string {
 
 // saveFile makes the browser download b as name.
 func saveFile(name, mime string, b []byte) {
-	arr := js.Global().Get("Uint8Array").New(len(b))
-	js.CopyBytesToJS(arr, b)
-	blob := js.Global().Get("Blob").New([]any{arr}, map[string]any{"type": mime})
+	blob := js.Global().Get("Blob").New([]any{bytesToJS(b)}, map[string]any{"type": mime})
 	url := js.Global().Get("URL").Call("createObjectURL", blob)
 	link := document.Call("createElement", "a")
 	link.Set("href", url)
@@ -291,10 +289,7 @@ func readFile(f js.Value) ([]byte, error) {
 	ch := make(chan result, 1)
 	var then, catch js.Func
 	then = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		arr := js.Global().Get("Uint8Array").New(args[0])
-		b := make([]byte, arr.Get("length").Int())
-		js.CopyBytesToGo(b, arr)
-		ch <- result{b: b}
+		ch <- result{b: bytesFromJS(js.Global().Get("Uint8Array").New(args[0]))}
 		return nil
 	})
 	catch = js.FuncOf(func(_ js.Value, args []js.Value) any {

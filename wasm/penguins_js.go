@@ -165,8 +165,11 @@ func (l *penguinsLesson) exportHeader() string {
 
 // jobData gives the job the lesson's split.
 func (l *penguinsLesson) jobData(j *trainJob) error {
+	if l.data == nil {
+		return errNoData
+	}
 	j.Penguins = l.data
-	return errNoData(l.data == nil)
+	return nil
 }
 
 // show shows a run's confusion matrix, results and test predictions.

@@ -123,8 +123,11 @@ func (j *trainJob) train(ctx context.Context, dev gpu.Device, sink runSink, yiel
 func (j *trainJob) trainWeather(ctx context.Context, dev gpu.Device, r *reporter) (*lab.WeatherResult, error) {
 	f := j.Run.Fit
 	cfg, err := j.Run.weatherConfig()
-	if err != nil || j.Weather == nil {
-		return nil, errors.Join(err, errNoData(j.Weather == nil))
+	if err != nil {
+		return nil, err
+	}
+	if j.Weather == nil {
+		return nil, errNoData
 	}
 	r.start(Msg{Kind: MsgRun, Epochs: f.Epochs, Keys: lab.WeatherLogKeys, Status: "training", Loss: f.Loss,
 		Title: fmt.Sprintf("%s, %s (lr %s), batch %d, on %s", f.Loss, f.Optimizer, lrText(f.LR), f.Batch, dev.Name())})
@@ -140,8 +143,11 @@ func (j *trainJob) trainWeather(ctx context.Context, dev gpu.Device, r *reporter
 func (j *trainJob) trainCIFAR(ctx context.Context, dev gpu.Device, r *reporter) (*lab.CIFARResult, error) {
 	f := j.Run.Fit
 	cfg, err := j.Run.cifarConfig()
-	if err != nil || j.CIFAR == nil {
-		return nil, errors.Join(err, errNoData(j.CIFAR == nil))
+	if err != nil {
+		return nil, err
+	}
+	if j.CIFAR == nil {
+		return nil, errNoData
 	}
 	r.start(Msg{Kind: MsgRun, Epochs: f.Epochs, Keys: lab.CIFARLogKeys, Status: "training", Loss: "sparse categorical crossentropy",
 		Title: fmt.Sprintf("%d images, %s (lr %s), batch %d, on %s", j.Run.CIFAR.N, f.Optimizer, lrText(f.LR), f.Batch, dev.Name())})
@@ -158,8 +164,11 @@ func (j *trainJob) trainCIFAR(ctx context.Context, dev gpu.Device, r *reporter) 
 func (j *trainJob) trainPenguins(ctx context.Context, dev gpu.Device, r *reporter) (*lab.PenguinsResult, error) {
 	f := j.Run.Fit
 	cfg, err := j.Run.penguinsConfig()
-	if err != nil || j.Penguins == nil {
-		return nil, errors.Join(err, errNoData(j.Penguins == nil))
+	if err != nil {
+		return nil, err
+	}
+	if j.Penguins == nil {
+		return nil, errNoData
 	}
 	r.start(Msg{Kind: MsgRun, Epochs: f.Epochs, Keys: lab.PenguinsLogKeys, Status: "training", Loss: "categorical crossentropy",
 		Title: fmt.Sprintf("%s (lr %s), batch %d, on %s", f.Optimizer, lrText(f.LR), f.Batch, dev.Name())})
@@ -172,12 +181,8 @@ func (j *trainJob) trainPenguins(ctx context.Context, dev gpu.Device, r *reporte
 	}))
 }
 
-func errNoData(missing bool) error {
-	if missing {
-		return errors.New("the lesson's data are not loaded")
-	}
-	return nil
-}
+// errNoData is a job's error when its lesson's data are missing.
+var errNoData = errors.New("the lesson's data are not loaded")
 
 // deviceLostNote is the device note after a GPU device was lost.
 const deviceLostNote = "the GPU device was lost during the last run: using pure Go (CPU); reload the page to try WebGPU again"

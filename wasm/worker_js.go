@@ -181,15 +181,3 @@ func postToPage(m map[string]any, transfer ...js.Value) {
 	}
 	js.Global().Call("postMessage", m, list)
 }
-
-func bytesToJS(b []byte) js.Value {
-	arr := js.Global().Get("Uint8Array").New(len(b))
-	js.CopyBytesToJS(arr, b)
-	return arr
-}
-
-func bytesFromJS(v js.Value) []byte {
-	b := make([]byte, v.Get("byteLength").Int())
-	js.CopyBytesToGo(b, v)
-	return b
-}
